@@ -1,0 +1,72 @@
+# Pullboard: `make run` serves the demo factory, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+UV_VERSION := 0.13.8
+
+.PHONY: run test setup setup-dev vendor lint typecheck pytest bench services-check worker beat clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+# Stamps: a second run reuses what the first made, until a lock file changes.
+$(VENV)/.base-installed: requirements/base.txt pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/base.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.base-installed
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements/dev.txt
+	touch $@
+
+# Front-end libraries come pinned from the npm registry (package-lock.json), never committed.
+static/vendor/.installed: package.json package-lock.json scripts/vendor.sh
+	bash scripts/vendor.sh
+	touch $@
+
+setup: $(VENV)/.base-installed static/vendor/.installed
+setup-dev: $(VENV)/.dev-installed static/vendor/.installed
+
+run: setup
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	@echo "Pullboard on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning
+
+# The test suite talks to real services: PostgreSQL and Redis on their standard ports
+# unless DATABASE_URL / REDIS_URL say otherwise.
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pullboard
+export REDIS_URL ?= redis://127.0.0.1:6379/15
+
+services-check: setup-dev
+	$(BIN)/python scripts/check_services.py
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup-dev
+	$(BIN)/mypy config production kanban
+
+pytest: setup-dev services-check
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: setup-dev services-check
+	$(BIN)/python bench/run_all.py
+
+worker: setup
+	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
+
+beat: setup
+	$(BIN)/celery -A config beat --loglevel INFO
+
+clean:
+	rm -rf $(VENV) var static/vendor node_modules

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class KanbanConfig(AppConfig):
+    name = "kanban"
+    verbose_name = "Kanban"
+
+    def ready(self) -> None:
+        # kanban builds on production: it registers the pull policy, never the reverse.
+        from kanban.policy import PullPolicy
+        from production.policies import register_policy
+
+        register_policy("pull", PullPolicy())

@@ -1,0 +1,141 @@
+"""The pull policy: consumption empties containers, an empty container is a signal."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.utils import timezone
+
+from kanban.locks import lock_cards
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
+from production.models import WorkOrderOrigin
+from production.policies import Consumption
+
+
+class PullPolicy:
+    def stock_consumed(self, consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
+        wanted: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+        for consumption in consumptions:
+            wanted[(consumption.product_id, consumption.location_id)] += consumption.quantity
+        loops = {
+            (loop.product_id, loop.location_id): loop
+            for loop in KanbanLoop.objects.select_related("product").filter(
+                product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
+            )
+        }
+        loops = {key: loop for key, loop in loops.items() if key in wanted}
+        if loops:
+            drain_containers(
+                {loops[key]: qty for key, qty in wanted.items() if key in loops}, actor_id=actor_id
+            )
+
+    def mode_entered(self, *, line_id: int, actor_id: int | None) -> None:
+        from kanban.services import loops_resync
+
+        loops_resync(KanbanLoop.objects.filter(product__line_id=line_id), actor_id=actor_id)
+
+
+def drain_containers(
+    wanted: dict[KanbanLoop, Decimal], *, actor_id: int | None, reason: str = "consumed"
+) -> list[KanbanCard]:
+    """Take quantities out of each loop's containers: the one in use first, then full ones.
+
+    A container that reaches zero turns its card empty, which raises a pull signal.
+    Returns the cards that were signalled. The caller holds the loops' stock levels.
+    """
+    holding = defaultdict(list)
+    for card in lock_cards(
+        KanbanCard.objects.filter(
+            loop__in=list(wanted), status__in=[CardStatus.IN_USE, CardStatus.FULL]
+        )
+    ):
+        holding[card.loop_id].append(card)
+    now = timezone.now()
+    changed: list[KanbanCard] = []
+    events: list[CardEvent] = []
+    emptied: list[KanbanCard] = []
+    for loop, quantity in wanted.items():
+        # The open container first, then full ones in the order they were filled.
+        queue = sorted(
+            holding[loop.pk],
+            key=lambda c: (c.status != CardStatus.IN_USE, c.status_changed_at, c.number),
+        )
+        for card in queue:
+            if quantity <= 0:
+                break
+            if card.status == CardStatus.FULL:
+                events.append(_event(card, CardStatus.IN_USE, actor_id, reason))
+                card.status = CardStatus.IN_USE
+            taken = min(card.remaining_quantity, quantity)
+            card.remaining_quantity -= taken
+            quantity -= taken
+            if card.remaining_quantity == 0:
+                card.status = CardStatus.EMPTY
+                emptied.append(card)
+            card.version += 1
+            card.status_changed_at = now
+            changed.append(card)
+    if emptied:
+        signal_cards(emptied, actor_id=actor_id)
+        for card in emptied:
+            event = _event(card, CardStatus.EMPTY, actor_id, reason)
+            event.from_status = CardStatus.IN_USE
+            events.append(event)
+    KanbanCard.objects.bulk_update(
+        changed, ["status", "remaining_quantity", "version", "status_changed_at", "work_order"]
+    )
+    CardEvent.objects.bulk_create(events)
+    return emptied
+
+
+def signal_cards(cards: Sequence[KanbanCard], *, actor_id: int | None) -> None:
+    """Raise the pull signal of empty cards: one planned work order of one container each.
+
+    Cards of a line in push mode are parked: they turn empty but raise no signal.
+    The caller saves the cards.
+    """
+    from kanban.models import PullSignal
+    from production.services.work_orders import NewWorkOrder, work_orders_create_many
+
+    loops = {
+        loop.pk: loop
+        for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
+            pk__in={c.loop_id for c in cards}
+        )
+    }
+    signalled = [
+        c for c in cards if c.work_order_id is None and loops[c.loop_id].product.line.mode == "pull"
+    ]
+    if not signalled:
+        return
+    orders = work_orders_create_many(
+        [
+            NewWorkOrder(
+                product=loops[c.loop_id].product,
+                quantity=loops[c.loop_id].container_quantity,
+                origin=WorkOrderOrigin.KANBAN,
+                location=loops[c.loop_id].location,
+            )
+            for c in signalled
+        ],
+        actor_id=actor_id,
+    )
+    for card, order in zip(signalled, orders, strict=True):
+        card.work_order = order
+    PullSignal.objects.bulk_create(
+        [PullSignal(card=c, work_order=o) for c, o in zip(signalled, orders, strict=True)]
+    )
+
+
+def _event(card: KanbanCard, to: str, actor_id: int | None, reason: str) -> CardEvent:
+    return CardEvent(
+        card=card,
+        from_status=card.status,
+        to_status=to,
+        reason=reason,
+        source=CardEventSource.ENGINE,
+        actor_id=actor_id,
+        work_order_id=card.work_order_id,
+    )

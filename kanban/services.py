@@ -1,0 +1,460 @@
+"""All writes of the kanban app: card moves, loops, sizing. One transaction each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import DurationField, ExpressionWrapper, F, Max, Sum
+from django.utils import timezone
+
+from kanban.locks import lock_card_ids, lock_cards
+from kanban.models import (
+    CardEvent,
+    CardEventSource,
+    CardStatus,
+    KanbanCard,
+    KanbanLoop,
+    PullSignal,
+)
+from kanban.policy import drain_containers, signal_cards
+from kanban.sizing import recommended_card_count
+from production import live
+from production.errors import DomainError, NotAllowed, VersionConflict
+from production.models import (
+    DemandEvent,
+    Location,
+    MoveKind,
+    Product,
+    WorkOrderStatus,
+)
+from production.services.stock import LedgerBatch, ensure_stock_levels
+from production.services.work_orders import work_order_transition
+
+C = CardStatus
+
+CARD_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.FULL: frozenset({C.IN_USE, C.EMPTY, C.RETIRED}),
+    C.IN_USE: frozenset({C.EMPTY}),
+    C.EMPTY: frozenset({C.IN_PROCESS, C.RETIRED}),
+    C.IN_PROCESS: frozenset({C.FULL}),
+    C.RETIRED: frozenset(),
+}
+
+WHY_NOT = {
+    (C.IN_USE, C.FULL): "a container in use cannot be full again until it is emptied and made",
+    (C.EMPTY, C.FULL): "an empty container must be made (in process) before it is full",
+    (C.FULL, C.IN_PROCESS): "a full container has nothing to make",
+    (C.IN_PROCESS, C.EMPTY): "work has started on this container",
+    (C.IN_USE, C.RETIRED): "only a full or empty card can be retired",
+    (C.IN_PROCESS, C.RETIRED): "only a full or empty card can be retired",
+}
+
+
+def allowed_moves(status: str) -> frozenset[str]:
+    """Moves an operator may make from a status (retiring is a planner's sizing action)."""
+    return CARD_TRANSITIONS[status] - {C.RETIRED}
+
+
+def wip_in_process(line_id: int) -> int:
+    return KanbanCard.objects.filter(loop__product__line_id=line_id, status=C.IN_PROCESS).count()
+
+
+@transaction.atomic
+def card_move(
+    *,
+    card_id: int,
+    to: str,
+    actor_id: int | None,
+    source: str = CardEventSource.BOARD,
+    reason: str = "",
+    expected_version: int | None = None,
+    wip_override_reason: str = "",
+) -> KanbanCard:
+    """Move a card to another status, with the stock and work-order effects of the move.
+
+    - `full`/`in_use` -> `empty`: the container was used up at the line; whatever the
+      ledger still held for it is consumed, and the pull signal is raised.
+    - `empty` -> `in_process`: its work order starts (components are consumed); the
+      line's WIP limit holds unless an override reason is given, which is logged.
+    - `in_process` -> `full`: its work order completes and one container is received.
+    A stale `expected_version` is refused: two people moving one card, one wins.
+    """
+    current = (
+        KanbanCard.objects.select_related("loop__product__line", "loop__location")
+        .filter(pk=card_id)
+        .first()
+    )
+    if current is None:
+        raise DomainError(f"Card {card_id} does not exist.", code="not_found")
+    if to not in CARD_TRANSITIONS:
+        raise DomainError(
+            f"Unknown status {to!r}; use one of {', '.join(CARD_TRANSITIONS)}.", field="to"
+        )
+    loop, product = current.loop, current.loop.product
+    pairs = {(product.pk, loop.location_id)}
+    if to == C.IN_PROCESS:
+        pairs |= {
+            (b.component_id, b.component.supermarket_id)
+            for b in product.bom_lines.select_related("component")
+        }
+    ensure_stock_levels(pairs)  # house lock order: stock levels, then cards, then work orders
+    card = lock_card_ids([card_id]).get()
+    if expected_version is not None and card.version != expected_version:
+        raise VersionConflict(
+            f"Card {product.sku} #{card.number} was moved by someone else: it is now "
+            f"{card.get_status_display().lower()}.",
+            current_version=card.version,
+        )
+    if to not in CARD_TRANSITIONS[card.status]:
+        why = WHY_NOT.get((card.status, to), "that move is not part of the card cycle")
+        raise NotAllowed(
+            f"Card {product.sku} #{card.number} cannot go from "
+            f"{card.get_status_display().lower()} to {C(to).label.lower()}: {why}.",
+            field="to",
+        )
+    if product.line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
+        raise NotAllowed(
+            f"Line {product.line.code} runs in push mode: its cards are parked. "
+            "Work already in process can still be finished.",
+            field="to",
+            code="parked",
+        )
+
+    override = False
+    from_status = card.status
+    if to == C.EMPTY:
+        _empty_container(card, actor_id=actor_id)
+    elif to == C.IN_PROCESS:
+        override = _check_wip(product.line, wip_override_reason)
+        _start_work(card, actor_id=actor_id)
+    elif to == C.FULL:
+        card.remaining_quantity = loop.container_quantity
+    elif to == C.RETIRED:
+        _retire(card, actor_id=actor_id)
+
+    card.status = to
+    card.version += 1
+    card.status_changed_at = timezone.now()
+    work_order_id = card.work_order_id
+    if to in (C.FULL, C.RETIRED):
+        card.work_order = None
+    card.save(
+        update_fields=["status", "version", "status_changed_at", "remaining_quantity", "work_order"]
+    )
+    CardEvent.objects.create(
+        card=card,
+        from_status=from_status,
+        to_status=to,
+        source=source,
+        actor_id=actor_id,
+        reason=(wip_override_reason or reason)[:300],
+        work_order_id=work_order_id,
+        wip_override=override,
+    )
+    if to == C.FULL and work_order_id is not None:
+        # Receiving the container may serve backorders, which drain containers again.
+        work_order_transition(
+            work_order_id=work_order_id, to=WorkOrderStatus.DONE, actor_id=actor_id, via_card=True
+        )
+        PullSignal.objects.filter(work_order_id=work_order_id).update(fulfilled_at=timezone.now())
+        card.refresh_from_db()
+    elif to == C.FULL:
+        _receive_without_order(card, actor_id=actor_id)
+        card.refresh_from_db()
+    live.notify_lines_changed([product.line_id])
+    return card
+
+
+def _empty_container(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.remaining_quantity > 0:
+        key = (card.loop.product_id, card.loop.location_id)
+        level = ensure_stock_levels([key])[key]
+        batch = LedgerBatch()
+        batch.consume(
+            level,
+            card.remaining_quantity,
+            actor_id=actor_id,
+            notify=False,
+            note=f"card #{card.number} emptied at the line",
+        )
+        batch.write(actor_id=actor_id)
+        card.remaining_quantity = Decimal("0")
+    card.status = C.EMPTY
+    signal_cards([card], actor_id=actor_id)
+
+
+def _check_wip(line: Any, override_reason: str) -> bool:
+    in_process = wip_in_process(line.pk)
+    if in_process < line.wip_limit:
+        return False
+    if not override_reason.strip():
+        raise NotAllowed(
+            f"Line {line.code} already has {in_process} containers in process "
+            f"(WIP limit {line.wip_limit}). Give a reason to override.",
+            field="wip_override_reason",
+            code="wip_limit",
+        )
+    return True
+
+
+def _start_work(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.work_order_id is None:
+        # A card of a loop that was parked or grown: make its order now.
+        signal_cards([card], actor_id=actor_id)
+        card.save(update_fields=["work_order"])
+    assert card.work_order_id is not None
+    status = card.work_order.status if card.work_order else WorkOrderStatus.PLANNED
+    if status == WorkOrderStatus.PLANNED:
+        work_order_transition(
+            work_order_id=card.work_order_id,
+            to=WorkOrderStatus.RELEASED,
+            actor_id=actor_id,
+            via_card=True,
+        )
+    work_order_transition(
+        work_order_id=card.work_order_id,
+        to=WorkOrderStatus.IN_PROGRESS,
+        actor_id=actor_id,
+        via_card=True,
+    )
+
+
+def _receive_without_order(card: KanbanCard, *, actor_id: int | None) -> None:
+    key = (card.loop.product_id, card.loop.location_id)
+    level = ensure_stock_levels([key])[key]
+    batch = LedgerBatch()
+    batch.add(
+        level,
+        card.loop.container_quantity,
+        kind=MoveKind.RECEIPT,
+        actor_id=actor_id,
+        note=f"card #{card.number} filled",
+    )
+    batch.write(actor_id=actor_id)
+
+
+def _retire(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.status == C.FULL and card.remaining_quantity > 0:
+        key = (card.loop.product_id, card.loop.location_id)
+        level = ensure_stock_levels([key])[key]
+        batch = LedgerBatch()
+        batch.add(
+            level,
+            -card.remaining_quantity,
+            kind=MoveKind.ADJUSTMENT,
+            actor_id=actor_id,
+            note=f"card #{card.number} retired with its container",
+        )
+        batch.write(actor_id=actor_id)
+    if card.work_order_id is not None:
+        work_order_transition(
+            work_order_id=card.work_order_id,
+            to=WorkOrderStatus.CANCELLED,
+            actor_id=actor_id,
+            reason="card retired",
+            via_card=True,
+        )
+    card.remaining_quantity = Decimal("0")
+
+
+@transaction.atomic
+def loop_create(
+    *,
+    product: Product,
+    location: Location | None = None,
+    container_quantity: Decimal | None = None,
+    card_count: int,
+    safety_factor: Decimal = Decimal("0.2"),
+    actor_id: int | None = None,
+) -> KanbanLoop:
+    """A new loop starts with every card full, its stock received by an opening move."""
+    from production.services.stock import stock_receive
+
+    if card_count < 1:
+        raise DomainError("A loop needs at least one card.", field="card_count")
+    location = location or product.supermarket
+    quantity = Decimal(container_quantity or product.container_quantity)
+    if quantity <= 0:
+        raise DomainError(
+            "Container quantity must be greater than zero.", field="container_quantity"
+        )
+    if KanbanLoop.objects.filter(product=product, location=location).exists():
+        raise DomainError(f"{product.sku} already has a loop at {location.code}.", field="product")
+    loop = KanbanLoop.objects.create(
+        product=product, location=location, container_quantity=quantity, safety_factor=safety_factor
+    )
+    now = timezone.now()
+    cards = KanbanCard.objects.bulk_create(
+        KanbanCard(
+            loop=loop, number=n, status=C.FULL, remaining_quantity=quantity, status_changed_at=now
+        )
+        for n in range(1, card_count + 1)
+    )
+    CardEvent.objects.bulk_create(
+        CardEvent(
+            card=c,
+            to_status=C.FULL,
+            source=CardEventSource.PLANNER,
+            actor_id=actor_id,
+            reason="loop opened",
+        )
+        for c in cards
+    )
+    stock_receive(
+        product=product,
+        location=location,
+        quantity=quantity * card_count,
+        kind=MoveKind.OPENING,
+        actor_id=actor_id,
+        note="kanban loop opened",
+    )
+    return loop
+
+
+def measured_lead_time_days(loop: KanbanLoop, *, last: int = 20) -> tuple[Decimal | None, int]:
+    """Mean signal -> full time over the loop's last fulfilled cycles, and how many."""
+    cycles = (
+        PullSignal.objects.filter(card__loop=loop, fulfilled_at__isnull=False)
+        .order_by("-fulfilled_at")[:last]
+        .annotate(
+            duration=ExpressionWrapper(
+                F("fulfilled_at") - F("created_at"), output_field=DurationField()
+            )
+        )
+    )
+    durations = [c.duration for c in cycles]
+    if not durations:
+        return None, 0
+    mean = sum(durations, timedelta()) / len(durations)
+    return Decimal(mean.total_seconds() / 86400).quantize(Decimal("0.001")), len(durations)
+
+
+@transaction.atomic
+def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
+    """Store the loop's recommended card count with every input it came from."""
+    now = now or timezone.now()
+    window = loop.sizing_window_days
+    total = DemandEvent.objects.filter(
+        product_id=loop.product_id,
+        occurred_at__gte=now - timedelta(days=window),
+        occurred_at__lt=now,
+    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    daily = (total / window).quantize(Decimal("0.001"))
+    measured, cycles = measured_lead_time_days(loop)
+    enough = cycles >= settings.PULLBOARD["SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME"]
+    lead = measured if (enough and measured) else loop.product.lead_time_days
+    count = recommended_card_count(
+        daily_demand=daily,
+        lead_time_days=lead,
+        safety_factor=loop.safety_factor,
+        container_quantity=loop.container_quantity,
+    )
+    loop.recommended_card_count = count
+    loop.recommended_at = now
+    loop.recommendation = {
+        "daily_demand": str(daily),
+        "window_days": window,
+        "lead_time_days": str(lead),
+        "lead_time_source": "measured" if (enough and measured) else "configured",
+        "measured_lead_time_days": str(measured) if measured is not None else None,
+        "measured_cycles": cycles,
+        "safety_factor": str(loop.safety_factor),
+        "container_quantity": str(loop.container_quantity),
+        "recommended_card_count": count,
+        "formula": "ceil(D x L x (1 + a) / C)",
+    }
+    loop.save(update_fields=["recommended_card_count", "recommended_at", "recommendation"])
+    return loop
+
+
+@transaction.atomic
+def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
+    """Make the loop's actual card count the recommended one.
+
+    Added cards start empty (they must be made) and signal; retired cards are
+    taken from the empty ones first, then the full ones. Cards in use or in
+    process cannot be retired: what is left to retire is reported.
+    """
+    loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=loop_id)
+    if loop.recommended_card_count is None:
+        raise DomainError("This loop has not been sized yet.", field="recommended_card_count")
+    ensure_stock_levels([(loop.product_id, loop.location_id)])
+    active = list(lock_cards(loop.cards.exclude(status=C.RETIRED)))
+    delta = loop.recommended_card_count - len(active)
+    added = retired = 0
+    if delta > 0:
+        now = timezone.now()
+        top = loop.cards.aggregate(top=Max("number"))["top"] or 0
+        new = KanbanCard.objects.bulk_create(
+            KanbanCard(loop=loop, number=top + i, status=C.EMPTY, status_changed_at=now)
+            for i in range(1, delta + 1)
+        )
+        signal_cards(new, actor_id=actor_id)
+        KanbanCard.objects.bulk_update(new, ["work_order"])
+        CardEvent.objects.bulk_create(
+            CardEvent(
+                card=c,
+                to_status=C.EMPTY,
+                source=CardEventSource.PLANNER,
+                actor_id=actor_id,
+                reason="added by sizing",
+                work_order=c.work_order,
+            )
+            for c in new
+        )
+        added = delta
+    elif delta < 0:
+        order = {C.EMPTY: 0, C.FULL: 1}
+        candidates = sorted(
+            (c for c in active if c.status in order), key=lambda c: (order[c.status], -c.number)
+        )
+        for card in candidates[:-delta]:
+            card_move(
+                card_id=card.pk,
+                to=C.RETIRED,
+                actor_id=actor_id,
+                source=CardEventSource.PLANNER,
+                reason="retired by sizing",
+            )
+            retired += 1
+    live.notify_lines_changed([loop.product.line_id])
+    return {"added": added, "retired": retired, "still_to_retire": max(0, -delta - retired)}
+
+
+def loops_resync(loops: Any, *, actor_id: int | None) -> list[str]:
+    """Bring cards in line with stock: containers cannot hold more than is on hand.
+
+    Where the cards hold more than the level (stock left while the line was in push
+    mode, or a count), the difference is drained from the containers, which signals.
+    Stock beyond what the cards hold is loose stock: reported, not moved.
+    """
+    findings = []
+    for loop in loops.select_related("product__line"):
+        level = ensure_stock_levels([(loop.product_id, loop.location_id)])[
+            (loop.product_id, loop.location_id)
+        ]
+        held = loop.cards.filter(status__in=[C.FULL, C.IN_USE]).aggregate(
+            total=Sum("remaining_quantity")
+        )["total"] or Decimal("0")
+        if held > level.on_hand:
+            drain_containers(
+                {loop: held - level.on_hand}, actor_id=actor_id, reason="resynchronised with stock"
+            )
+            findings.append(
+                f"{loop.product.sku}: cards held {held}, stock {level.on_hand}; "
+                "containers drained to match"
+            )
+        elif held < level.on_hand:
+            findings.append(f"{loop.product.sku}: {level.on_hand - held} loose stock beyond cards")
+        # Empty cards of a pull loop without an order (parked while in push) signal now.
+        if loop.product.line.mode == "pull":
+            orphans = list(lock_cards(loop.cards.filter(status=C.EMPTY, work_order__isnull=True)))
+            if orphans:
+                signal_cards(orphans, actor_id=actor_id)
+                KanbanCard.objects.bulk_update(orphans, ["work_order"])
+                findings.append(f"{loop.product.sku}: {len(orphans)} empty cards signalled")
+    return findings

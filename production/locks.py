@@ -1,0 +1,33 @@
+"""Row locks, one helper per locked thing, always in primary-key order.
+
+Lock order across the code base: stock levels (parents before components, as the
+BOM is walked), then kanban cards, then work orders. Two paths that follow it
+never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from production.models import DemandEvent, StockLevel, WorkOrder
+
+
+def lock_stock_levels(ids: Iterable[int]) -> QuerySet[StockLevel]:
+    return (
+        StockLevel.objects.select_for_update(of=("self",)).filter(pk__in=list(ids)).order_by("pk")
+    )
+
+
+def lock_work_orders(ids: Iterable[int]) -> QuerySet[WorkOrder]:
+    return WorkOrder.objects.select_for_update(of=("self",)).filter(pk__in=list(ids)).order_by("pk")
+
+
+def claim_unprocessed_demand(limit: int) -> QuerySet[DemandEvent]:
+    """Unprocessed events that no other worker holds; skipped rows are another worker's batch."""
+    return (
+        DemandEvent.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(processed_at__isnull=True)
+        .order_by("pk")[:limit]
+    )

@@ -1,0 +1,55 @@
+"""Replenishment policies: what answers demand on a line, picked by the line's mode.
+
+`production` defines the contract and the push side; `kanban` registers the pull
+policy when it loads (dependencies run one way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Consumption:
+    """Stock taken out of a location, after the level and the ledger were written."""
+
+    product_id: int
+    location_id: int
+    quantity: Decimal
+    demand_event_id: int | None = None
+    work_order_id: int | None = None
+
+
+class ReplenishmentPolicy(Protocol):
+    def stock_consumed(self, consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
+        """React, in the caller's transaction, to stock consumed from products of its lines."""
+
+    def mode_entered(self, *, line_id: int, actor_id: int | None) -> None:
+        """A line switched to this policy's mode: bring its state in line."""
+
+
+class ForecastPushPolicy:
+    """Push lines answer demand from stock only; the scheduled planner releases orders."""
+
+    def stock_consumed(self, consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
+        return None
+
+    def mode_entered(self, *, line_id: int, actor_id: int | None) -> None:
+        return None
+
+
+_policies: dict[str, ReplenishmentPolicy] = {"push": ForecastPushPolicy()}
+
+
+def register_policy(mode: str, policy: ReplenishmentPolicy) -> None:
+    _policies[mode] = policy
+
+
+def policy_for(mode: str) -> ReplenishmentPolicy:
+    try:
+        return _policies[mode]
+    except KeyError:
+        raise LookupError(f"No replenishment policy is registered for mode {mode!r}") from None

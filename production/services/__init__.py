@@ -1,0 +1,31 @@
+"""All writes of the production app. Each public function is one transaction."""
+
+from production.services.demand import demand_process_pending, demand_record, demand_record_many
+from production.services.lines import line_switch_mode
+from production.services.stock import stock_adjust, stock_consume, stock_receive
+from production.services.work_orders import (
+    WORK_ORDER_TRANSITIONS,
+    work_order_cancel,
+    work_order_complete,
+    work_order_create,
+    work_order_release,
+    work_order_start,
+    work_order_transition,
+)
+
+__all__ = [
+    "WORK_ORDER_TRANSITIONS",
+    "demand_process_pending",
+    "demand_record",
+    "demand_record_many",
+    "line_switch_mode",
+    "stock_adjust",
+    "stock_consume",
+    "stock_receive",
+    "work_order_cancel",
+    "work_order_complete",
+    "work_order_create",
+    "work_order_release",
+    "work_order_start",
+    "work_order_transition",
+]

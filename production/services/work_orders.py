@@ -1,0 +1,269 @@
+"""Work orders: one explicit table of allowed transitions, one service that applies it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from production import live
+from production.errors import DomainError, NotAllowed, VersionConflict
+from production.locks import lock_work_orders
+from production.models import (
+    Location,
+    MoveKind,
+    Product,
+    WorkOrder,
+    WorkOrderEvent,
+    WorkOrderOrigin,
+    WorkOrderStatus,
+)
+from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
+
+S = WorkOrderStatus
+
+WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PLANNED: frozenset({S.RELEASED, S.CANCELLED}),
+    S.RELEASED: frozenset({S.IN_PROGRESS, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.DONE, S.CANCELLED}),
+    S.DONE: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+TIMESTAMP_OF = {
+    S.RELEASED: "released_at",
+    S.IN_PROGRESS: "started_at",
+    S.DONE: "completed_at",
+    S.CANCELLED: "cancelled_at",
+}
+
+
+@dataclass(frozen=True)
+class NewWorkOrder:
+    product: Product
+    quantity: Decimal
+    origin: str
+    location: Location | None = None
+    due_at: datetime | None = None
+    plan_explanation: dict[str, Any] | None = None
+
+
+def work_orders_create_many(
+    orders: Sequence[NewWorkOrder], *, actor_id: int | None = None
+) -> list[WorkOrder]:
+    """Create planned work orders in bulk (the pull engine raises many per batch)."""
+    rows = []
+    for order in orders:
+        if order.quantity <= 0:
+            raise DomainError("Quantity must be greater than zero.", field="quantity")
+        if order.origin not in WorkOrderOrigin.values:
+            raise DomainError(f"Unknown origin {order.origin!r}.", field="origin")
+        rows.append(
+            WorkOrder(
+                product=order.product,
+                line_id=order.product.line_id,
+                location_id=(order.location or order.product.supermarket).pk,
+                quantity=order.quantity,
+                origin=order.origin,
+                due_at=order.due_at,
+                plan_explanation=order.plan_explanation or {},
+            )
+        )
+    created = WorkOrder.objects.bulk_create(rows)
+    WorkOrderEvent.objects.bulk_create(
+        [WorkOrderEvent(work_order=wo, to_status=S.PLANNED, actor_id=actor_id) for wo in created]
+    )
+    live.notify_lines_changed(wo.line_id for wo in created)
+    return created
+
+
+@transaction.atomic
+def work_order_create(
+    *,
+    product: Product,
+    quantity: Decimal,
+    origin: str = WorkOrderOrigin.MANUAL,
+    location: Location | None = None,
+    due_at: datetime | None = None,
+    plan_explanation: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+) -> WorkOrder:
+    order = NewWorkOrder(product, Decimal(quantity), origin, location, due_at, plan_explanation)
+    return work_orders_create_many([order], actor_id=actor_id)[0]
+
+
+@transaction.atomic
+def work_order_transition(
+    *,
+    work_order_id: int,
+    to: str,
+    actor_id: int | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+    via_card: bool = False,
+) -> WorkOrder:
+    """Apply one allowed transition, with its stock effects, and write its event.
+
+    Starting consumes the BOM's components from their supermarkets (refused, with
+    what is short, if they are not there); completing receives the quantity.
+    A kanban work order follows its card, so only a card move (`via_card`) moves it.
+    Locks follow the house order: stock levels first, then the work order.
+    """
+    current = WorkOrder.objects.select_related("product").filter(pk=work_order_id).first()
+    if current is None:
+        raise DomainError(f"Work order {work_order_id} does not exist.", code="not_found")
+    if current.origin == WorkOrderOrigin.KANBAN and not via_card:
+        raise NotAllowed(
+            "A kanban work order follows its card: move the card instead.",
+            field="origin",
+            code="follows_card",
+        )
+    if to not in WORK_ORDER_TRANSITIONS:
+        raise DomainError(f"Unknown status {to!r}.", field="status")
+    effect = _stock_effect(current, to)
+
+    work_order = lock_work_orders([work_order_id]).select_related("product").get()
+    if expected_version is not None and expected_version != work_order.version:
+        raise VersionConflict(
+            f"Work order {work_order_id} was changed by someone else "
+            f"(version {work_order.version}, you had {expected_version}).",
+            current_version=work_order.version,
+        )
+    if to not in WORK_ORDER_TRANSITIONS[work_order.status]:
+        raise NotAllowed(
+            f"A work order that is {work_order.get_status_display().lower()} cannot become "
+            f"{S(to).label.lower()}.",
+            field="status",
+        )
+    if effect is not None:
+        effect(work_order, actor_id)
+
+    from_status = work_order.status
+    work_order.status = to
+    work_order.version += 1
+    setattr(work_order, TIMESTAMP_OF[to], timezone.now())
+    work_order.save(update_fields=["status", "version", TIMESTAMP_OF[to]])
+    WorkOrderEvent.objects.create(
+        work_order=work_order,
+        from_status=from_status,
+        to_status=to,
+        actor_id=actor_id,
+        reason=reason[:300],
+    )
+    live.notify_lines_changed([work_order.line_id])
+    return work_order
+
+
+Effect = Callable[[WorkOrder, int | None], None]
+
+
+def _stock_effect(work_order: WorkOrder, to: str) -> Effect | None:
+    """Lock the stock levels a transition touches (before the work order) and say what to do."""
+    if to == S.IN_PROGRESS:
+        bom = list(work_order.product.bom_lines.select_related("component"))
+        if not bom:
+            return None
+        needs = {
+            (line.component_id, line.component.supermarket_id): (line.component, line.quantity)
+            for line in bom
+        }
+        levels = ensure_stock_levels(needs)
+
+        def consume_components(wo: WorkOrder, actor_id: int | None) -> None:
+            wanted = {key: (c, per * wo.quantity) for key, (c, per) in needs.items()}
+            shortages = [
+                f"{component.sku} short by {need - levels[key].on_hand} {component.unit}"
+                for key, (component, need) in wanted.items()
+                if levels[key].on_hand < need
+            ]
+            if shortages:
+                raise NotAllowed(
+                    "Not enough components to start: " + "; ".join(shortages) + ".",
+                    field="components",
+                    code="components_short",
+                )
+            batch = LedgerBatch()
+            for key, (_, need) in wanted.items():
+                batch.consume(
+                    levels[key],
+                    need,
+                    work_order_id=wo.pk,
+                    actor_id=actor_id,
+                    note=f"WO-{wo.pk} started",
+                )
+            batch.write(actor_id=actor_id)
+
+        return consume_components
+    if to == S.DONE:
+        key = (work_order.product_id, work_order.location_id)
+        level = ensure_stock_levels([key])[key]
+
+        def receive_output(wo: WorkOrder, actor_id: int | None) -> None:
+            batch = LedgerBatch()
+            batch.add(
+                level,
+                wo.quantity,
+                kind=MoveKind.RECEIPT,
+                work_order_id=wo.pk,
+                actor_id=actor_id,
+                note=f"WO-{wo.pk} completed",
+            )
+            if wo.location_id == wo.product.supermarket_id:
+                fill_backorders(batch, level)
+            batch.write(actor_id=actor_id)
+
+        return receive_output
+    return None
+
+
+def work_order_release(
+    *, work_order_id: int, actor_id: int | None = None, expected_version: int | None = None
+) -> WorkOrder:
+    return work_order_transition(
+        work_order_id=work_order_id,
+        to=S.RELEASED,
+        actor_id=actor_id,
+        expected_version=expected_version,
+    )
+
+
+def work_order_start(
+    *, work_order_id: int, actor_id: int | None = None, expected_version: int | None = None
+) -> WorkOrder:
+    return work_order_transition(
+        work_order_id=work_order_id,
+        to=S.IN_PROGRESS,
+        actor_id=actor_id,
+        expected_version=expected_version,
+    )
+
+
+def work_order_complete(
+    *, work_order_id: int, actor_id: int | None = None, expected_version: int | None = None
+) -> WorkOrder:
+    return work_order_transition(
+        work_order_id=work_order_id, to=S.DONE, actor_id=actor_id, expected_version=expected_version
+    )
+
+
+def work_order_cancel(
+    *,
+    work_order_id: int,
+    reason: str,
+    actor_id: int | None = None,
+    expected_version: int | None = None,
+) -> WorkOrder:
+    if not reason.strip():
+        raise DomainError("Say why the work order is cancelled.", field="reason")
+    return work_order_transition(
+        work_order_id=work_order_id,
+        to=S.CANCELLED,
+        actor_id=actor_id,
+        reason=reason,
+        expected_version=expected_version,
+    )
