@@ -8,5 +8,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("v1/", include("production.api.urls")),
+    path("v1/", include("production.api.planning_urls")),
+    path("v1/", include("production.api.twin_urls")),
     path("v1/", include("kanban.api.urls")),
 ]

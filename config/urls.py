@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
     path("", include("production.urls")),
+    path("", include("production.planning_urls")),
+    path("", include("production.dashboard_urls")),
     path("", include("kanban.urls")),
 ]
