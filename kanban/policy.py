@@ -36,6 +36,20 @@ class PullPolicy:
 
         loops_resync(KanbanLoop.objects.filter(product__line_id=line_id), actor_id=actor_id)
 
+    def reconcile(self) -> list[str]:
+        """Cards against stock, one loop per transaction (see `loops_resync`)."""
+        from django.db import transaction
+
+        from kanban.services import loops_resync
+
+        findings: list[str] = []
+        for loop_id in KanbanLoop.objects.filter(product__line__mode="pull").values_list(
+            "pk", flat=True
+        ):
+            with transaction.atomic():
+                findings += loops_resync(KanbanLoop.objects.filter(pk=loop_id), actor_id=None)
+        return findings
+
 
 def drain_containers(
     wanted: dict[KanbanLoop, Decimal], *, actor_id: int | None, reason: str = "consumed"

@@ -30,6 +30,9 @@ class ReplenishmentPolicy(Protocol):
     def mode_entered(self, *, line_id: int, actor_id: int | None) -> None:
         """A line switched to this policy's mode: bring its state in line."""
 
+    def reconcile(self) -> list[str]:
+        """Check (and repair) the policy's own state against stock; say what was found."""
+
 
 class ForecastPushPolicy:
     """Push lines answer demand from stock only; the scheduled planner releases orders."""
@@ -40,12 +43,19 @@ class ForecastPushPolicy:
     def mode_entered(self, *, line_id: int, actor_id: int | None) -> None:
         return None
 
+    def reconcile(self) -> list[str]:
+        return []
+
 
 _policies: dict[str, ReplenishmentPolicy] = {"push": ForecastPushPolicy()}
 
 
 def register_policy(mode: str, policy: ReplenishmentPolicy) -> None:
     _policies[mode] = policy
+
+
+def registered_policies() -> dict[str, ReplenishmentPolicy]:
+    return dict(_policies)
 
 
 def policy_for(mode: str) -> ReplenishmentPolicy:

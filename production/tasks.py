@@ -20,8 +20,16 @@ def demand_processing_kick() -> None:
     The drain task clears the flag *before* it reads, so an event committed after
     its last read always finds the flag clear and queues a new drain.
     """
-    if cache.add(PENDING_FLAG, 1, timeout=60):
-        demand_process_task.delay()
+    try:
+        if cache.add(PENDING_FLAG, 1, timeout=60):
+            demand_process_task.delay()
+    except Exception:
+        # The events are stored; the reconciler re-queues them once the broker is back.
+        log.warning("could not queue demand processing; the reconciler will", exc_info=True)
+        try:
+            cache.delete(PENDING_FLAG)
+        except Exception:
+            log.warning("could not clear the pending-demand flag", exc_info=True)
 
 
 @shared_task(
@@ -51,6 +59,6 @@ def reconcile_task() -> dict[str, object]:
     from production.reconcile import reconcile
 
     report = reconcile()
-    if report.get("repairs"):
-        log.warning("reconciler repaired: %s", report)
+    if report["levels_repaired"] or report["policy_findings"] or report["requeued_events"]:
+        log.warning("reconciler found and repaired: %s", report)
     return report

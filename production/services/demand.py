@@ -75,7 +75,7 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     if new:
         # A concurrent request with the same ids loses the race quietly; its rows are re-read.
         DemandEvent.objects.bulk_create(list(new.values()), ignore_conflicts=True)
-        transaction.on_commit(_kick_processing)
+        transaction.on_commit(_kick_processing, robust=True)
     stored = {**before, **_stored(set(new))}
     seen: set[tuple[str, str]] = set()
     results = []
