@@ -6,10 +6,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.db.models import Case, F, QuerySet, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from kanban.locks import lock_cards
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
+from production.bulk import bulk_update_rows
 from production.models import WorkOrderOrigin
 from production.policies import Consumption
 
@@ -60,11 +63,7 @@ def drain_containers(
     Returns the cards that were signalled. The caller holds the loops' stock levels.
     """
     holding = defaultdict(list)
-    for card in lock_cards(
-        KanbanCard.objects.filter(
-            loop__in=list(wanted), status__in=[CardStatus.IN_USE, CardStatus.FULL]
-        )
-    ):
+    for card in lock_cards(KanbanCard.objects.filter(pk__in=next_containers(wanted))):
         holding[card.loop_id].append(card)
     now = timezone.now()
     changed: list[KanbanCard] = []
@@ -97,11 +96,31 @@ def drain_containers(
             event = _event(card, CardStatus.EMPTY, actor_id, reason)
             event.from_status = CardStatus.IN_USE
             events.append(event)
-    KanbanCard.objects.bulk_update(
+    bulk_update_rows(
         changed, ["status", "remaining_quantity", "version", "status_changed_at", "work_order"]
     )
     CardEvent.objects.bulk_create(events)
     return emptied
+
+
+def next_containers(wanted: dict[KanbanLoop, Decimal]) -> QuerySet[KanbanCard]:
+    """Ids of the containers consumption will reach, per loop: the open one, then full
+    ones in the order they were filled; only as many as the quantity can empty."""
+    depth = max(int(qty // loop.container_quantity) + 2 for loop, qty in wanted.items())
+    ranked = KanbanCard.objects.filter(
+        loop__in=list(wanted), status__in=[CardStatus.IN_USE, CardStatus.FULL]
+    ).annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("loop_id")],
+            order_by=[
+                Case(When(status=CardStatus.IN_USE, then=0), default=1).asc(),
+                F("status_changed_at").asc(),
+                F("number").asc(),
+            ],
+        )
+    )
+    return ranked.filter(rank__lte=depth).values("pk")
 
 
 def signal_cards(cards: Sequence[KanbanCard], *, actor_id: int | None) -> None:

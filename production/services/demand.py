@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from production.bulk import bulk_update_rows
 from production.errors import DomainError
 from production.locks import claim_unprocessed_demand
 from production.models import DemandEvent, DemandStatus, Product
@@ -128,7 +129,7 @@ def demand_process_pending(*, limit: int = 200) -> int:
         event.backordered_quantity = event.open_backorder_quantity = short
         event.status = DemandStatus.BACKORDERED if short > 0 else DemandStatus.FULFILLED
         event.processed_at = now
-    DemandEvent.objects.bulk_update(
+    bulk_update_rows(
         events, ["backordered_quantity", "open_backorder_quantity", "status", "processed_at"]
     )
     batch.write()

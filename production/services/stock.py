@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from production import live
+from production.bulk import bulk_update_rows
 from production.errors import DomainError
 from production.locks import lock_stock_levels
 from production.models import (
@@ -127,7 +128,7 @@ class LedgerBatch:
         now = timezone.now()
         for level in self.levels.values():
             level.updated_at = now
-        StockLevel.objects.bulk_update(list(self.levels.values()), ["on_hand", "updated_at"])
+        bulk_update_rows(list(self.levels.values()), ["on_hand", "updated_at"])
         if self.consumptions:
             notify_policies(self.consumptions, actor_id=actor_id)
         live.notify_products_changed({p for p, _ in self.levels})
@@ -166,7 +167,7 @@ def fill_backorders(batch: LedgerBatch, level: StockLevel) -> None:
         if short == 0:
             event.status = DemandStatus.FULFILLED
         filled.append(event)
-    DemandEvent.objects.bulk_update(filled, ["open_backorder_quantity", "status"])
+    bulk_update_rows(filled, ["open_backorder_quantity", "status"])
 
 
 def _positive(quantity: Decimal, name: str = "quantity") -> Decimal:
