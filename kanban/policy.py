@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, F, QuerySet, When, Window
 from django.db.models.functions import RowNumber
@@ -15,6 +16,7 @@ from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, Ka
 from production.bulk import bulk_update_rows
 from production.models import WorkOrderOrigin
 from production.policies import Consumption
+from production.webhooks.events import emit_cards_signalled
 
 
 class PullPolicy:
@@ -103,7 +105,7 @@ def drain_containers(
     return emptied
 
 
-def next_containers(wanted: dict[KanbanLoop, Decimal]) -> QuerySet[KanbanCard]:
+def next_containers(wanted: dict[KanbanLoop, Decimal]) -> QuerySet[Any, dict[str, Any]]:
     """Ids of the containers consumption will reach, per loop: the open one, then full
     ones in the order they were filled; only as many as the quantity can empty."""
     depth = max(int(qty // loop.container_quantity) + 2 for loop, qty in wanted.items())
@@ -160,6 +162,7 @@ def signal_cards(cards: Sequence[KanbanCard], *, actor_id: int | None) -> None:
     PullSignal.objects.bulk_create(
         [PullSignal(card=c, work_order=o) for c, o in zip(signalled, orders, strict=True)]
     )
+    emit_cards_signalled(signalled, {pk: loop.product.sku for pk, loop in loops.items()})
 
 
 def _event(card: KanbanCard, to: str, actor_id: int | None, reason: str) -> CardEvent:

@@ -8,9 +8,10 @@ the expression building costs more than the database. On PostgreSQL one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 
 def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
@@ -22,7 +23,11 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
         model._default_manager.bulk_update(objs, fields)
         return
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns: list[Field[Any, Any]] = []
+    for name in fields:
+        field = meta.get_field(name)
+        assert isinstance(field, Field), "only concrete fields can be updated"
+        columns.append(field)
     pk = meta.pk
     assert pk is not None
     arrays = [[pk.get_db_prep_save(o.pk, connection) for o in objs]]

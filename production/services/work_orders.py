@@ -24,6 +24,7 @@ from production.models import (
     WorkOrderStatus,
 )
 from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
+from production.webhooks.events import emit_work_order_completed, emit_work_orders_created
 
 S = WorkOrderStatus
 
@@ -35,7 +36,7 @@ WORK_ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-TIMESTAMP_OF = {
+TIMESTAMP_OF: dict[str, str] = {
     S.RELEASED: "released_at",
     S.IN_PROGRESS: "started_at",
     S.DONE: "completed_at",
@@ -79,6 +80,7 @@ def work_orders_create_many(
         [WorkOrderEvent(work_order=wo, to_status=S.PLANNED, actor_id=actor_id) for wo in created]
     )
     live.notify_lines_changed(wo.line_id for wo in created)
+    emit_work_orders_created(created)
     return created
 
 
@@ -156,6 +158,8 @@ def work_order_transition(
         reason=reason[:300],
     )
     live.notify_lines_changed([work_order.line_id])
+    if to == S.DONE:
+        emit_work_order_completed(work_order)
     return work_order
 
 
