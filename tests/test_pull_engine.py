@@ -248,3 +248,36 @@ def test_every_card_change_is_an_event_with_who_and_why(plant, operator):  # typ
         operator,
         "board",
     )
+
+
+def test_sizing_switches_to_the_measured_lead_time_once_enough_cards_cycled(plant):  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    for day in range(28):
+        DemandEvent.objects.create(
+            product=plant.finished,
+            quantity=D("10"),
+            occurred_at=now - timedelta(days=day, hours=1),
+            source="history",
+            external_id=f"h{day}",
+            processed_at=now,
+            status="fulfilled",
+        )
+    stock_adjust(
+        product=plant.component,
+        location=plant.supermarket,
+        delta=D("100"),
+        reason="delivery",
+        actor_id=None,
+    )
+    for cycle in range(5):  # five containers made, each half a day from signal to full
+        demand(plant.finished, 5, f"c{cycle}")
+        card = plant.finished_loop.cards.get(status="empty")
+        card_move(card_id=card.pk, to="in_process", actor_id=None)
+        card_move(card_id=card.pk, to="full", actor_id=None)
+    PullSignal.objects.update(created_at=now - timedelta(hours=12), fulfilled_at=now)
+    loop = loop_size(loop=plant.finished_loop, now=now)
+    assert loop.recommendation["lead_time_source"] == "measured"
+    assert loop.recommendation["measured_cycles"] == 5
+    assert D(loop.recommendation["lead_time_days"]) == D("0.5")
+    # D = (280 history + 25 just now) / 28 = 10.893, L = 0.5, a = 0.2, C = 5 -> ceil(1.307) = 2
+    assert loop.recommended_card_count == 2

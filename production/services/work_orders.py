@@ -163,6 +163,11 @@ def work_order_transition(
     return work_order
 
 
+def quantity_text(quantity: Decimal) -> str:
+    """A quantity as people write it: 10, 2.5 (no trailing zeros, no exponent)."""
+    return format(quantity.quantize(Decimal("0.001")).normalize(), "f")
+
+
 Effect = Callable[[WorkOrder, int | None], None]
 
 
@@ -181,7 +186,8 @@ def _stock_effect(work_order: WorkOrder, to: str) -> Effect | None:
         def consume_components(wo: WorkOrder, actor_id: int | None) -> None:
             wanted = {key: (c, per * wo.quantity) for key, (c, per) in needs.items()}
             shortages = [
-                f"{component.sku} short by {need - levels[key].on_hand} {component.unit}"
+                f"{component.sku} short by {quantity_text(need - levels[key].on_hand)} "
+                f"{component.unit}"
                 for key, (component, need) in wanted.items()
                 if levels[key].on_hand < need
             ]
