@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from production.roles import ROLES, role_required
 from production.selectors import home_summary
 
 
-@login_required
+@role_required(*ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"summary": home_summary()})

@@ -1,0 +1,455 @@
+"""The Django admin for production: set-up data is edited here, ledgers are read-only.
+
+State changes (a line's mode, a work order's status, stock) go through the services,
+never through a plain model save, so the admin writes the same events as the board.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from production.errors import DomainError
+from production.models import (
+    BomLine,
+    Comparison,
+    DemandEvent,
+    ForecastRun,
+    LineModeSwitch,
+    Location,
+    Product,
+    ProductForecast,
+    ProductionLine,
+    PushPlan,
+    PushPlanLine,
+    StockLevel,
+    StockMove,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from production.services import (
+    line_switch_mode,
+    work_order_cancel,
+    work_order_complete,
+    work_order_release,
+    work_order_start,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A ledger or an event log: seen in the admin, written only by the services."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# --- Lines ----------------------------------------------------------------------
+
+
+class LineModeSwitchInline(ReadOnlyInline):
+    model = LineModeSwitch
+    fields = ("created_at", "from_mode", "to_mode", "effective_at", "switched_by", "reason")
+    readonly_fields = fields
+    ordering = ("-created_at", "-id")
+    show_change_link = False
+
+
+class ProductionLineForm(forms.ModelForm):
+    mode_switch_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the mode changes: it is kept in the line's audit trail.",
+    )
+
+    class Meta:
+        model = ProductionLine
+        fields = ("code", "name", "mode", "capacity_per_day", "wip_limit")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        switching = self.instance.pk is not None and "mode" in self.changed_data
+        if switching and not cleaned.get("mode_switch_reason", "").strip():
+            self.add_error("mode_switch_reason", "Say why the line changes mode.")
+        return cleaned
+
+
+@admin.register(ProductionLine)
+class ProductionLineAdmin(admin.ModelAdmin):
+    form = ProductionLineForm
+    list_display = ("code", "name", "mode", "capacity_per_day", "wip_limit")
+    list_filter = ("mode",)
+    search_fields = ("code", "name")
+    inlines = [LineModeSwitchInline]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if not (change and "mode" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # The other fields save as usual; the mode changes through the audited service.
+        new_mode = obj.mode
+        obj.mode = form.initial["mode"]
+        super().save_model(request, obj, form, change)
+        line_switch_mode(
+            line=obj,
+            mode=new_mode,
+            reason=form.cleaned_data["mode_switch_reason"],
+            actor_id=request.user.pk,
+        )
+        obj.refresh_from_db()
+
+
+@admin.register(LineModeSwitch)
+class LineModeSwitchAdmin(ReadOnlyAdmin):
+    list_display = ("line", "from_mode", "to_mode", "effective_at", "switched_by", "created_at")
+    list_filter = ("line", "to_mode")
+    list_select_related = ("line", "switched_by")
+    search_fields = ("line__code", "reason")
+    date_hierarchy = "created_at"
+
+
+# --- Products and BOMs ---------------------------------------------------------------
+
+
+class BomLineInline(admin.TabularInline):
+    model = BomLine
+    fk_name = "parent"
+    extra = 1
+    autocomplete_fields = ("component",)
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "sku",
+        "name",
+        "unit",
+        "line",
+        "supermarket",
+        "container_quantity",
+        "lead_time_days",
+    )
+    list_filter = ("line", "line__mode", "supermarket")
+    list_select_related = ("line", "supermarket")
+    search_fields = ("sku", "name")
+    inlines = [BomLineInline]
+    fieldsets = (
+        (None, {"fields": ("sku", "name", "unit", "line", "supermarket")}),
+        ("Kanban", {"fields": ("container_quantity", "lead_time_days")}),
+        (
+            "Push planning",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "service_level",
+                    "lot_sizing",
+                    "fixed_lot_quantity",
+                    "setup_cost",
+                    "holding_cost_per_unit_day",
+                ),
+            },
+        ),
+    )
+
+
+@admin.register(BomLine)
+class BomLineAdmin(admin.ModelAdmin):
+    list_display = ("parent", "component", "quantity")
+    list_select_related = ("parent", "component")
+    list_filter = ("parent__line",)
+    search_fields = ("parent__sku", "component__sku")
+    autocomplete_fields = ("parent", "component")
+
+
+# --- Locations and stock ----------------------------------------------------------
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind")
+    list_filter = ("kind",)
+    search_fields = ("code", "name")
+
+
+@admin.register(StockLevel)
+class StockLevelAdmin(ReadOnlyAdmin):
+    list_display = ("product", "location", "on_hand", "updated_at")
+    list_filter = ("location", "product__line")
+    list_select_related = ("product", "location")
+    search_fields = ("product__sku", "product__name", "location__code")
+
+
+@admin.register(StockMove)
+class StockMoveAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "product",
+        "location",
+        "kind",
+        "quantity",
+        "work_order",
+        "demand_event",
+        "created_by",
+        "note",
+    )
+    list_filter = ("kind", "location", "product__line")
+    list_select_related = (
+        "product",
+        "location",
+        "work_order__product",
+        "demand_event__product",
+        "created_by",
+    )
+    search_fields = ("product__sku", "note")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+# --- Work orders ---------------------------------------------------------------------
+
+
+class WorkOrderEventInline(ReadOnlyInline):
+    model = WorkOrderEvent
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    show_change_link = False
+
+
+def _run_on_each(
+    request: HttpRequest,
+    queryset: QuerySet[WorkOrder],
+    apply: Any,
+    done: str,
+) -> None:
+    """Apply one service per selected order; each runs in its own transaction."""
+    ok = 0
+    for work_order in queryset.order_by("pk"):
+        try:
+            apply(work_order)
+        except DomainError as error:
+            messages.error(request, f"WO-{work_order.pk}: {error.message}")
+        else:
+            ok += 1
+    if ok:
+        messages.success(request, f"{ok} work order(s) {done}.")
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(ReadOnlyAdmin):
+    """Work orders change status through their state machine (actions), never by editing."""
+
+    list_display = (
+        "id",
+        "product",
+        "quantity",
+        "line",
+        "origin",
+        "status",
+        "due_at",
+        "created_at",
+        "completed_at",
+    )
+    list_filter = ("status", "origin", "line")
+    list_select_related = ("product", "line")
+    search_fields = ("=id", "product__sku", "product__name")
+    date_hierarchy = "created_at"
+    inlines = [WorkOrderEventInline]
+    actions = ["release", "start", "complete", "cancel"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Change permission is what the actions need; the form itself stays read-only.
+        return obj is None and request.user.has_perm("production.change_workorder")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in WorkOrder._meta.fields]
+
+    @admin.action(permissions=["change"], description="Release selected planned push/manual orders")
+    def release(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        _run_on_each(
+            request,
+            queryset,
+            lambda wo: work_order_release(work_order_id=wo.pk, actor_id=request.user.pk),
+            "released",
+        )
+
+    @admin.action(permissions=["change"], description="Start selected released push/manual orders")
+    def start(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        _run_on_each(
+            request,
+            queryset,
+            lambda wo: work_order_start(work_order_id=wo.pk, actor_id=request.user.pk),
+            "started",
+        )
+
+    @admin.action(
+        permissions=["change"], description="Complete selected push/manual orders in progress"
+    )
+    def complete(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        _run_on_each(
+            request,
+            queryset,
+            lambda wo: work_order_complete(work_order_id=wo.pk, actor_id=request.user.pk),
+            "completed",
+        )
+
+    @admin.action(permissions=["change"], description="Cancel selected push/manual orders")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        _run_on_each(
+            request,
+            queryset,
+            lambda wo: work_order_cancel(
+                work_order_id=wo.pk,
+                actor_id=request.user.pk,
+                reason=f"cancelled in the admin by {request.user.get_username()}",
+            ),
+            "cancelled",
+        )
+
+
+@admin.register(WorkOrderEvent)
+class WorkOrderEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "work_order", "from_status", "to_status", "actor", "reason")
+    list_filter = ("to_status", "work_order__line")
+    list_select_related = ("work_order__product", "actor")
+    search_fields = ("=work_order__id", "work_order__product__sku", "reason")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+# --- Demand --------------------------------------------------------------------------
+
+
+@admin.register(DemandEvent)
+class DemandEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "occurred_at",
+        "product",
+        "quantity",
+        "source",
+        "external_id",
+        "status",
+        "backordered_quantity",
+        "open_backorder_quantity",
+        "processed_at",
+    )
+    list_filter = ("status", "source", "product__line")
+    list_select_related = ("product",)
+    search_fields = ("external_id", "product__sku")
+    date_hierarchy = "occurred_at"
+    show_full_result_count = False
+
+
+# --- Forecasts and push plans (written by the planning services) -------------------------
+
+
+@admin.register(ForecastRun)
+class ForecastRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "requested_by",
+        "done_products",
+        "total_products",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "trigger")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProductForecast)
+class ProductForecastAdmin(ReadOnlyAdmin):
+    list_display = ("product", "method", "sigma_daily", "history_days", "start_date", "updated_at")
+    list_filter = ("method", "product__line")
+    list_select_related = ("product",)
+    search_fields = ("product__sku", "product__name")
+
+
+class PushPlanLineInline(ReadOnlyInline):
+    model = PushPlanLine
+    fields = ("product", "quantity", "beyond_capacity", "work_order")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(PushPlan)
+class PushPlanAdmin(ReadOnlyAdmin):
+    list_display = ("line", "period_start", "period_days", "capacity", "load", "over_capacity")
+    list_filter = ("line", "over_capacity")
+    list_select_related = ("line",)
+    date_hierarchy = "period_start"
+    inlines = [PushPlanLineInline]
+
+
+@admin.register(PushPlanLine)
+class PushPlanLineAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "product", "quantity", "beyond_capacity", "work_order")
+    list_filter = ("plan__line", "beyond_capacity")
+    list_select_related = ("plan__line", "product", "work_order__product")
+    search_fields = ("product__sku",)
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(ReadOnlyAdmin):
+    """Push-vs-pull runs of the twin: started from the planner's pages, read here."""
+
+    list_display = ("id", "name", "line", "kind", "status", "progress", "created_by", "created_at")
+    list_filter = ("status", "kind", "line")
+    list_select_related = ("line", "created_by")
+    search_fields = ("name",)
+    date_hierarchy = "created_at"
+
+
+# --- Webhooks and API idempotency ------------------------------------------------------
+# Webhook subscriptions and deliveries have their own admin module; importing it
+# registers them. The rows it leaves out are logs, shown read-only here.
+from production.webhooks import admin as webhooks_admin  # noqa: E402, F401
+from production.webhooks.models import IdempotencyKey, WebhookAttempt  # noqa: E402
+
+if not admin.site.is_registered(WebhookAttempt):
+
+    @admin.register(WebhookAttempt)
+    class WebhookAttemptAdmin(ReadOnlyAdmin):
+        list_display = ("attempted_at", "delivery", "status_code", "duration_ms", "error")
+        list_filter = ("status_code",)
+        list_select_related = ("delivery__subscription",)
+        date_hierarchy = "attempted_at"
+        show_full_result_count = False
+
+
+if not admin.site.is_registered(IdempotencyKey):
+
+    @admin.register(IdempotencyKey)
+    class IdempotencyKeyAdmin(ReadOnlyAdmin):
+        list_display = ("created_at", "user", "method", "path", "status_code", "completed_at")
+        list_filter = ("method", "status_code")
+        list_select_related = ("user",)
+        search_fields = ("key", "path")
+        date_hierarchy = "created_at"
+        show_full_result_count = False
