@@ -36,7 +36,7 @@ run: setup
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Pullboard on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(BIN)/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning
+	$(BIN)/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning --timeout-graceful-shutdown 2
 
 # The test suite talks to real services: PostgreSQL and Redis on their standard ports
 # unless DATABASE_URL / REDIS_URL say otherwise.

@@ -1,7 +1,9 @@
 """The ERP API, v1, and its OpenAPI schema with docs served from the app itself."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from production.api.problems import api_not_found
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -11,4 +13,6 @@ urlpatterns = [
     path("v1/", include("production.api.planning_urls")),
     path("v1/", include("production.api.twin_urls")),
     path("v1/", include("kanban.api.urls")),
+    # Anything else under v1/ is answered in the API's error format (RFC 9457), not HTML.
+    re_path(r"^v1/", api_not_found),
 ]

@@ -121,6 +121,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "production.tasks.reconcile_task",
         "schedule": timedelta(minutes=5),
     },
+    "send-due-webhooks": {
+        "task": "production.tasks.webhook_deliver_due_task",
+        "schedule": timedelta(seconds=30),
+    },
+    "prune-idempotency-keys": {
+        "task": "production.tasks.idempotency_keys_prune_task",
+        "schedule": timedelta(hours=1),
+    },
+    "refresh-forecasts-nightly": {
+        "task": "production.tasks.forecasts_refresh_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    # Push lines: plan and release the current period. Idempotent, so running it more
+    # often than the period only picks up lines switched to push since the last run.
+    "plan-push-lines": {
+        "task": "production.tasks.push_plan_task",
+        "schedule": (
+            timedelta(seconds=env.int("PULLBOARD_PUSH_PLAN_EVERY_SECONDS"))
+            if env.str("PULLBOARD_PUSH_PLAN_EVERY_SECONDS", default="")
+            else crontab(hour=5, minute=0)
+        ),
+    },
+    # The line twin replays each line's last weeks of demand under the other policy.
+    "shadow-compare-nightly": {
+        "task": "production.tasks.shadow_compare_task",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "size-kanban-loops-nightly": {
         "task": "kanban.tasks.loops_size_task",
         "schedule": crontab(hour=2, minute=0),
@@ -220,6 +247,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_THROTTLE_RATE", default="100000/hour")},
+    # Every API error as RFC 9457 problem details (application/problem+json).
+    "EXCEPTION_HANDLER": "production.api.problems.problem_exception_handler",
 }
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
@@ -235,6 +264,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One named enum per choice set, so the schema builds without warnings.
+    "ENUM_NAME_OVERRIDES": {
+        "WorkOrderStatusEnum": "production.models.WorkOrderStatus",
+        "DemandStatusEnum": "production.models.DemandStatus",
+        "CardStatusEnum": "kanban.models.CardStatus",
+        "DeliveryStatusEnum": "production.webhooks.models.DeliveryStatus",
+        "WebhookEventTypeEnum": "production.webhooks.models.WebhookEventType",
+        # Forecast runs and comparisons share one job status set.
+        "JobStatusEnum": "production.models.ForecastRunStatus",
+        "ComparisonKindEnum": "production.models.ComparisonKind",
+    },
 }
 
 # --- Pullboard ------------------------------------------------------------------
@@ -243,6 +283,12 @@ PULLBOARD = {
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=200),
     "SIZING_WINDOW_DAYS": 28,
     "SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME": 5,
+    # Shop floor: a repeat scan of one card within this window does nothing; cards not
+    # scanned or moved for this many days show in the lost-card audit.
+    "SCAN_REPEAT_WINDOW_SECONDS": env.int("PULLBOARD_SCAN_REPEAT_WINDOW_SECONDS", default=10),
+    "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
+    # Push scheduling: length of a planning period (also the review period), in days.
+    "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
 }
 
 LOGGING = {

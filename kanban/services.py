@@ -25,6 +25,7 @@ from kanban.sizing import recommended_card_count
 from production import live
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.models import (
+    BomLine,
     DemandEvent,
     Location,
     MoveKind,
@@ -44,7 +45,7 @@ CARD_TRANSITIONS: dict[str, frozenset[str]] = {
     C.RETIRED: frozenset(),
 }
 
-WHY_NOT = {
+WHY_NOT: dict[tuple[str, str], str] = {
     (C.IN_USE, C.FULL): "a container in use cannot be full again until it is emptied and made",
     (C.EMPTY, C.FULL): "an empty container must be made (in process) before it is full",
     (C.FULL, C.IN_PROCESS): "a full container has nothing to make",
@@ -333,17 +334,51 @@ def measured_lead_time_days(loop: KanbanLoop, *, last: int = 20) -> tuple[Decima
     return Decimal(mean.total_seconds() / 86400).quantize(Decimal("0.001")), len(durations)
 
 
+def demand_in_window(*, product_id: int, start: Any, end: Any) -> tuple[Decimal, Decimal]:
+    """A product's demand over [start, end): its own events, and what the demand for the
+    products that use it needs of it through their BOMs (every level up).
+
+    A component has little demand of its own; its loop is sized by its parents' demand.
+    """
+    direct = Decimal("0")
+    dependent = Decimal("0")
+    per_unit = {product_id: Decimal("1")}  # product -> units of `product_id` in one of it
+    for level in range(10):  # deeper BOMs than this are taken as a cycle
+        if not per_unit:
+            break
+        sums = dict(
+            DemandEvent.objects.filter(
+                product_id__in=list(per_unit), occurred_at__gte=start, occurred_at__lt=end
+            )
+            .values("product_id")
+            .annotate(total=Sum("quantity"))
+            .values_list("product_id", "total")
+        )
+        found = sum((per_unit[p] * total for p, total in sums.items()), Decimal("0"))
+        if level == 0:
+            direct = found
+        else:
+            dependent += found
+        parents: dict[int, Decimal] = {}
+        for parent_id, component_id, quantity in BomLine.objects.filter(
+            component_id__in=list(per_unit)
+        ).values_list("parent_id", "component_id", "quantity"):
+            parents[parent_id] = parents.get(parent_id, Decimal("0")) + (
+                per_unit[component_id] * quantity
+            )
+        per_unit = parents
+    return direct, dependent
+
+
 @transaction.atomic
 def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
     """Store the loop's recommended card count with every input it came from."""
     now = now or timezone.now()
     window = loop.sizing_window_days
-    total = DemandEvent.objects.filter(
-        product_id=loop.product_id,
-        occurred_at__gte=now - timedelta(days=window),
-        occurred_at__lt=now,
-    ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-    daily = (total / window).quantize(Decimal("0.001"))
+    direct, dependent = demand_in_window(
+        product_id=loop.product_id, start=now - timedelta(days=window), end=now
+    )
+    daily = ((direct + dependent) / window).quantize(Decimal("0.001"))
     measured, cycles = measured_lead_time_days(loop)
     enough = cycles >= settings.PULLBOARD["SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME"]
     lead = measured if (enough and measured) else loop.product.lead_time_days
@@ -357,6 +392,7 @@ def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
     loop.recommended_at = now
     loop.recommendation = {
         "daily_demand": str(daily),
+        "dependent_daily_demand": str((dependent / window).quantize(Decimal("0.001"))),
         "window_days": window,
         "lead_time_days": str(lead),
         "lead_time_source": "measured" if (enough and measured) else "configured",
@@ -408,7 +444,7 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
         )
         added = delta
     elif delta < 0:
-        order = {C.EMPTY: 0, C.FULL: 1}
+        order: dict[str, int] = {C.EMPTY: 0, C.FULL: 1}
         candidates = sorted(
             (c for c in active if c.status in order), key=lambda c: (order[c.status], -c.number)
         )

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Routes of the ERP API v1 (kanban side), mounted under /api/v1/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from kanban.api.views import CardViewSet, LoopViewSet
+
+router = SimpleRouter()
+router.register("loops", LoopViewSet, basename="loop")
+router.register("cards", CardViewSet, basename="card")
+
+urlpatterns = router.urls

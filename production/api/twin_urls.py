@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""Routes of the comparisons API (the line twin), mounted under /api/v1/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from production.api.twin_views import ComparisonViewSet
+
+router = SimpleRouter()
+router.register("comparisons", ComparisonViewSet, basename="comparison")
+
+urlpatterns = router.urls

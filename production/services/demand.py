@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from production.bulk import bulk_update_rows
@@ -15,6 +15,7 @@ from production.errors import DomainError
 from production.locks import claim_unprocessed_demand
 from production.models import DemandEvent, DemandStatus, Product
 from production.services.stock import LedgerBatch, ensure_stock_levels
+from production.webhooks.events import emit_demand_received
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,74 @@ def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], DemandEvent]:
     return found
 
 
+_INSERT_COLUMNS = {
+    "id",
+    "product_id",
+    "quantity",
+    "occurred_at",
+    "source",
+    "external_id",
+    "status",
+    "backordered_quantity",
+    "open_backorder_quantity",
+    "processed_at",
+    "created_at",
+}
+
+
+def _insert_fits() -> bool:
+    """The one-statement insert knows every column of the table (else the ORM inserts)."""
+    return {f.column for f in DemandEvent._meta.concrete_fields} == _INSERT_COLUMNS
+
+
+def _insert_postgres(
+    new: dict[tuple[str, str], DemandEvent],
+) -> dict[tuple[str, str], DemandEvent]:
+    """Insert new events in one statement (unnest, ON CONFLICT DO NOTHING, RETURNING).
+
+    Django's bulk_create spends more on preparing rows than PostgreSQL on storing
+    them; at ERP batch sizes this is several times faster. Returns the rows that
+    were inserted: a key already stored, or stored meanwhile by a concurrent request,
+    is skipped (and re-read by the caller).
+    """
+    meta = DemandEvent._meta
+    if not new:
+        return {}
+    events = list(new.values())
+    now = timezone.now()
+    sql = (
+        f'INSERT INTO "{meta.db_table}" (product_id, quantity, occurred_at, source, '
+        "external_id, status, backordered_quantity, open_backorder_quantity, created_at) "
+        "SELECT p, q, o, s, e, %s, 0, 0, %s FROM unnest("
+        "%s::bigint[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
+        ") AS v(p, q, o, s, e) "
+        "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                DemandStatus.RECEIVED,
+                now,
+                [e.product_id for e in events],
+                [e.quantity for e in events],
+                [e.occurred_at for e in events],
+                [e.source for e in events],
+                [e.external_id for e in events],
+            ],
+        )
+        rows = cursor.fetchall()
+    inserted: dict[tuple[str, str], DemandEvent] = {}
+    for pk, source, external_id in rows:
+        event = new[(source, external_id)]
+        event.pk = pk
+        event.created_at = now
+        event._state.adding = False
+        event._state.db = connection.alias
+        inserted[(source, external_id)] = event
+    return inserted
+
+
 @transaction.atomic
 def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     """Store demand events; a repeated (source, external_id) returns the stored event.
@@ -61,7 +130,10 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     for item in items:
         _validate(item)
     keys = {(i.source, i.external_id) for i in items}
-    before = _stored(keys)
+    # On PostgreSQL the insert itself tells which keys were new (ON CONFLICT DO NOTHING);
+    # elsewhere the stored ones are read first.
+    postgres = connection.vendor == "postgresql" and _insert_fits()
+    before = {} if postgres else _stored(keys)
     new: dict[tuple[str, str], DemandEvent] = {}
     for item in items:
         key = (item.source, item.external_id)
@@ -73,16 +145,28 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
                 source=item.source,
                 external_id=item.external_id,
             )
-    if new:
-        # A concurrent request with the same ids loses the race quietly; its rows are re-read.
-        DemandEvent.objects.bulk_create(list(new.values()), ignore_conflicts=True)
+    if postgres:
+        created = _insert_postgres(new)
+        # Keys stored before, or by a concurrent request that won the race, are re-read.
+        stored = (
+            {**created, **_stored(keys - set(created))} if len(created) < len(keys) else created
+        )
+    else:
+        if new:
+            # A concurrent request with the same ids loses the race quietly; its rows are re-read.
+            DemandEvent.objects.bulk_create(list(new.values()), ignore_conflicts=True)
+        stored = {**before, **_stored(set(new))}
+        created = new
+    if created:
         transaction.on_commit(_kick_processing, robust=True)
-    stored = {**before, **_stored(set(new))}
+    emit_demand_received(
+        [stored[k] for k in created], {e.product_id: e.product.sku for e in created.values()}
+    )
     seen: set[tuple[str, str]] = set()
     results = []
     for item in items:
         key = (item.source, item.external_id)
-        results.append(RecordedDemand(stored[key], created=key in new and key not in seen))
+        results.append(RecordedDemand(stored[key], created=key in created and key not in seen))
         seen.add(key)
     return results
 

@@ -11,6 +11,7 @@ from production import live
 from production.errors import DomainError
 from production.models import LineMode, LineModeSwitch, ProductionLine
 from production.policies import policy_for
+from production.webhooks.events import emit_line_mode_changed
 
 
 @transaction.atomic
@@ -46,4 +47,5 @@ def line_switch_mode(
     line.save(update_fields=["mode"])
     policy_for(mode).mode_entered(line_id=line.pk, actor_id=actor_id)
     live.notify_lines_changed([line.pk], kind="mode")
+    emit_line_mode_changed(switch)
     return switch

@@ -27,6 +27,7 @@ from production.models import (
     StockMove,
 )
 from production.policies import Consumption, policy_for
+from production.webhooks.events import emit_stock_below_minimum
 
 ZERO = Decimal("0")
 
@@ -132,6 +133,7 @@ class LedgerBatch:
         if self.consumptions:
             notify_policies(self.consumptions, actor_id=actor_id)
         live.notify_products_changed({p for p, _ in self.levels})
+        emit_stock_below_minimum(self.levels.values(), self.moves)
 
 
 def notify_policies(consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:

@@ -83,12 +83,17 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path_factory.mktemp("redis"))
     server.start()
     previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = server.url
-    celery_app._pool = None  # connections made for another broker are not reused
+    _use_broker(server.url)
     yield server
-    celery_app.conf.broker_url = previous
-    celery_app._pool = None
+    _use_broker(previous)
     server.kill()
+
+
+def _use_broker(url: str) -> None:
+    """Point the test process's Celery app at `url`, dropping connections to another."""
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def database_url() -> str:

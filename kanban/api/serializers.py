@@ -1,0 +1,67 @@
+"""Loops and cards as the ERP sees them (DESIGN.md, "Contract with the ERP (v1)")."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from kanban.models import CardStatus, KanbanCard, KanbanLoop
+
+
+class LoopSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+    card_count = serializers.IntegerField(read_only=True, help_text="Cards not retired.")
+
+    class Meta:
+        model = KanbanLoop
+        fields = [
+            "id",
+            "product",
+            "location",
+            "container_quantity",
+            "card_count",
+            "recommended_card_count",
+            "recommended_at",
+            "recommendation",
+        ]
+        read_only_fields = fields
+
+
+class ApplySizingResultSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    retired = serializers.IntegerField()
+    still_to_retire = serializers.IntegerField(
+        help_text="Cards in use or in process that could not be retired yet."
+    )
+    loop = LoopSerializer()
+
+
+class CardSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="loop.product.sku", read_only=True)
+
+    class Meta:
+        model = KanbanCard
+        fields = [
+            "id",
+            "loop",
+            "product",
+            "number",
+            "status",
+            "remaining_quantity",
+            "version",
+            "work_order",
+            "status_changed_at",
+        ]
+        read_only_fields = fields
+
+
+class CardMoveSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=CardStatus.choices)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    wip_override_reason = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to start work past the line's WIP limit; it is logged.",
+    )

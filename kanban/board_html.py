@@ -1,0 +1,57 @@
+"""The markup of the board's cards, written in Python: the board's hot loop.
+
+A line's board can hold thousands of cards and is re-rendered on every live hint.
+Through the template engine each card costs some thirty variable lookups; here it is
+one f-string, several times faster. Everything that comes from data is escaped.
+The rest of the board (columns, swimlanes) stays in templates/kanban/_columns.html.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from django.utils.safestring import SafeString, mark_safe
+
+if TYPE_CHECKING:
+    from kanban.selectors import BoardCard, BoardCell
+
+
+def _moves_html(card: BoardCard) -> str:
+    return "".join(
+        f'<button type="button" class="move move-{move.to}" id="move-{card.id}-{move.to}" '
+        f'hx-post="{card.move_url}" hx-vals=\'{{"to": "{move.to}", "version": "{card.version}"}}\' '
+        f'hx-disabled-elt="this">{move.label} <span aria-hidden="true">&rarr;</span> '
+        f'<span class="move-to">{move.column}</span></button>'
+        for move in card.moves
+    )
+
+
+def card_html(card: BoardCard, sku: str) -> str:
+    order = (
+        f"WO-{card.work_order_id} · {escape(card.work_order_status)}"
+        if card.work_order_id
+        else "No work order"
+    )
+    moves = _moves_html(card)
+    movable = " can-move" if moves else ""
+    actions = f'<div class="card-moves">{moves}</div>' if moves else ""
+    return (
+        f'<li class="card status-{card.status} urgency-{card.urgency}{movable}" id="card-{card.id}" '
+        f'tabindex="-1" data-card="{card.id}" data-version="{card.version}" '
+        f'data-allowed="{card.allowed}" data-move-url="{card.move_url}" '
+        f'aria-labelledby="card-{card.id}-title" aria-describedby="card-{card.id}-facts">'
+        f'<p class="card-title" id="card-{card.id}-title"><span class="card-sku">{sku}</span> '
+        f'<span class="card-no">#{card.number}<span class="of"> of {card.loop_size}</span></span></p>'
+        f'<div class="card-facts" id="card-{card.id}-facts">'
+        f'<p class="card-loop">Loop @ {escape(card.location)}</p>'
+        f'<p class="card-wo">{order}</p>'
+        f'<p class="card-age">{card.age_phrase} <time datetime="{card.since_iso}" data-since>'
+        f"{card.age}</time></p></div>{actions}</li>"
+    )
+
+
+def cards_html(cell: BoardCell) -> SafeString:
+    sku = escape(cell.sku)
+    # Safe: every value from data went through escape() above; the rest is ours.
+    return mark_safe("".join(card_html(card, sku) for card in cell.cards))

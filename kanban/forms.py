@@ -1,0 +1,48 @@
+"""Input shapes of the shop-floor pages. Rules of the domain stay in the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from kanban.models import CardStatus
+
+
+class CardMoveForm(forms.Form):
+    to = forms.ChoiceField(choices=CardStatus.choices)
+    version = forms.IntegerField(min_value=1, required=False)
+    wip_override_reason = forms.CharField(max_length=300, required=False, strip=True)
+
+
+class ScanForm(forms.Form):
+    code = forms.CharField(
+        max_length=200,
+        label="Card code",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+def default_lost_days() -> int:
+    return int(settings.PULLBOARD.get("LOST_CARD_DAYS", 14))
+
+
+class LostCardsForm(forms.Form):
+    days = forms.IntegerField(
+        min_value=1, max_value=3650, required=False, label="Not seen for (days)"
+    )
+    line = forms.CharField(max_length=40, required=False)
+
+    def clean_days(self) -> int:
+        return self.cleaned_data.get("days") or default_lost_days()
+
+
+class PrintForm(forms.Form):
+    PAPERS = (("a4", "A4"), ("letter", "Letter"))
+    line = forms.CharField(max_length=40, required=False)
+    loop = forms.IntegerField(min_value=1, required=False)
+    paper = forms.ChoiceField(choices=PAPERS, required=False)
+
+    def clean_paper(self) -> str:
+        return self.cleaned_data.get("paper") or "a4"

@@ -1,0 +1,207 @@
+"""Shop-floor pages: the board and its moves, the scan page, print sheets, lost cards.
+
+Thin: parse, call one service or selector, render. The live stream is in `stream.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import redirect, render
+from django.utils.http import parse_etags
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from kanban import selectors
+from kanban.forms import CardMoveForm, LostCardsForm, PrintForm, ScanForm
+from kanban.models import CardEventSource, CardStatus, KanbanCard
+from kanban.scanning import card_scan, repeat_window_seconds
+from kanban.services import card_move
+from production.errors import DomainError
+from production.models import ProductionLine
+from production.roles import OPERATOR, PLANNER, role_required
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+SHOP_FLOOR = (OPERATOR, PLANNER)  # admins pass every role check
+CARDS_PER_SHEET = 8
+
+
+def _line_or_404(code: str) -> ProductionLine:
+    line = selectors.board_line(code)
+    if line is None:
+        raise Http404(f"There is no line {code!r}.")
+    return line
+
+
+def _columns_response(
+    request: HttpRequest, line: ProductionLine, *, status: int = 200, etag: str | None = None
+) -> HttpResponse:
+    board = selectors.board_for_line(line, etag=etag)
+    response = render(request, "kanban/_columns.html", {"board": board}, status=status)
+    response["ETag"] = f'"{board.etag}"'
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@role_required(*SHOP_FLOOR)
+@require_GET
+def board_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "kanban/board_index.html", {"lines": selectors.board_lines()})
+
+
+@gzip_page  # a board of 500 cards is ~560 KiB of HTML, ~25 KiB gzipped
+@role_required(*SHOP_FLOOR)
+@require_GET
+def board(request: HttpRequest, code: str) -> HttpResponse:
+    line = _line_or_404(code)
+    return render(request, "kanban/board.html", {"board": selectors.board_for_line(line)})
+
+
+@gzip_page
+@role_required(*SHOP_FLOOR)
+@require_GET
+def board_columns(request: HttpRequest, code: str) -> HttpResponse:
+    """The changing part of the board; 304 when nothing changed (the polling fallback)."""
+    line = _line_or_404(code)
+    etag = selectors.board_etag(line)
+    seen = parse_etags(request.headers.get("If-None-Match", ""))
+    if f'"{etag}"' in seen or f'W/"{etag}"' in seen:
+        response = HttpResponseNotModified()
+        response["ETag"] = f'"{etag}"'
+        return response
+    return _columns_response(request, line, etag=etag)
+
+
+@gzip_page
+@role_required(*SHOP_FLOOR)
+@require_POST
+def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
+    """Move a card from the board (drag and drop or its buttons); answers the new columns.
+
+    A refused move answers 400/409/412 with the columns as they now are, so the card
+    shows where it really is, and an `HX-Trigger` event carrying the reason.
+    """
+    card = KanbanCard.objects.select_related("loop__product__line").filter(pk=card_id).first()
+    if card is None:
+        return _refused(
+            request, None, {"message": "This card no longer exists.", "code": "not_found"}, 404
+        )
+    line, sku = card.loop.product.line, card.loop.product.sku
+    form = CardMoveForm(request.POST)
+    if not form.is_valid():
+        detail = {"message": "That move was not understood.", "code": "invalid", "card": card_id}
+        return _refused(request, line, detail, 400)
+    to = form.cleaned_data["to"]
+    try:
+        moved = card_move(
+            card_id=card_id,
+            to=to,
+            actor_id=request.user.pk,
+            source=CardEventSource.BOARD,
+            expected_version=form.cleaned_data["version"],
+            wip_override_reason=form.cleaned_data["wip_override_reason"],
+        )
+    except DomainError as error:
+        detail = {"message": error.message, "code": error.code, "card": card_id, "to": to}
+        return _refused(
+            request, line, detail, 404 if error.code == "not_found" else error.status_code
+        )
+    label = CardStatus(moved.status).label
+    message = f"{sku} card {moved.number} moved to {label.lower()}."
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("kanban:board", code=line.code)
+    response = _columns_response(request, line)
+    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "card": card_id}})
+    return response
+
+
+def _refused(
+    request: HtmxHttpRequest, line: ProductionLine | None, detail: dict[str, Any], status: int
+) -> HttpResponse:
+    if not request.htmx:
+        messages.error(request, detail["message"])
+        return redirect("kanban:board", code=line.code) if line else redirect("kanban:boards")
+    response = (
+        _columns_response(request, line, status=status) if line else HttpResponse(status=status)
+    )
+    response["HX-Trigger"] = json.dumps({"pb-move-refused": detail})
+    return response
+
+
+@role_required(*SHOP_FLOOR)
+@require_http_methods(["GET", "POST"])
+def scan(request: HtmxHttpRequest) -> HttpResponse:
+    """Scan page for a USB barcode scanner (it types the code and Enter)."""
+    form = ScanForm(request.POST or None)
+    context: dict[str, Any] = {"form": ScanForm(), "window": repeat_window_seconds()}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            context["result"] = card_scan(code=form.cleaned_data["code"], actor_id=request.user.pk)
+        except DomainError as error:
+            context["error"] = error.message
+            status = 404 if error.code in ("not_found", "unknown_code") else error.status_code
+    elif request.method == "POST":
+        context["error"] = "Nothing was scanned."
+        status = 400
+    template = "kanban/_scan_result.html" if request.htmx else "kanban/scan.html"
+    return render(request, template, context, status=status)
+
+
+@role_required(*SHOP_FLOOR)
+@require_GET
+def print_cards(request: HttpRequest) -> HttpResponse:
+    """Printable cards of a loop or a line, several per A4 or Letter page, with QR codes."""
+    form = PrintForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    cards = selectors.cards_to_print(line_code=data.get("line") or "", loop_id=data.get("loop"))
+    printable = [
+        {
+            "card": card,
+            "code": selectors.scan_code(card.pk),
+            "qr": segno.make(selectors.scan_code(card.pk), error="m").svg_data_uri(
+                scale=6, border=2
+            ),
+        }
+        for card in cards
+    ]
+    sheets = [printable[i : i + CARDS_PER_SHEET] for i in range(0, len(printable), CARDS_PER_SHEET)]
+    context = {
+        "form": form,
+        "sheets": sheets,
+        "count": len(printable),
+        "paper": data.get("paper") or "a4",
+        "lines": selectors.all_lines(),
+        "loops": selectors.all_loops(),
+        "chosen": bool(data.get("line") or data.get("loop")),
+    }
+    return render(request, "kanban/print.html", context)
+
+
+@role_required(PLANNER)
+@require_GET
+def lost_cards(request: HttpRequest) -> HttpResponse:
+    """Cards nobody scanned or moved for a while: lost, or a loop with too many cards."""
+    form = LostCardsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "kanban/lost_cards.html", {"form": form, "cards": None}, status=400)
+    days, line = form.cleaned_data["days"], form.cleaned_data.get("line") or ""
+    context = {
+        "form": form,
+        "days": days,
+        "line": line,
+        "cards": selectors.lost_cards(days=days, line_code=line),
+        "lines": selectors.all_lines(),
+    }
+    return render(request, "kanban/lost_cards.html", context)

@@ -1,0 +1,190 @@
+"""What every API view shares: role permissions, per-token throttling, cursor pages,
+ETags from versions, and the schema class that documents the problem responses.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import filters, permissions, throttling, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from production.api.auth import CachedTokenAuthentication
+from production.api.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, ProblemSerializer
+from production.errors import DomainError
+from production.roles import INTEGRATION, OPERATOR, PLANNER, has_role
+
+READERS = (OPERATOR, PLANNER, INTEGRATION)
+INTEGRATORS = (INTEGRATION, PLANNER)
+PLANNERS = (PLANNER,)
+CARD_MOVERS = (OPERATOR, PLANNER)
+
+
+class RolePermission(permissions.BasePermission):
+    """The roles an action needs come from the view's `roles` map: {action: roles}.
+
+    Reads (GET) default to every role (or `roles["read"]`); anything else must be named.
+    Admins (superusers) pass everywhere.
+    """
+
+    message = "Your role does not allow this."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        action = getattr(view, "action", None) or (request.method or "get").lower()
+        rules: dict[str, tuple[str, ...]] = getattr(view, "roles", {})
+        if action in rules:
+            needed = rules[action]
+        elif request.method in permissions.SAFE_METHODS:
+            needed = rules.get("read", READERS)
+        else:
+            needed = ()
+        allowed = has_role(user, *needed)
+        if not allowed and needed:
+            self.message = f"This needs one of the roles: {', '.join(needed)}."
+        return allowed
+
+
+class TokenRateThrottle(throttling.SimpleRateThrottle):
+    """Throttle per API token (each ERP client its own budget); per user for sessions.
+
+    A sliding window, as DRF's own throttles, kept in Redis when one is configured:
+    one round trip per request (a sorted set of request times per token).
+    Without Redis (embedded profile) DRF's cache-based history is used.
+    """
+
+    scope = "user"
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        token = request.auth
+        token_key = getattr(token, "token_key", None)
+        if token_key:
+            ident = f"token:{token_key}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        client = _redis()
+        if client is None or self.rate is None:
+            return super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        limit, duration = self.parse_rate(self.rate)
+        if limit is None or duration is None:
+            return True
+        now = time.time()
+        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        pipe = client.pipeline(transaction=False)
+        pipe.zremrangebyscore(key, 0, now - duration)
+        pipe.zadd(key, {member: now})
+        pipe.zcard(key)
+        pipe.zrange(key, 0, 0, withscores=True)
+        pipe.expire(key, int(duration) + 1)
+        _, _, count, oldest, _ = pipe.execute()
+        if count <= limit:
+            return True
+        client.zrem(key, member)  # a refused request does not use the budget
+        first = oldest[0][1] if oldest else now
+        self._wait = max(0.0, duration - (now - first))
+        return False
+
+    def wait(self) -> float | None:
+        if hasattr(self, "_wait"):
+            return self._wait
+        return super().wait()
+
+
+_redis_client: Any = None
+
+
+def _redis() -> Any:
+    """One Redis client per process for the throttle (None without Redis)."""
+    global _redis_client
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        return None
+    if _redis_client is None:
+        import redis
+
+        _redis_client = redis.Redis.from_url(url)
+    return _redis_client
+
+
+class CursorPage(CursorPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    ordering = "-id"
+
+
+class PullboardAutoSchema(AutoSchema):
+    """Documents the problem-details responses every operation can give."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        kind = "read" if self.method in ("GET", "HEAD") else "write"
+        for code in ERROR_STATUSES[kind]:
+            key = str(code)
+            if key not in responses:
+                responses[key] = self._get_response_for_code(
+                    ProblemSerializer, key, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
+                )
+        return responses
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Every Pullboard API viewset: role permissions, JSON bodies, per-token throttling,
+    filters, ordering and cursor pages on lists, problem responses in the schema."""
+
+    authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
+    permission_classes = [RolePermission]
+    parser_classes = [JSONParser]
+    throttle_classes = [TokenRateThrottle]
+    schema = PullboardAutoSchema()
+    filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
+    pagination_class = CursorPage
+
+    def actor_id(self) -> int | None:
+        return self.request.user.pk
+
+
+ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(request: Request) -> int | None:
+    """The version named by `If-Match` (`"3"` or `W/"3"`); None when the header is absent."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    match = ETAG.match(header)
+    if not match:
+        raise DomainError(
+            'If-Match must be the ETag you read, such as "3".', field="If-Match", code="invalid"
+        )
+    return int(match.group(1))
+
+
+def with_etag(response: Response, version: int) -> Response:
+    response["ETag"] = etag_for(version)
+    return response

@@ -1,0 +1,189 @@
+"""One error format for the whole API: RFC 9457 problem details.
+
+Every error, whether DRF's (validation, auth, throttling), a domain rule
+(`production.errors.DomainError`) or a lookup that found nothing, becomes
+
+    {"type": ..., "title": ..., "status": 400, "detail": ..., "code": ...,
+     "errors": [{"field": "items[3].product", "message": ..., "code": ...}]}
+
+served as `application/problem+json`. `errors` names the fields at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView, set_rollback
+
+from production.errors import DomainError, VersionConflict
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://pullboard.invalid/problems/"
+
+TITLES = {
+    400: "Invalid request",
+    401: "Not authenticated",
+    403: "Not allowed for your role",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict with the current state",
+    412: "Stale version",
+    415: "Unsupported media type",
+    422: "Idempotency key reused with a different request",
+    429: "Too many requests",
+}
+
+
+def problem(
+    status_code: int,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
+        "title": TITLES.get(status_code, "Error"),
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+        "errors": errors or [],
+        **extra,
+    }
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    """DRF's nested error detail as a flat list naming each field by its path."""
+    if isinstance(detail, dict):
+        out: list[dict[str, str]] = []
+        for key, value in detail.items():
+            name = f"[{key}]" if isinstance(key, int) else str(key)
+            if name == "non_field_errors":
+                name = ""
+            joiner = "" if name.startswith("[") else "."
+            path = f"{prefix}{joiner}{name}" if prefix and name else (prefix or name)
+            out += flatten_errors(value, path)
+        return out
+    if isinstance(detail, list):
+        if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
+            return [
+                {
+                    "field": prefix,
+                    "message": str(item),
+                    "code": getattr(item, "code", None) or "invalid",
+                }
+                for item in detail
+            ]
+        out = []
+        for index, item in enumerate(detail):
+            if item:
+                out += flatten_errors(item, f"{prefix}[{index}]")
+        return out
+    return [
+        {
+            "field": prefix,
+            "message": str(detail),
+            "code": getattr(detail, "code", None) or "invalid",
+        }
+    ]
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: every error as a problem document, never a bare 500 for input."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        )
+    elif isinstance(exc, DataError):
+        # A value the database could not hold (too long, out of range): the input's fault.
+        set_rollback()
+        return problem(400, "A value is out of range for its field.", code="invalid")
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        errors = [{"field": exc.field or "", "message": exc.message, "code": exc.code}]
+        status_code = 404 if exc.code == "not_found" else exc.status_code
+        extra: dict[str, Any] = {}
+        if isinstance(exc, VersionConflict):
+            extra["current_version"] = exc.current_version
+        return problem(status_code, exc.message, code=exc.code, errors=errors, **extra)
+
+    if isinstance(exc, exceptions.APIException):
+        headers: dict[str, str] = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = f"{int(exc.wait):d}"  # type: ignore[attr-defined]
+        set_rollback()
+        if isinstance(exc, exceptions.ValidationError):
+            errors = flatten_errors(exc.detail)
+            fields = sorted({e["field"] for e in errors if e["field"]})
+            detail = (
+                "Some fields are invalid: " + ", ".join(fields) + "."
+                if fields
+                else (errors[0]["message"] if errors else "Invalid input.")
+            )
+            return problem(400, detail, code="invalid", errors=errors, headers=headers)
+        detail_text = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        code = exc.get_codes()
+        return problem(
+            exc.status_code,
+            str(detail_text),
+            code=code if isinstance(code, str) else "error",
+            headers=headers,
+        )
+    return None
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="Path of the field at fault, e.g. `items[2].product`.")
+    message = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every error of the API is served."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField(help_text="Stable machine-readable code.")
+    errors = ProblemFieldErrorSerializer(many=True)  # type: ignore[assignment]
+    current_version = serializers.IntegerField(
+        required=False, help_text="On 412: the version the resource has now."
+    )
+
+
+ERROR_STATUSES = {
+    "read": (status.HTTP_400_BAD_REQUEST, 401, 403, 404, 406, 429),
+    "write": (400, 401, 403, 404, 406, 409, 412, 415, 422, 429),
+}
+
+
+class ApiNotFound(APIView):
+    """Any /api/v1/ path that names no resource: 401 to anonymous callers, like every
+    endpoint, else a 404 problem document rather than an HTML page."""
+
+    schema = None  # not an endpoint of the schema
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound(f"No API resource at {request.path}.")
+
+
+api_not_found = ApiNotFound.as_view()

@@ -1,0 +1,227 @@
+"""Serializers of the ERP API: field names follow DESIGN.md's "Contract with the ERP (v1)"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from production.models import (
+    QUANTITY,
+    DemandEvent,
+    LineMode,
+    Location,
+    Product,
+    ProductionLine,
+    StockLevel,
+    StockMove,
+    WorkOrder,
+)
+
+POSITIVE = Decimal("0.001")
+
+
+def quantity_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(**QUANTITY, min_value=POSITIVE, **kwargs)
+
+
+class BomItemSerializer(serializers.Serializer):
+    component = serializers.SlugRelatedField(
+        slug_field="sku", queryset=Product.objects.all(), help_text="The component's SKU."
+    )
+    quantity = quantity_field(help_text="Quantity per unit of the parent.")
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    sku = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        max_length=64,
+        help_text="Letters, digits, dot, dash, underscore.",
+    )
+    line = serializers.SlugRelatedField(
+        slug_field="code", queryset=ProductionLine.objects.all(), help_text="Code of the line."
+    )
+    supermarket = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Location.objects.all(),
+        help_text="Code of the location where its stock sits.",
+    )
+    container_quantity = quantity_field()
+    lead_time_days = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=POSITIVE)
+    bom = BomItemSerializer(source="bom_lines", many=True, required=False)
+
+    class Meta:
+        model = Product
+        fields = [
+            "sku",
+            "name",
+            "unit",
+            "line",
+            "supermarket",
+            "container_quantity",
+            "lead_time_days",
+            "bom",
+        ]
+
+
+class LineSerializer(serializers.ModelSerializer):
+    code = serializers.SlugField(max_length=40)
+    capacity_per_day = quantity_field()
+    wip_limit = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    class Meta:
+        model = ProductionLine
+        fields = ["code", "name", "mode", "capacity_per_day", "wip_limit"]
+        read_only_fields = ["mode"]
+
+
+class LineSwitchModeSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=LineMode.choices)
+    reason = serializers.CharField(max_length=2000)
+    effective_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+
+class LineModeSwitchSerializer(serializers.Serializer):
+    line = serializers.CharField(source="line.code")
+    from_mode = serializers.CharField()
+    to_mode = serializers.CharField()
+    reason = serializers.CharField()
+    effective_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    line = serializers.CharField(source="line.code", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+    card = serializers.SerializerMethodField(help_text="The kanban card it answers, if any.")
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "product",
+            "quantity",
+            "line",
+            "location",
+            "origin",
+            "status",
+            "card",
+            "version",
+            "due_at",
+            "created_at",
+            "released_at",
+            "started_at",
+            "completed_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+    def get_card(self, work_order: WorkOrder) -> int | None:
+        return getattr(work_order, "card_id", None)
+
+
+class WorkOrderCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class EmptySerializer(serializers.Serializer):
+    """No body needed."""
+
+
+class DemandEventSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = DemandEvent
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "product",
+            "quantity",
+            "occurred_at",
+            "status",
+            "backordered_quantity",
+            "open_backorder_quantity",
+            "processed_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DemandEventInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        max_length=128, help_text="Your id of the event: a repeat (per source) changes nothing."
+    )
+    source = serializers.CharField(max_length=64, default="erp")  # type: ignore[assignment]
+    product = serializers.CharField(max_length=64, help_text="SKU of the product demanded.")
+    quantity = quantity_field()
+    occurred_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+
+class DemandEventResultSerializer(DemandEventSerializer):
+    result = serializers.ChoiceField(
+        choices=["created", "duplicate"],
+        help_text="`duplicate`: the (source, external_id) was already stored; nothing changed.",
+    )
+
+    class Meta(DemandEventSerializer.Meta):
+        fields = [*DemandEventSerializer.Meta.fields, "result"]
+        read_only_fields = fields
+
+
+class DemandEventBatchResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    results = DemandEventResultSerializer(many=True)
+
+
+class BackorderSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+
+    class Meta:
+        model = DemandEvent
+        fields = [
+            "id",
+            "external_id",
+            "source",
+            "product",
+            "quantity",
+            "backordered_quantity",
+            "open_backorder_quantity",
+            "occurred_at",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class StockLevelSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+
+    class Meta:
+        model = StockLevel
+        fields = ["id", "product", "location", "on_hand", "updated_at"]
+        read_only_fields = fields
+
+
+class StockMoveSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.CharField(source="location.code", read_only=True)
+
+    class Meta:
+        model = StockMove
+        fields = [
+            "id",
+            "product",
+            "location",
+            "kind",
+            "quantity",
+            "demand_event",
+            "work_order",
+            "note",
+            "created_at",
+        ]
+        read_only_fields = fields

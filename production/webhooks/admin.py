@@ -1,0 +1,93 @@
+"""Webhooks in the Django admin: subscriptions edited, deliveries read and redelivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from production.webhooks.delivery import webhook_delivery_redeliver
+from production.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookSubscription,
+)
+from production.webhooks.services import (
+    webhook_subscription_create,
+    webhook_subscription_update,
+)
+
+
+class SubscriptionForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    event_types = forms.MultipleChoiceField(
+        choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["url", "event_types", "description", "is_active"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
+    list_display = ["url", "event_types", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    readonly_fields = ["secret", "created_at"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        values = {
+            k: form.cleaned_data[k] for k in ("url", "event_types", "description", "is_active")
+        }
+        if change:
+            webhook_subscription_update(subscription=obj, **values)
+        else:
+            created = webhook_subscription_create(actor_id=request.user.pk, **values)
+            obj.pk, obj.secret = created.pk, created.secret
+
+
+class AttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["attempted_at", "status_code", "duration_ms", "error", "response_body"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "message_id",
+        "event_type",
+        "subscription",
+        "status",
+        "attempt_count",
+        "last_status_code",
+        "created_at",
+    ]
+    list_filter = ["status", "event_type"]
+    search_fields = ["message_id"]
+    inlines = [AttemptInline]
+    actions = ["redeliver"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Send again (same webhook-id)")
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        for delivery in queryset:
+            webhook_delivery_redeliver(delivery_id=delivery.pk)
+        self.message_user(request, f"{queryset.count()} deliveries queued.", messages.SUCCESS)

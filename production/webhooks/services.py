@@ -1,0 +1,66 @@
+"""Writes of webhook subscriptions (the API and the admin both use these)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from production.errors import DomainError
+from production.webhooks.dispatch import forget_subscriptions
+from production.webhooks.models import WebhookEventType, WebhookSubscription
+
+
+def _check_event_types(event_types: Sequence[str]) -> list[str]:
+    unknown = sorted(set(event_types) - set(WebhookEventType.values))
+    if unknown:
+        raise DomainError(f"Unknown event types: {', '.join(unknown)}.", field="event_types")
+    if not event_types:
+        raise DomainError("Name at least one event type.", field="event_types")
+    return sorted(set(event_types))
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *,
+    url: str,
+    event_types: Sequence[str],
+    description: str = "",
+    is_active: bool = True,
+    actor_id: int | None = None,
+) -> WebhookSubscription:
+    subscription = WebhookSubscription.objects.create(
+        url=url,
+        event_types=_check_event_types(event_types),
+        description=description,
+        is_active=is_active,
+        created_by_id=actor_id,
+    )
+    transaction.on_commit(forget_subscriptions)
+    forget_subscriptions()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_update(
+    *, subscription: WebhookSubscription, **values: Any
+) -> WebhookSubscription:
+    if "event_types" in values:
+        values["event_types"] = _check_event_types(values["event_types"])
+    fields = [k for k in ("url", "event_types", "description", "is_active") if k in values]
+    for name in fields:
+        setattr(subscription, name, values[name])
+    if fields:
+        subscription.save(update_fields=fields)
+    transaction.on_commit(forget_subscriptions)
+    forget_subscriptions()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Remove a subscription with its delivery log; deliveries not yet sent are dropped."""
+    subscription.delete()
+    transaction.on_commit(forget_subscriptions)
+    forget_subscriptions()
