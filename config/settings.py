@@ -260,6 +260,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Demand in; work orders, stock and signed webhooks out.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The contract is for users with a role, by token or browser session.
+    "SERVE_PERMISSIONS": ["production.api.common.RolePermission"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

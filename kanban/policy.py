@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,16 @@ class PullPolicy:
         from kanban.services import loops_resync
 
         loops_resync(KanbanLoop.objects.filter(product__line_id=line_id), actor_id=actor_id)
+
+    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
+        from kanban.selectors import active_cards_per_product
+
+        return active_cards_per_product(line_id=line_id)
+
+    def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
+        from kanban.selectors import cards_by_status_with_age
+
+        return cards_by_status_with_age(line_id=line_id, now=now)
 
     def reconcile(self) -> list[str]:
         """Cards against stock, one loop per transaction (see `loops_resync`)."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class ReplenishmentPolicy(Protocol):
     def reconcile(self) -> list[str]:
         """Check (and repair) the policy's own state against stock; say what was found."""
 
+    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
+        """For the twin: the policy's live card count per product of a line (if it has cards)."""
+
+    def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
+        """For dashboards: the line's cards by status, with the age of the oldest in each."""
+
 
 class ForecastPushPolicy:
     """Push lines answer demand from stock only; the scheduled planner releases orders."""
@@ -44,6 +51,12 @@ class ForecastPushPolicy:
         return None
 
     def reconcile(self) -> list[str]:
+        return []
+
+    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
+        return {}
+
+    def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
         return []
 
 

@@ -11,7 +11,6 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -27,6 +26,7 @@ from production.models import (
     WorkOrderOrigin,
     WorkOrderStatus,
 )
+from production.policies import policy_for
 
 DAY = 86400.0
 OPEN = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
@@ -231,28 +231,12 @@ def card_ageing(*, line: ProductionLine, now: datetime) -> list[dict[str, Any]]:
 
 
 def cards_by_status(*, line: ProductionLine, now: datetime) -> list[dict[str, Any]]:
-    """The line's kanban cards by status, with the age of the oldest in each (how long it
-    has sat there). Read through the app registry: `production` imports nothing of
-    `kanban`; empty when kanban is not installed."""
+    """The line's kanban cards by status, with the age of the oldest in each. Asked of the
+    pull policy, which `kanban` registers: `production` imports nothing of `kanban`."""
     try:
-        card_model = apps.get_model("kanban", "KanbanCard")
+        return policy_for("pull").cards_by_status(line_id=line.pk, now=now)
     except LookupError:
         return []
-    rows = (
-        card_model.objects.filter(loop__product__line=line)
-        .exclude(status="retired")
-        .values("status")
-        .annotate(count=Count("id"), oldest=Min("status_changed_at"))
-        .order_by("status")
-    )
-    return [
-        {
-            "status": r["status"],
-            "count": r["count"],
-            "oldest_days": round((now - r["oldest"]).total_seconds() / DAY, 2),
-        }
-        for r in rows
-    ]
 
 
 def littles_law_panel(

@@ -217,9 +217,8 @@ def test_check_deploy_flags_the_embedded_defaults() -> None:
 # --- Every page and endpoint needs a login ------------------------------------------------
 
 CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "path": "x"}
-# The API contract (schema and its docs) is public so an ERP team can read it before it
-# has a token; it holds no data. Everything else needs a login.
-PUBLIC = {"/login/", "/logout/", "/api/schema/", "/api/docs/", "/api/redoc/"}
+# Everything but logging in and out needs a login, the API schema and its docs included.
+PUBLIC = {"/login/", "/logout/"}
 
 
 def _sample(pattern: Any) -> str | None:

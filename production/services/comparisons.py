@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.apps import apps
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from production.models import (
     WorkOrder,
     WorkOrderStatus,
 )
+from production.policies import policy_for
 from production.twin import SpecError, compare, parse_spec
 
 HISTORY_DAYS = 28
@@ -46,18 +46,12 @@ def _days(delta: timedelta) -> float:
 
 
 def live_card_counts(line: ProductionLine) -> dict[int, int]:
-    """Active cards per product of the line's kanban loops, read through the app registry
-    so that `production` keeps no import of `kanban` (empty if kanban is not installed)."""
+    """Active cards per product of the line's loops, asked of the pull policy that
+    `kanban` registers (`production` imports nothing of `kanban`)."""
     try:
-        loop_model = apps.get_model("kanban", "KanbanLoop")
+        return policy_for("pull").active_cards_per_product(line_id=line.pk)
     except LookupError:
         return {}
-    rows = (
-        loop_model.objects.filter(product__line=line)
-        .annotate(active=Count("cards", filter=~Q(cards__status="retired")))
-        .values_list("product_id", "active")
-    )
-    return {product_id: active for product_id, active in rows if active}
 
 
 def _process_model(line: ProductionLine) -> dict[str, Any]:

@@ -23,7 +23,10 @@ def test_schema_builds_without_warnings(db):
     assert "/api/v1/demand-events/" in out.getvalue()
 
 
-def test_docs_are_served_from_the_app(client, db):
+def test_docs_are_served_from_the_app_to_signed_in_users(client, db):
+    for path in ("/api/docs/", "/api/redoc/", "/api/schema/"):
+        assert client.get(path).status_code in (401, 403), f"{path} is open to anyone"
+    client.force_login(UserFactory(username="reader", roles=["integration"]))
     for path in ("/api/docs/", "/api/redoc/"):
         page = client.get(path)
         assert page.status_code == 200
@@ -32,7 +35,7 @@ def test_docs_are_served_from_the_app(client, db):
 
 
 @pytest.fixture
-def api_schema(plant):
+def api_schema(plant, admin_token):
     """The schema as the app serves it; requests go to the WSGI app in process."""
     from django.core import signals
     from django.db import close_old_connections
@@ -43,7 +46,11 @@ def api_schema(plant):
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json",
+            application,
+            headers={"Authorization": f"Token {admin_token}"},
+        )
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
