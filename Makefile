@@ -38,10 +38,13 @@ run: setup
 	@echo "Pullboard on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning --timeout-graceful-shutdown 2
 
-# The test suite talks to real services: PostgreSQL and Redis on their standard ports
-# unless DATABASE_URL / REDIS_URL say otherwise.
-export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/pullboard
-export REDIS_URL ?= redis://127.0.0.1:6379/15
+# The test suite and the benchmarks talk to real services: PostgreSQL and Redis on their
+# standard ports unless DATABASE_URL / REDIS_URL say otherwise. (`make run` does not: it is
+# the embedded profile unless the caller's environment says otherwise.)
+TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/pullboard)
+TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
+services-check pytest bench: export DATABASE_URL := $(TEST_DATABASE_URL)
+services-check pytest bench: export REDIS_URL := $(TEST_REDIS_URL)
 
 services-check: setup-dev
 	$(BIN)/python scripts/check_services.py
