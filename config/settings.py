@@ -282,7 +282,7 @@ SPECTACULAR_SETTINGS = {
 # --- Pullboard ------------------------------------------------------------------
 PULLBOARD = {
     # Demand events one processing task takes at a time (batching is what makes the rate).
-    "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=200),
+    "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
     "SIZING_WINDOW_DAYS": 28,
     "SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME": 5,
     # Shop floor: a repeat scan of one card within this window does nothing; cards not
@@ -299,5 +299,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # In process (embedded profile) every task would log a line per request.
+        "celery.app.trace": {"level": "WARNING" if EMBEDDED_TASKS else "INFO"},
+    },
 }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kanban.locks import lock_cards
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
-from production.bulk import bulk_update_rows
+from production.bulk import bulk_insert_rows, bulk_update_rows
 from production.models import WorkOrderOrigin
 from production.policies import Consumption
 from production.webhooks.events import emit_cards_signalled
@@ -112,7 +112,7 @@ def drain_containers(
     bulk_update_rows(
         changed, ["status", "remaining_quantity", "version", "status_changed_at", "work_order"]
     )
-    CardEvent.objects.bulk_create(events)
+    bulk_insert_rows(events)
     return emptied
 
 

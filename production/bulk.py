@@ -1,8 +1,11 @@
-"""Bulk updates that stay cheap at pull-engine batch sizes.
+"""Bulk writes that stay cheap at pull-engine batch sizes.
 
-Django's `bulk_update` builds one CASE WHEN per row and field; at a few hundred rows
-the expression building costs more than the database. On PostgreSQL one
-`UPDATE ... FROM unnest(arrays)` does the same in a single, cheap statement.
+Django's `bulk_update` builds one CASE WHEN per row and field, and `bulk_create`
+prepares every value of every row through the field API; at a few hundred rows that
+Python work costs more than the database. On PostgreSQL one statement over
+`unnest(arrays)` does the same, with values handed to psycopg as they are (numbers,
+text, timestamps and foreign keys need no preparing). Elsewhere (SQLite) the ORM's own
+bulk methods run.
 """
 
 from __future__ import annotations
@@ -12,6 +15,46 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+from django.utils import timezone
+
+# Field types whose Python values psycopg adapts to the column type as they are.
+PLAIN = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateTimeField",
+    "DecimalField",
+    "ForeignKey",
+    "IntegerField",
+    "PositiveIntegerField",
+    "SlugField",
+    "TextField",
+}
+
+
+def _columns(model: type[Model], names: Sequence[str]) -> list[Field[Any, Any]]:
+    columns: list[Field[Any, Any]] = []
+    for name in names:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field), "only concrete fields can be written"
+        columns.append(field)
+    return columns
+
+
+def _array(field: Field[Any, Any], objs: Sequence[Model]) -> list[Any]:
+    if field.get_internal_type() in PLAIN:
+        return [getattr(o, field.attname) for o in objs]
+    return [field.get_db_prep_save(getattr(o, field.attname), connection) for o in objs]
+
+
+def _cast(field: Field[Any, Any]) -> str:
+    db_type = field.db_type(connection)
+    if field.get_internal_type() in ("ForeignKey",):
+        target = field.target_field  # type: ignore[attr-defined]
+        db_type = target.rel_db_type(connection)
+    return f"%s::{db_type}[]"
 
 
 def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
@@ -23,18 +66,11 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
         model._default_manager.bulk_update(objs, fields)
         return
     meta = model._meta
-    columns: list[Field[Any, Any]] = []
-    for name in fields:
-        field = meta.get_field(name)
-        assert isinstance(field, Field), "only concrete fields can be updated"
-        columns.append(field)
     pk = meta.pk
     assert pk is not None
-    arrays = [[pk.get_db_prep_save(o.pk, connection) for o in objs]]
-    casts = [f"%s::{pk.db_type(connection)}[]"]
-    for field in columns:
-        arrays.append([field.get_db_prep_save(getattr(o, field.attname), connection) for o in objs])
-        casts.append(f"%s::{field.db_type(connection)}[]")
+    columns = _columns(model, fields)
+    arrays = [[o.pk for o in objs]] + [_array(f, objs) for f in columns]
+    casts = [f"%s::{pk.rel_db_type(connection)}[]"] + [_cast(f) for f in columns]
     names = ["pk_"] + [f"c{i}" for i in range(len(columns))]
     assignments = ", ".join(f'"{field.column}" = v.c{i}' for i, field in enumerate(columns))
     sql = (
@@ -44,3 +80,30 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
+
+
+def bulk_insert_rows(objs: Sequence[Model]) -> None:
+    """Insert new rows whose primary keys nobody needs back (ledger moves, events).
+
+    `auto_now`/`auto_now_add` timestamps are filled in, as `save()` would.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs)
+        return
+    now = timezone.now()
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for field in columns:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for o in objs:
+                if getattr(o, field.attname) is None:
+                    setattr(o, field.attname, now)
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({names}) '
+        f"SELECT * FROM unnest({', '.join(_cast(f) for f in columns)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_array(f, objs) for f in columns])

@@ -198,10 +198,19 @@ def demand_process_pending(*, limit: int = 200) -> int:
     Each event consumes its product's supermarket stock; what is not there is
     backordered. The events' effects and their `processed_at` commit together, so
     a second run finds nothing to do.
+
+    On PostgreSQL this transaction commits without waiting for its WAL flush
+    (`synchronous_commit = off`, this transaction only). That is safe here and only
+    here: a crash can lose the last few processing commits *whole* (effects and
+    `processed` mark together), and the reconciler then processes those events again.
+    The events themselves were stored by a synchronous commit before anyone was told.
     """
     events = list(claim_unprocessed_demand(limit))
     if not events:
         return 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
     products = Product.objects.in_bulk({e.product_id for e in events})
     levels = ensure_stock_levels({(p.pk, p.supermarket_id) for p in products.values()})
     batch = LedgerBatch()

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from production import live
-from production.bulk import bulk_update_rows
+from production.bulk import bulk_insert_rows, bulk_update_rows
 from production.errors import DomainError
 from production.locks import lock_stock_levels
 from production.models import (
@@ -125,23 +125,26 @@ class LedgerBatch:
 
     def write(self, *, actor_id: int | None = None) -> None:
         """Write moves and levels, then let each line's policy react to the consumption."""
-        StockMove.objects.bulk_create(self.moves)
+        bulk_insert_rows(self.moves)
         now = timezone.now()
         for level in self.levels.values():
             level.updated_at = now
         bulk_update_rows(list(self.levels.values()), ["on_hand", "updated_at"])
+        modes = dict(
+            Product.objects.filter(pk__in={p for p, _ in self.levels}).values_list(
+                "pk", "line__mode"
+            )
+        )
         if self.consumptions:
-            notify_policies(self.consumptions, actor_id=actor_id)
+            notify_policies(self.consumptions, modes=modes, actor_id=actor_id)
         live.notify_products_changed({p for p, _ in self.levels})
         emit_stock_below_minimum(self.levels.values(), self.moves)
 
 
-def notify_policies(consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
-    modes = dict(
-        Product.objects.filter(pk__in={c.product_id for c in consumptions}).values_list(
-            "pk", "line__mode"
-        )
-    )
+def notify_policies(
+    consumptions: Sequence[Consumption], *, modes: dict[int, str], actor_id: int | None
+) -> None:
+    """Hand each consumption to the policy of its product's line (`modes`: product -> mode)."""
     by_mode: dict[str, list[Consumption]] = {}
     for consumption in consumptions:
         by_mode.setdefault(modes[consumption.product_id], []).append(consumption)
