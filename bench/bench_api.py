@@ -164,7 +164,7 @@ def start_server(port: int, site_dir: str) -> subprocess.Popen[bytes]:
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/schema/")
+            conn.request("GET", "/login/")
             if conn.getresponse().status == 200:
                 return server
         except OSError:

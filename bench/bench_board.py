@@ -29,6 +29,26 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+
+def _own_database() -> None:
+    """On PostgreSQL, run in a database of the benchmark's own (made if missing)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    server = url.rsplit("/", 1)[0]
+    dsn = f"{server}/postgres".replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if not conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'pullboard_bench_board'"
+        ).fetchone():
+            conn.execute("CREATE DATABASE pullboard_bench_board")
+    os.environ["DATABASE_URL"] = f"{server}/pullboard_bench_board"
+
+
+_own_database()
+
 import django  # noqa: E402
 
 django.setup()
@@ -250,6 +270,7 @@ def main() -> None:
     parser.add_argument("--moves", type=int, default=100)
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    call_command("migrate", verbosity=0)
     if connection.vendor != "postgresql":
         print("note: not on PostgreSQL (DATABASE_URL unset); figures are for SQLite")
     print(
