@@ -70,7 +70,7 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
     assert pk is not None
     columns = _columns(model, fields)
     arrays = [[o.pk for o in objs]] + [_array(f, objs) for f in columns]
-    casts = [f"%s::{pk.rel_db_type(connection)}[]"] + [_cast(f) for f in columns]
+    casts = [f"%s::{pk.db_type(connection)}[]"] + [_cast(f) for f in columns]
     names = ["pk_"] + [f"c{i}" for i in range(len(columns))]
     assignments = ", ".join(f'"{field.column}" = v.c{i}' for i, field in enumerate(columns))
     sql = (
