@@ -7,6 +7,7 @@ Prints, on this machine, with PostgreSQL, Redis and one Celery worker of 2 proce
 - the ratio of the end-to-end rate to the baseline.
 
 Run: `make bench` or `.venv/bin/python bench/bench_pull.py [--events 10000]`.
+BENCH_WORKER_ARGS adds options to the worker's command line (e.g. "--prefetch-multiplier=1").
 It creates (and drops) its own database `pullboard_bench`; PostgreSQL and Redis come from
 DATABASE_URL / REDIS_URL (default: the standard local ports).
 """
@@ -109,6 +110,7 @@ def start_worker() -> subprocess.Popen[bytes]:
             "WARNING",
             "--without-mingle",
             "--without-gossip",
+            *os.environ.get("BENCH_WORKER_ARGS", "").split(),
         ],
         cwd=ROOT,
         stdout=log,
