@@ -28,13 +28,3 @@ def notify_lines_changed(line_ids: Iterable[int], *, kind: str = "changed") -> N
             live_transport.publish(line_id, json.dumps({"line": line_id, "kind": kind}))
 
     transaction.on_commit(send)
-
-
-def notify_products_changed(product_ids: Iterable[int]) -> None:
-    from production.models import Product
-
-    ids = set(product_ids)
-    if ids:
-        notify_lines_changed(
-            Product.objects.filter(pk__in=ids).values_list("line_id", flat=True).distinct()
-        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -50,7 +50,3 @@ def role_required(
         return wrapped
 
     return decorator
-
-
-def roles_in(names: Iterable[str]) -> set[str]:
-    return set(names) & set(ROLES)

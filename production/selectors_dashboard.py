@@ -357,7 +357,3 @@ def comparisons_list(*, limit: int = 50) -> list[Comparison]:
         .defer("spec", "results")
         .order_by("-created_at")[:limit]
     )
-
-
-def comparison_detail(*, pk: int) -> Comparison:
-    return Comparison.objects.select_related("line", "created_by").get(pk=pk)

@@ -20,6 +20,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytest_plugins = ["tests.browser"]  # the session's one real browser, for the browser tests
+
 
 def pytest_configure(config: pytest.Config) -> None:
     import os

@@ -45,16 +45,6 @@ class EtsParams:
     trend0: Array
     season0: Array  # (rows, m); zero columns when the model has no season
 
-    def take(self, rows: NDArray[np.intp]) -> EtsParams:
-        return EtsParams(
-            self.alpha[rows],
-            self.beta[rows],
-            self.gamma[rows],
-            self.level0[rows],
-            self.trend0[rows],
-            self.season0[rows],
-        )
-
 
 @dataclass
 class EtsSpec:

@@ -130,14 +130,16 @@ class LedgerBatch:
         for level in self.levels.values():
             level.updated_at = now
         bulk_update_rows(list(self.levels.values()), ["on_hand", "updated_at"])
-        modes = dict(
-            Product.objects.filter(pk__in={p for p, _ in self.levels}).values_list(
-                "pk", "line__mode"
-            )
-        )
+        lines = {
+            pk: (line_id, mode)
+            for pk, line_id, mode in Product.objects.filter(
+                pk__in={p for p, _ in self.levels}
+            ).values_list("pk", "line_id", "line__mode")
+        }
         if self.consumptions:
+            modes = {pk: mode for pk, (_, mode) in lines.items()}
             notify_policies(self.consumptions, modes=modes, actor_id=actor_id)
-        live.notify_products_changed({p for p, _ in self.levels})
+        live.notify_lines_changed(line_id for line_id, _ in lines.values())
         emit_stock_below_minimum(self.levels.values(), self.moves)
 
 

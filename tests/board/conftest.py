@@ -44,17 +44,3 @@ def make_line(db):  # type: ignore[no-untyped-def]
         return line, loops
 
     return make
-
-
-@pytest.fixture
-def role_groups(transactional_db) -> None:  # type: ignore[no-untyped-def]
-    """Role groups for transactional tests: they come from a data migration, which an
-    earlier transactional test's flush removes. (Serialized rollback cannot be relied
-    on here: it clashes with content types that other tests' flushes recreate, and it
-    cannot restore once Playwright's event loop runs in the main thread.)"""
-    from django.contrib.auth.models import Group
-
-    from production.roles import ROLES
-
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)

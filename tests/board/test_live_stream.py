@@ -53,7 +53,7 @@ async def pump(stream, queue: asyncio.Queue) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_move_reaches_an_open_board_stream(role_groups, transport, operator, plant):  # type: ignore[no-untyped-def]
+def test_a_move_reaches_an_open_board_stream(transport, operator, plant):  # type: ignore[no-untyped-def]
     card = plant.finished_loop.cards.get(number=1)
     url = reverse("kanban:board-events", args=["assembly"])
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from production.models import Comparison, ComparisonStatus
 from production.twin import compare
-from tests.dashboards.conftest import ARTIFACTS
+from tests.browser import ARTIFACTS
 from tests.twin.specs import DESCRIBED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,9 +42,7 @@ def _session(page_context, live_server, user) -> None:  # type: ignore[no-untype
     )
 
 
-def test_line_dashboard_draws_every_chart(
-    role_groups, chromium, live_server, planner, history_line
-) -> None:  # type: ignore[no-untyped-def]
+def test_line_dashboard_draws_every_chart(browser, live_server, planner, history_line) -> None:  # type: ignore[no-untyped-def]
     call_command("collectstatic", interactive=False, verbosity=0)
     comparison = Comparison.objects.create(
         name="press: shadow",
@@ -54,7 +52,7 @@ def test_line_dashboard_draws_every_chart(
         progress=1.0,
         results=compare(DESCRIBED),
     )
-    context = chromium.new_context(viewport={"width": 1400, "height": 1800})
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
     _session(context, live_server, planner)
     page = context.new_page()
     errors: list[str] = []

@@ -9,8 +9,6 @@ process reaches the uvicorn process as it would across web processes.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,56 +20,17 @@ import requests
 from django.conf import settings
 from django.core.management import call_command
 
-# Role groups for transactional tests (see there); the browser tests use it via pytestmark.
-from tests.board.conftest import role_groups  # noqa: F401
-
-# The sync Playwright API runs an event loop in this thread; Django must still allow ORM
-# calls from the test body. Only here, never in the app.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser import ARTIFACTS
+from tests.support import free_port, subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "pullboard-test-pw"  # tests.factories.UserFactory
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if not settings.USES_POSTGRES:
         pytest.skip("end-to-end tests run against PostgreSQL (DATABASE_URL)")
-    user, password = db.get("USER") or "postgres", db.get("PASSWORD") or ""
-    auth = f"{user}:{password}" if password else user
-    return (
-        f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-    )
-
-
-@pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("chromium is not installed: apt-get install -y chromium (see README)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    return subprocess_database_url()
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +38,7 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[str]:  # type: i
     """The app under uvicorn on a free port, reading the test database."""
     with django_db_blocker.unblock():
         call_command("collectstatic", interactive=False, verbosity=0)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),

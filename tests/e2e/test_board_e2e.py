@@ -19,7 +19,6 @@ from tests.e2e.conftest import ARTIFACTS, shot
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("role_groups"),
 ]
 C = CardStatus
 

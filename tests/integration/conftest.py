@@ -18,23 +18,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from tests.support import free_port, subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class RedisServer:
     def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -96,15 +90,6 @@ def _use_broker(url: str) -> None:
     celery_app.amqp._producer_pool = None
 
 
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    host = db.get("HOST") or "127.0.0.1"
-    auth = db.get("USER") or "postgres"
-    if db.get("PASSWORD"):
-        auth += f":{db['PASSWORD']}"
-    return f"postgres://{auth}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 class Worker:
     def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
         self.process = process
@@ -137,7 +122,7 @@ def start_worker(
         log = tmp_path / f"worker-{len(workers)}.log"
         env = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": subprocess_database_url(),
             "CELERY_BROKER_URL": broker.url,
             "PYTHONUNBUFFERED": "1",
         }

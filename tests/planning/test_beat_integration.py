@@ -29,7 +29,8 @@ from production.models import (
 )
 from production.services.forecasts import forecast_run_request
 from tests.factories import LineFactory, ProductFactory
-from tests.integration.conftest import ROOT, RedisServer, Worker, database_url, wait_for
+from tests.integration.conftest import ROOT, RedisServer, Worker, wait_for
+from tests.support import subprocess_database_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +43,7 @@ def start_beat(broker: RedisServer, tmp_path: Path) -> Iterator[Callable[[], Pat
         log = tmp_path / "beat.log"
         env = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": subprocess_database_url(),
             "CELERY_BROKER_URL": broker.url,
             "PULLBOARD_PUSH_PLAN_EVERY_SECONDS": "2",
             "PYTHONUNBUFFERED": "1",

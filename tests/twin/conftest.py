@@ -99,15 +99,3 @@ def history_line(db) -> ProductionLine:  # type: ignore[no-untyped-def]
         )
     StockMove.objects.bulk_create(moves)
     return line
-
-
-@pytest.fixture
-def role_groups(transactional_db) -> None:  # type: ignore[no-untyped-def]
-    """Role groups come from a data migration; an earlier transactional test's flush
-    removes them. Put them back for tests that commit (list it before `planner`)."""
-    from django.contrib.auth.models import Group
-
-    from production.roles import ROLES
-
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)

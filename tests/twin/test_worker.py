@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-def test_a_comparison_runs_on_a_worker_and_reports_progress(role_groups, planner, request) -> None:  # type: ignore[no-untyped-def]
+def test_a_comparison_runs_on_a_worker_and_reports_progress(planner, request) -> None:  # type: ignore[no-untyped-def]
     worker = request.getfixturevalue("start_worker")(concurrency=1)
     client = APIClient()
     client.force_authenticate(planner)
