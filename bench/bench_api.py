@@ -251,6 +251,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="per scenario")
     parser.add_argument("--clients", type=int, default=6, help="concurrent connections")
     parser.add_argument("--batch", type=int, default=500, help="events per bulk request")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternating baseline / single rounds"
+    )
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
 
@@ -292,12 +295,23 @@ def main() -> int:
         run_load(port, "/api/v1/demand-events/", api_headers, single, 1, 2)
         before = stored_events()
 
-        lat, err = run_load(port, "/baseline/", json_headers, single, args.seconds, args.clients)
-        base = summary("baseline: Django view, one INSERT", lat, args.seconds, err)
-        lat, err = run_load(
-            port, "/api/v1/demand-events/", api_headers, single, args.seconds, args.clients
-        )
-        one = summary("POST demand-events/ (1 event)", lat, args.seconds, err)
+        # Baseline and single POSTs alternate in short rounds, so that a burst of load
+        # from elsewhere on this shared machine falls on both alike.
+        base_lat: list[float] = []
+        one_lat: list[float] = []
+        base_err = one_err = 0
+        slice_s = args.seconds / args.rounds
+        for _ in range(args.rounds):
+            lat, err = run_load(port, "/baseline/", json_headers, single, slice_s, args.clients)
+            base_lat += lat
+            base_err += err
+            lat, err = run_load(
+                port, "/api/v1/demand-events/", api_headers, single, slice_s, args.clients
+            )
+            one_lat += lat
+            one_err += err
+        base = summary("baseline: Django view, one INSERT", base_lat, args.seconds, base_err)
+        one = summary("POST demand-events/ (1 event)", one_lat, args.seconds, one_err)
         singles_stored = stored_events() - before
 
         before = stored_events()

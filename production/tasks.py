@@ -9,9 +9,28 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
 
+from production.redis_clients import shared_redis
+
 log = logging.getLogger(__name__)
 
 PENDING_FLAG = "pullboard:demand:pending"
+PENDING_FLAG_TTL = 60
+
+
+def _pending_flag_set() -> bool:
+    """Set the flag unless it is set; True if this call set it (one Redis round trip)."""
+    client = shared_redis()
+    if client is None:
+        return bool(cache.add(PENDING_FLAG, 1, timeout=PENDING_FLAG_TTL))
+    return bool(client.set(PENDING_FLAG, 1, nx=True, ex=PENDING_FLAG_TTL))
+
+
+def _pending_flag_clear() -> None:
+    client = shared_redis()
+    if client is None:
+        cache.delete(PENDING_FLAG)
+    else:
+        client.delete(PENDING_FLAG)
 
 
 def demand_processing_kick() -> None:
@@ -21,13 +40,13 @@ def demand_processing_kick() -> None:
     its last read always finds the flag clear and queues a new drain.
     """
     try:
-        if cache.add(PENDING_FLAG, 1, timeout=60):
+        if _pending_flag_set():
             demand_process_task.delay()
     except Exception:
         # The events are stored; the reconciler re-queues them once the broker is back.
         log.warning("could not queue demand processing; the reconciler will", exc_info=True)
         try:
-            cache.delete(PENDING_FLAG)
+            _pending_flag_clear()
         except Exception:
             log.warning("could not clear the pending-demand flag", exc_info=True)
 
@@ -45,7 +64,7 @@ def demand_process_task() -> int:
     """Drain unprocessed demand in batches. Idempotent: processed events are never re-read."""
     from production.services import demand_process_pending
 
-    cache.delete(PENDING_FLAG)
+    _pending_flag_clear()
     batch_size = settings.PULLBOARD["DEMAND_BATCH_SIZE"]
     total = 0
     while processed := demand_process_pending(limit=batch_size):

@@ -9,7 +9,6 @@ import time
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import filters, permissions, throttling, viewsets
@@ -23,6 +22,7 @@ from rest_framework.views import APIView
 from production.api.auth import CachedTokenAuthentication
 from production.api.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, ProblemSerializer
 from production.errors import DomainError
+from production.redis_clients import shared_redis
 from production.roles import INTEGRATION, OPERATOR, PLANNER, has_role
 
 READERS = (OPERATOR, PLANNER, INTEGRATION)
@@ -58,11 +58,33 @@ class RolePermission(permissions.BasePermission):
         return allowed
 
 
+# The sliding-window log in one round trip: drop requests older than the window, and
+# admit this one (returning nil) if fewer than the limit remain, else return the
+# oldest request's time, for Retry-After. A refused request uses no budget.
+SLIDING_WINDOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  return nil
+end
+return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+"""
+_scripts: dict[int, Any] = {}
+
+
+def _sliding_window(client: Any) -> Any:
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(SLIDING_WINDOW)
+    return script
+
+
 class TokenRateThrottle(throttling.SimpleRateThrottle):
     """Throttle per API token (each ERP client its own budget); per user for sessions.
 
     A sliding window, as DRF's own throttles, kept in Redis when one is configured:
-    one round trip per request (a sorted set of request times per token).
+    one round trip per request (a script over a sorted set of request times per token).
     Without Redis (embedded profile) DRF's cache-based history is used.
     """
 
@@ -80,7 +102,7 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        client = _redis()
+        client = shared_redis()
         if client is None or self.rate is None:
             return super().allow_request(request, view)
         key = self.get_cache_key(request, view)
@@ -91,40 +113,18 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
             return True
         now = time.time()
         member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        pipe = client.pipeline(transaction=False)
-        pipe.zremrangebyscore(key, 0, now - duration)
-        pipe.zadd(key, {member: now})
-        pipe.zcard(key)
-        pipe.zrange(key, 0, 0, withscores=True)
-        pipe.expire(key, int(duration) + 1)
-        _, _, count, oldest, _ = pipe.execute()
-        if count <= limit:
+        oldest = _sliding_window(client)(
+            keys=[key], args=[now, duration, limit, member, int(duration) + 1]
+        )
+        if oldest is None:
             return True
-        client.zrem(key, member)  # a refused request does not use the budget
-        first = oldest[0][1] if oldest else now
-        self._wait = max(0.0, duration - (now - first))
+        self._wait = max(0.0, duration - (now - float(oldest)))
         return False
 
     def wait(self) -> float | None:
         if hasattr(self, "_wait"):
             return self._wait
         return super().wait()
-
-
-_redis_client: Any = None
-
-
-def _redis() -> Any:
-    """One Redis client per process for the throttle (None without Redis)."""
-    global _redis_client
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return None
-    if _redis_client is None:
-        import redis
-
-        _redis_client = redis.Redis.from_url(url)
-    return _redis_client
 
 
 class CursorPage(CursorPagination):

@@ -18,13 +18,22 @@ from rest_framework.exceptions import ValidationError
 
 from production.api.serializers import DemandEventInputSerializer
 from production.models import DemandEvent, Product
-from production.services.demand import DemandInput, RecordedDemand, demand_record_many
+from production.services.demand import (
+    DemandBySku,
+    RecordedDemand,
+    UnknownProducts,
+    demand_record_by_sku,
+)
 
 MAX_ITEMS = 1000
 
 
-def parse_items(data: Any) -> tuple[list[DemandInput], bool]:
-    """Validate a body (one object or a list); returns the inputs and whether it was a list."""
+def parse_items(data: Any) -> tuple[list[DemandBySku], bool]:
+    """Validate a body (one object or a list); returns the inputs and whether it was a list.
+
+    SKUs are resolved when the events are stored (`record`); when a field is wrong
+    they are checked here too, so that one answer names every fault.
+    """
     many = isinstance(data, list)
     items = data if many else [data]
     if many and not items:
@@ -32,7 +41,7 @@ def parse_items(data: Any) -> tuple[list[DemandInput], bool]:
     if len(items) > MAX_ITEMS:
         raise ValidationError({"": [f"Send at most {MAX_ITEMS} events per request."]})
     child = DemandEventInputSerializer()
-    errors: dict[str, Any] = {}
+    errors: dict[int, Any] = {}
     valid: list[dict[str, Any] | None] = []
     for index, item in enumerate(items):
         checked = quick_check(item)
@@ -42,32 +51,38 @@ def parse_items(data: Any) -> tuple[list[DemandInput], bool]:
         try:  # anything unusual gets the serializer's full validation and messages
             valid.append(child.run_validation(item))
         except ValidationError as exc:
-            errors[f"[{index}]" if many else ""] = exc.detail
+            errors[index] = exc.detail
             valid.append(None)
-    skus = {v["product"] for v in valid if v}
-    products = {p.sku: p for p in Product.objects.filter(sku__in=skus)} if skus else {}
-    now = timezone.now()
-    inputs: list[DemandInput] = []
-    for index, item in enumerate(valid):
-        if item is None:
-            continue
-        product = products.get(item["product"])
-        if product is None:
-            key = f"[{index}]" if many else ""
-            errors[key] = {"product": [f"No product has SKU {item['product']!r}."]}
-            continue
-        inputs.append(
-            DemandInput(
-                product=product,
-                quantity=item["quantity"],
-                occurred_at=item.get("occurred_at") or now,
-                external_id=item["external_id"],
-                source=item["source"],
-            )
-        )
     if errors:
-        raise ValidationError(errors if many else next(iter(errors.values())))
+        skus = {v["product"] for v in valid if v}
+        known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
+        for index, item in enumerate(valid):
+            if item is not None and item["product"] not in known:
+                errors[index] = _unknown_sku(item["product"])
+        raise _item_errors(errors, many)
+    now = timezone.now()
+    inputs = [
+        DemandBySku(
+            sku=item["product"],
+            quantity=item["quantity"],
+            occurred_at=item.get("occurred_at") or now,
+            external_id=item["external_id"],
+            source=item["source"],
+        )
+        for item in valid
+        if item is not None
+    ]
     return inputs, many
+
+
+def _unknown_sku(sku: str) -> dict[str, list[str]]:
+    return {"product": [f"No product has SKU {sku!r}."]}
+
+
+def _item_errors(errors: dict[int, Any], many: bool) -> ValidationError:
+    if not many:
+        return ValidationError(errors[0])
+    return ValidationError({f"[{index}]": detail for index, detail in sorted(errors.items())})
 
 
 FIELDS = frozenset({"external_id", "source", "product", "quantity", "occurred_at"})
@@ -129,8 +144,13 @@ def quick_check(item: Any) -> dict[str, Any] | None:
     return checked
 
 
-def record(inputs: Sequence[DemandInput]) -> list[RecordedDemand]:
-    return demand_record_many(inputs)
+def record(inputs: Sequence[DemandBySku], many: bool) -> list[RecordedDemand]:
+    try:
+        return demand_record_by_sku(inputs)
+    except UnknownProducts as exc:
+        raise _item_errors(
+            {index: _unknown_sku(sku) for index, sku in exc.unknown.items()}, many
+        ) from None
 
 
 def _time(value: datetime) -> str:
@@ -160,14 +180,5 @@ def event_data(event: DemandEvent, sku: str, result: str | None = None) -> dict[
     return data
 
 
-def results_data(
-    inputs: Sequence[DemandInput], recorded: Sequence[RecordedDemand]
-) -> list[dict[str, Any]]:
-    skus = {i.product.pk: i.product.sku for i in inputs}
-    missing = {r.event.product_id for r in recorded} - set(skus)
-    if missing:  # a repeat stored earlier for another product: show what is stored
-        skus.update(Product.objects.filter(pk__in=missing).values_list("pk", "sku"))
-    return [
-        event_data(r.event, skus[r.event.product_id], "created" if r.created else "duplicate")
-        for r in recorded
-    ]
+def results_data(recorded: Sequence[RecordedDemand]) -> list[dict[str, Any]]:
+    return [event_data(r.event, r.sku, "created" if r.created else "duplicate") for r in recorded]

@@ -290,8 +290,8 @@ class DemandEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         inputs, many = intake.parse_items(request.data)
-        recorded = intake.record(inputs)
-        results = intake.results_data(inputs, recorded)
+        recorded = intake.record(inputs, many)
+        results = intake.results_data(recorded)
         created = sum(1 for r in recorded if r.created)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         if not many:

@@ -15,7 +15,7 @@ from production.errors import DomainError
 from production.locks import claim_unprocessed_demand
 from production.models import DemandEvent, DemandStatus, Product
 from production.services.stock import LedgerBatch, ensure_stock_levels
-from production.webhooks.events import emit_demand_received
+from production.webhooks.events import demand_received_subscribed, emit_demand_received
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,33 @@ class DemandInput:
 
 
 @dataclass(frozen=True)
+class DemandBySku:
+    """Demand as an ERP sends it: the product named by its SKU."""
+
+    sku: str
+    quantity: Decimal
+    occurred_at: datetime
+    external_id: str
+    source: str = "erp"
+
+
+@dataclass(frozen=True)
 class RecordedDemand:
     event: DemandEvent
     created: bool
+    sku: str
 
 
-def _validate(item: DemandInput) -> None:
+class UnknownProducts(DomainError):
+    """Some items name a SKU that no product has; nothing was stored."""
+
+    def __init__(self, unknown: dict[int, str]) -> None:
+        first = next(iter(unknown.values()))
+        super().__init__(f"No product has SKU {first!r}.", field="product", code="not_found")
+        self.unknown = unknown  # item index -> SKU
+
+
+def _validate(item: DemandInput | DemandBySku) -> None:
     if Decimal(item.quantity) <= 0:
         raise DomainError("Quantity must be greater than zero.", field="quantity")
     if not item.external_id.strip():
@@ -48,7 +69,8 @@ def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], DemandEvent]:
     found: dict[tuple[str, str], DemandEvent] = {}
     for source in {s for s, _ in keys}:
         ids = [e for s, e in keys if s == source]
-        for event in DemandEvent.objects.filter(source=source, external_id__in=ids):
+        stored = DemandEvent.objects.filter(source=source, external_id__in=ids)
+        for event in stored.select_related("product"):
             found[(event.source, event.external_id)] = event
     return found
 
@@ -166,7 +188,9 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     results = []
     for item in items:
         key = (item.source, item.external_id)
-        results.append(RecordedDemand(stored[key], created=key in created and key not in seen))
+        event = stored[key]
+        sku = item.product.sku if key in created else event.product.sku
+        results.append(RecordedDemand(event, created=key in created and key not in seen, sku=sku))
         seen.add(key)
     return results
 
@@ -183,6 +207,153 @@ def demand_record(
         product, Decimal(quantity), occurred_at or timezone.now(), external_id, source
     )
     return demand_record_many([item])[0]
+
+
+def demand_record_by_sku(items: Sequence[DemandBySku]) -> list[RecordedDemand]:
+    """Store demand named by SKU, as `demand_record_many` does; the ERP intake's path.
+
+    Raises `UnknownProducts` (and stores nothing) if any SKU names no product.
+
+    On PostgreSQL one statement resolves the SKUs and inserts the new events. With
+    nobody subscribed to `demand.received` and no transaction open, that statement
+    is the whole write and commits on its own: it is atomic by itself, and saves
+    the three round trips of BEGIN, a product lookup and COMMIT on every event an
+    ERP sends one by one. With subscribers, the deliveries are stored in the same
+    transaction as the events, as everywhere else.
+    """
+    for item in items:
+        _validate(item)
+    if connection.vendor != "postgresql" or not _insert_fits():
+        return _record_by_sku_orm(items)
+    if connection.get_autocommit() and not demand_received_subscribed():
+        return _record_by_sku_postgres(items, emit=False)
+    with transaction.atomic():
+        return _record_by_sku_postgres(items, emit=True)
+
+
+def _record_by_sku_orm(items: Sequence[DemandBySku]) -> list[RecordedDemand]:
+    with transaction.atomic():
+        products = {p.sku: p for p in Product.objects.filter(sku__in={i.sku for i in items})}
+        unknown = {n: i.sku for n, i in enumerate(items) if i.sku not in products}
+        if unknown:
+            raise UnknownProducts(unknown)
+        return demand_record_many(
+            [
+                DemandInput(products[i.sku], i.quantity, i.occurred_at, i.external_id, i.source)
+                for i in items
+            ]
+        )
+
+
+def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list[RecordedDemand]:
+    first: dict[tuple[str, str], DemandBySku] = {}
+    for item in items:
+        first.setdefault((item.source, item.external_id), item)
+    now = timezone.now()
+    rows, unknown_skus = _insert_by_sku(list(first.values()), now)
+    if unknown_skus:
+        raise UnknownProducts({n: i.sku for n, i in enumerate(items) if i.sku in unknown_skus})
+    created: dict[tuple[str, str], DemandEvent] = {}
+    for pk, source, external_id, product_id in rows:
+        item = first[(source, external_id)]
+        event = DemandEvent(
+            pk=pk,
+            product_id=product_id,
+            quantity=Decimal(item.quantity),
+            occurred_at=item.occurred_at,
+            source=source,
+            external_id=external_id,
+            status=DemandStatus.RECEIVED,
+            backordered_quantity=Decimal(0),
+            open_backorder_quantity=Decimal(0),
+            created_at=now,
+        )
+        event._state.adding = False
+        event._state.db = connection.alias
+        created[(source, external_id)] = event
+    stored = (
+        {**created, **_stored(set(first) - set(created))} if len(created) < len(first) else created
+    )
+    if created:
+        transaction.on_commit(_kick_processing, robust=True)
+    if emit:
+        emit_demand_received(
+            list(created.values()), {e.product_id: first[k].sku for k, e in created.items()}
+        )
+    results: list[RecordedDemand] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        key = (item.source, item.external_id)
+        event = stored[key]
+        fresh = key in created and key not in seen
+        results.append(
+            RecordedDemand(event, fresh, item.sku if key in created else event.product.sku)
+        )
+        seen.add(key)
+    return results
+
+
+_EVENT_COLUMNS = (
+    "product_id, quantity, occurred_at, source, external_id, status, "
+    "backordered_quantity, open_backorder_quantity, created_at"
+)
+
+
+def _insert_by_sku(
+    new: list[DemandBySku], now: datetime
+) -> tuple[list[tuple[int, str, str, int]], set[str]]:
+    """Insert events whose keys are distinct, resolving their SKUs in the same statement.
+
+    Returns the inserted rows (id, source, external_id, product_id) and the unknown
+    SKUs; if any SKU is unknown, nothing is inserted. A key already stored is skipped.
+    """
+    events = f'"{DemandEvent._meta.db_table}"'
+    products = f'"{Product._meta.db_table}"'
+    returning = "RETURNING id, source, external_id, product_id"
+    with connection.cursor() as cursor:
+        if len(new) == 1:  # the ERP that sends event by event: the simplest plan
+            (item,) = new
+            cursor.execute(
+                f"INSERT INTO {events} ({_EVENT_COLUMNS}) "
+                f"SELECT id, %s, %s, %s, %s, %s, 0, 0, %s FROM {products} WHERE sku = %s "
+                f"ON CONFLICT (source, external_id) DO NOTHING {returning}",
+                [
+                    Decimal(item.quantity),
+                    item.occurred_at,
+                    item.source,
+                    item.external_id,
+                    DemandStatus.RECEIVED,
+                    now,
+                    item.sku,
+                ],
+            )
+            rows = cursor.fetchall()
+            if rows or Product.objects.filter(sku=item.sku).exists():
+                return rows, set()
+            return [], {item.sku}
+        cursor.execute(
+            f"WITH v AS (SELECT v.*, p.id AS product_id FROM unnest("
+            "%s::text[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
+            f") WITH ORDINALITY AS v(sku, q, o, s, e, n) LEFT JOIN {products} p ON p.sku = v.sku), "
+            f"ins AS (INSERT INTO {events} ({_EVENT_COLUMNS}) "
+            "SELECT product_id, q, o, s, e, %s, 0, 0, %s FROM v "
+            "WHERE NOT EXISTS (SELECT 1 FROM v WHERE product_id IS NULL) ORDER BY n "
+            f"ON CONFLICT (source, external_id) DO NOTHING {returning}) "
+            "SELECT id, source, external_id, product_id, NULL FROM ins "
+            "UNION ALL SELECT NULL, NULL, NULL, NULL, sku FROM v WHERE product_id IS NULL",
+            [
+                [i.sku for i in new],
+                [Decimal(i.quantity) for i in new],
+                [i.occurred_at for i in new],
+                [i.source for i in new],
+                [i.external_id for i in new],
+                DemandStatus.RECEIVED,
+                now,
+            ],
+        )
+        found = cursor.fetchall()
+    unknown = {row[4] for row in found if row[4] is not None}
+    return [row[:4] for row in found if row[4] is None], unknown
 
 
 def _kick_processing() -> None:

@@ -10,12 +10,17 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from production.webhooks.dispatch import webhook_emit
+from production.webhooks.dispatch import subscriptions_for, webhook_emit
 from production.webhooks.models import WebhookEventType as Event
 
 
 def _q(value: Decimal) -> str:
     return f"{Decimal(value):.3f}"
+
+
+def demand_received_subscribed() -> bool:
+    """Whether anybody subscribes to `demand.received` (as `webhook_emit` would see it)."""
+    return bool(subscriptions_for(Event.DEMAND_RECEIVED))
 
 
 def emit_demand_received(events: Sequence[Any], skus: dict[int, str]) -> None:

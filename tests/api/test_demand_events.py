@@ -160,10 +160,10 @@ def test_two_concurrent_requests_with_one_key_never_both_run(integration_user, p
     entered, release = threading.Event(), threading.Event()
     original = intake.record
 
-    def slow_record(inputs):
+    def slow_record(inputs, many):
         entered.set()
         release.wait(10)
-        return original(inputs)
+        return original(inputs, many)
 
     intake.record = slow_record
     results: dict[str, int] = {}

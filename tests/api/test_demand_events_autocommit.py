@@ -1,0 +1,74 @@
+"""Demand intake on its one-statement path: no transaction open, as under a real server.
+
+The tests of `test_demand_events` run inside a test transaction, where the intake
+takes its transactional path; these run the same behaviour with real commits,
+where a single INSERT resolves the SKUs, stores the events and commits alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from production.models import DemandEvent, WebhookDelivery
+from production.webhooks.services import webhook_subscription_create
+from tests.api.test_demand_events import (
+    URL,
+    event,
+    test_a_list_gives_per_item_results,
+    test_a_list_with_a_bad_item_is_refused_whole,
+    test_bad_single_events_name_the_field,
+    test_lists_are_bounded,
+    test_one_event_is_stored_and_a_repeat_changes_nothing,
+    test_stored_demand_is_processed_after_commit,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+__all__ = [
+    "test_a_list_gives_per_item_results",
+    "test_a_list_with_a_bad_item_is_refused_whole",
+    "test_bad_single_events_name_the_field",
+    "test_lists_are_bounded",
+    "test_one_event_is_stored_and_a_repeat_changes_nothing",
+    "test_stored_demand_is_processed_after_commit",
+]
+
+
+def test_an_unknown_sku_stores_nothing_of_the_list(erp, plant):
+    items = [event(1), event(2, sku="NOPE"), event(3), event(4, sku="ALSO-NOPE")]
+    response = erp.post(URL, items, format="json")
+    assert response.status_code == 400
+    errors = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert set(errors) == {"[1].product", "[3].product"}
+    assert "NOPE" in errors["[1].product"] and "ALSO-NOPE" in errors["[3].product"]
+    assert DemandEvent.objects.count() == 0
+    assert erp.post(URL, event(2, sku="NOPE"), format="json").status_code == 400
+    assert DemandEvent.objects.count() == 0
+
+
+def test_a_repeat_names_the_product_it_was_stored_for(erp, plant):
+    erp.post(URL, event(1, sku="F-100"), format="json")
+    again = erp.post(URL, event(1, sku="C-100"), format="json")
+    assert again.status_code == 200
+    assert again.json()["result"] == "duplicate" and again.json()["product"] == "F-100"
+    assert DemandEvent.objects.get().product.sku == "F-100"
+
+
+def test_with_a_subscriber_the_deliveries_commit_with_the_events(erp, plant):
+    webhook_subscription_create(url="http://127.0.0.1:9/hook", event_types=["demand.received"])
+    response = erp.post(URL, [event(1), event(2, sku="C-100")], format="json")
+    assert response.status_code == 201
+    bodies = [d.body for d in WebhookDelivery.objects.order_by("pk")]
+    assert len(bodies) == 2
+    assert '"external_id":"SO-1"' in bodies[0] and '"product":"C-100"' in bodies[1]
+
+
+def test_one_event_is_one_statement(erp, plant, django_assert_num_queries):
+    """Under a server (autocommit, token seen before), storing an event is one round trip."""
+    from production.tasks import _pending_flag_set
+
+    assert erp.post(URL, event(1), format="json").status_code == 201
+    assert _pending_flag_set()  # a drain is queued already: the kick stops at the flag
+    with django_assert_num_queries(1) as captured:
+        assert erp.post(URL, event(2), format="json").status_code == 201
+    assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
