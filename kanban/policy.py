@@ -8,11 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, QuerySet, When, Window
-from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from kanban.locks import lock_cards
+from kanban.locks import lock_next_containers
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
 from production.bulk import bulk_insert_rows, bulk_update_rows
 from production.models import WorkOrderOrigin
@@ -27,7 +25,7 @@ class PullPolicy:
             wanted[(consumption.product_id, consumption.location_id)] += consumption.quantity
         loops = {
             (loop.product_id, loop.location_id): loop
-            for loop in KanbanLoop.objects.select_related("product").filter(
+            for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
                 product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
             )
         }
@@ -76,7 +74,7 @@ def drain_containers(
     Returns the cards that were signalled. The caller holds the loops' stock levels.
     """
     holding = defaultdict(list)
-    for card in lock_cards(KanbanCard.objects.filter(pk__in=next_containers(wanted))):
+    for card in lock_next_containers(wanted):
         holding[card.loop_id].append(card)
     now = timezone.now()
     changed: list[KanbanCard] = []
@@ -104,7 +102,7 @@ def drain_containers(
             card.status_changed_at = now
             changed.append(card)
     if emptied:
-        signal_cards(emptied, actor_id=actor_id)
+        signal_cards(emptied, actor_id=actor_id, loops={loop.pk: loop for loop in wanted})
         for card in emptied:
             event = _event(card, CardStatus.EMPTY, actor_id, reason)
             event.from_status = CardStatus.IN_USE
@@ -116,41 +114,28 @@ def drain_containers(
     return emptied
 
 
-def next_containers(wanted: dict[KanbanLoop, Decimal]) -> QuerySet[Any, dict[str, Any]]:
-    """Ids of the containers consumption will reach, per loop: the open one, then full
-    ones in the order they were filled; only as many as the quantity can empty."""
-    depth = max(int(qty // loop.container_quantity) + 2 for loop, qty in wanted.items())
-    ranked = KanbanCard.objects.filter(
-        loop__in=list(wanted), status__in=[CardStatus.IN_USE, CardStatus.FULL]
-    ).annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("loop_id")],
-            order_by=[
-                Case(When(status=CardStatus.IN_USE, then=0), default=1).asc(),
-                F("status_changed_at").asc(),
-                F("number").asc(),
-            ],
-        )
-    )
-    return ranked.filter(rank__lte=depth).values("pk")
-
-
-def signal_cards(cards: Sequence[KanbanCard], *, actor_id: int | None) -> None:
+def signal_cards(
+    cards: Sequence[KanbanCard],
+    *,
+    actor_id: int | None,
+    loops: dict[int, KanbanLoop] | None = None,
+) -> None:
     """Raise the pull signal of empty cards: one planned work order of one container each.
 
     Cards of a line in push mode are parked: they turn empty but raise no signal.
-    The caller saves the cards.
+    The caller saves the cards. `loops` (id -> loop with its product, line and location,
+    read in this transaction) spares re-reading them.
     """
     from kanban.models import PullSignal
     from production.services.work_orders import NewWorkOrder, work_orders_create_many
 
-    loops = {
-        loop.pk: loop
-        for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
-            pk__in={c.loop_id for c in cards}
-        )
-    }
+    if loops is None or not {c.loop_id for c in cards} <= loops.keys():
+        loops = {
+            loop.pk: loop
+            for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
+                pk__in={c.loop_id for c in cards}
+            )
+        }
     signalled = [
         c for c in cards if c.work_order_id is None and loops[c.loop_id].product.line.mode == "pull"
     ]
@@ -170,7 +155,7 @@ def signal_cards(cards: Sequence[KanbanCard], *, actor_id: int | None) -> None:
     )
     for card, order in zip(signalled, orders, strict=True):
         card.work_order = order
-    PullSignal.objects.bulk_create(
+    bulk_insert_rows(
         [PullSignal(card=c, work_order=o) for c, o in zip(signalled, orders, strict=True)]
     )
     emit_cards_signalled(signalled, {pk: loop.product.sku for pk, loop in loops.items()})

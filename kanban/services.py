@@ -469,7 +469,7 @@ def loops_resync(loops: Any, *, actor_id: int | None) -> list[str]:
     Stock beyond what the cards hold is loose stock: reported, not moved.
     """
     findings = []
-    for loop in loops.select_related("product__line"):
+    for loop in loops.select_related("product__line", "location"):
         level = ensure_stock_levels([(loop.product_id, loop.location_id)])[
             (loop.product_id, loop.location_id)
         ]

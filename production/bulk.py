@@ -11,6 +11,7 @@ bulk methods run.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -57,19 +58,13 @@ def _cast(field: Field[Any, Any]) -> str:
     return f"%s::{db_type}[]"
 
 
-def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
-    """Write `fields` of already-loaded rows back, in one statement."""
-    if not objs:
-        return
-    model = type(objs[0])
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_update(objs, fields)
-        return
+# The statements depend only on the model and the fields: built once per process.
+@lru_cache(maxsize=256)
+def _update_statement(model: type[Model], fields: tuple[str, ...]) -> tuple[str, list[Field]]:
     meta = model._meta
     pk = meta.pk
     assert pk is not None
     columns = _columns(model, fields)
-    arrays = [[o.pk for o in objs]] + [_array(f, objs) for f in columns]
     casts = [f"%s::{pk.db_type(connection)}[]"] + [_cast(f) for f in columns]
     names = ["pk_"] + [f"c{i}" for i in range(len(columns))]
     assignments = ", ".join(f'"{field.column}" = v.c{i}' for i, field in enumerate(columns))
@@ -78,6 +73,34 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
         f"FROM unnest({', '.join(casts)}) AS v({', '.join(names)}) "
         f'WHERE t."{pk.column}" = v.pk_'
     )
+    return sql, columns
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(model: type[Model]) -> tuple[str, list[Field], list[Field]]:
+    """The statement, its columns, and those of them stamped with the time when empty."""
+    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
+    stamped = [
+        f for f in columns if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({names}) '
+        f"SELECT * FROM unnest({', '.join(_cast(f) for f in columns)})"
+    )
+    return sql, columns, stamped
+
+
+def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
+    """Write `fields` of already-loaded rows back, in one statement."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields)
+        return
+    sql, columns = _update_statement(model, tuple(fields))
+    arrays = [[o.pk for o in objs]] + [_array(f, objs) for f in columns]
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
 
@@ -93,17 +116,11 @@ def bulk_insert_rows(objs: Sequence[Model]) -> None:
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(objs)
         return
+    sql, columns, stamped = _insert_statement(model)
     now = timezone.now()
-    columns = [f for f in model._meta.concrete_fields if not f.primary_key]
-    for field in columns:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for o in objs:
-                if getattr(o, field.attname) is None:
-                    setattr(o, field.attname, now)
-    names = ", ".join(f'"{f.column}"' for f in columns)
-    sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({names}) '
-        f"SELECT * FROM unnest({', '.join(_cast(f) for f in columns)})"
-    )
+    for field in stamped:
+        for o in objs:
+            if getattr(o, field.attname) is None:
+                setattr(o, field.attname, now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [_array(f, objs) for f in columns])

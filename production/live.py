@@ -18,13 +18,35 @@ from production import live_transport
 log = logging.getLogger(__name__)
 
 
+class _Hints:
+    """The lines changed in one transaction, sent once when it commits."""
+
+    def __init__(self) -> None:
+        self.lines: dict[int, str] = {}
+
+    def __call__(self) -> None:
+        live_transport.publish_many(
+            (line_id, json.dumps({"line": line_id, "kind": kind}))
+            for line_id, kind in sorted(self.lines.items())
+        )
+
+
 def notify_lines_changed(line_ids: Iterable[int], *, kind: str = "changed") -> None:
-    ids = sorted(set(line_ids))
+    ids = set(line_ids)
     if not ids:
         return
-
-    def send() -> None:
+    connection = transaction.get_connection()
+    # A transaction that changes a line several times (stock, cards, work orders)
+    # sends one hint per line: join the hook this transaction registered already, if
+    # it is still there (a rolled-back savepoint drops it with its hints).
+    pending = next(
+        (func for _, func, _ in connection.run_on_commit if isinstance(func, _Hints)), None
+    )
+    if pending is None or not connection.in_atomic_block:
+        pending = _Hints()
         for line_id in ids:
-            live_transport.publish(line_id, json.dumps({"line": line_id, "kind": kind}))
-
-    transaction.on_commit(send)
+            pending.lines[line_id] = kind
+        transaction.on_commit(pending)
+        return
+    for line_id in ids:
+        pending.lines.setdefault(line_id, kind)

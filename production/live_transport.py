@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 from django.conf import settings
 
@@ -24,6 +24,24 @@ def _redis_client():  # type: ignore[no-untyped-def]
 
         _redis = redis.Redis.from_url(settings.LIVE_EVENTS_REDIS_URL, socket_timeout=2)
     return _redis
+
+
+def publish_many(messages: Iterable[tuple[int, str]]) -> None:
+    """Publish (line id, message) pairs; one round trip to Redis for all of them."""
+    messages = list(messages)
+    if not settings.LIVE_EVENTS_REDIS_URL:
+        for line_id, message in messages:
+            publish(line_id, message)
+        return
+    try:
+        pipe = _redis_client().pipeline(transaction=False)
+        for line_id, message in messages:
+            pipe.publish(f"{CHANNEL_PREFIX}{line_id}", message)
+        pipe.execute()
+    except Exception:  # a lost hint is caught up by the board's polling fallback
+        log.warning(
+            "live hints for lines %s not published", [m[0] for m in messages], exc_info=True
+        )
 
 
 def publish(line_id: int, message: str) -> None:

@@ -8,8 +8,10 @@ never deadlock.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from production.models import DemandEvent, StockLevel, WorkOrder
 
@@ -20,6 +22,12 @@ def lock_stock_levels(ids: Iterable[int]) -> QuerySet[StockLevel]:
     )
 
 
+def lock_stock_levels_of(pairs: Iterable[tuple[int, int]]) -> QuerySet[StockLevel]:
+    """The levels of exactly these (product_id, location_id) pairs, locked in pk order."""
+    match = reduce(or_, (Q(product_id=p, location_id=loc) for p, loc in sorted(pairs)), Q(pk=None))
+    return StockLevel.objects.select_for_update(of=("self",)).filter(match).order_by("pk")
+
+
 def lock_work_orders(ids: Iterable[int]) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_for_update(of=("self",)).filter(pk__in=list(ids)).order_by("pk")
 
@@ -28,6 +36,7 @@ def claim_unprocessed_demand(limit: int) -> QuerySet[DemandEvent]:
     """Unprocessed events that no other worker holds; skipped rows are another worker's batch."""
     return (
         DemandEvent.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("product__line")  # read with the claim; only the events are locked
         .filter(processed_at__isnull=True)
         .order_by("pk")[:limit]
     )

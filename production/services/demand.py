@@ -382,19 +382,22 @@ def demand_process_pending(*, limit: int = 200) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    products = Product.objects.in_bulk({e.product_id for e in events})
+    products = {e.product_id: e.product for e in events}
     levels = ensure_stock_levels({(p.pk, p.supermarket_id) for p in products.values()})
     batch = LedgerBatch()
-    now = timezone.now()
     for event in events:
         product = products[event.product_id]
         level = levels[(product.pk, product.supermarket_id)]
         short = batch.consume(level, event.quantity, demand_event_id=event.pk)
         event.backordered_quantity = event.open_backorder_quantity = short
         event.status = DemandStatus.BACKORDERED if short > 0 else DemandStatus.FULFILLED
+    batch.write(lines={p.pk: (p.line_id, p.line.mode) for p in products.values()})
+    # Stamped last, so `processed_at` is when the effects (signals, work orders) were
+    # written: the commit that makes them visible follows at once.
+    now = timezone.now()
+    for event in events:
         event.processed_at = now
     bulk_update_rows(
         events, ["backordered_quantity", "open_backorder_quantity", "status", "processed_at"]
     )
-    batch.write()
     return len(events)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from production import live
 from production.bulk import bulk_insert_rows, bulk_update_rows
 from production.errors import DomainError
-from production.locks import lock_stock_levels
+from production.locks import lock_stock_levels_of
 from production.models import (
     DemandEvent,
     DemandStatus,
@@ -33,23 +33,24 @@ ZERO = Decimal("0")
 
 
 def ensure_stock_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
-    """Lock the levels of (product_id, location_id) pairs, creating missing ones at zero."""
+    """Lock the levels of (product_id, location_id) pairs, creating missing ones at zero.
+
+    One locking query when the levels exist (the usual case); a missing one is
+    created first and the lot locked again.
+    """
     wanted = set(pairs)
-
-    def level_ids() -> dict[tuple[int, int], int]:
-        rows = StockLevel.objects.filter(
-            product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
-        ).values_list("pk", "product_id", "location_id")
-        return {(p, loc): pk for pk, p, loc in rows if (p, loc) in wanted}
-
-    ids = level_ids()
-    if len(ids) < len(wanted):
+    locked = _lock_levels_of(wanted)
+    if len(locked) < len(wanted):
         StockLevel.objects.bulk_create(
-            [StockLevel(product_id=p, location_id=loc) for p, loc in sorted(wanted - set(ids))],
+            [StockLevel(product_id=p, location_id=loc) for p, loc in sorted(wanted - set(locked))],
             ignore_conflicts=True,
         )
-        ids = level_ids()
-    return {(lvl.product_id, lvl.location_id): lvl for lvl in lock_stock_levels(ids.values())}
+        locked = _lock_levels_of(wanted)
+    return locked
+
+
+def _lock_levels_of(wanted: set[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
+    return {(lvl.product_id, lvl.location_id): lvl for lvl in lock_stock_levels_of(wanted)}
 
 
 @dataclass
@@ -123,19 +124,27 @@ class LedgerBatch:
             )
         )
 
-    def write(self, *, actor_id: int | None = None) -> None:
-        """Write moves and levels, then let each line's policy react to the consumption."""
+    def write(
+        self, *, actor_id: int | None = None, lines: dict[int, tuple[int, str]] | None = None
+    ) -> None:
+        """Write moves and levels, then let each line's policy react to the consumption.
+
+        `lines` (product id -> (line id, line mode)) spares a query when the caller read
+        them in this transaction already.
+        """
         bulk_insert_rows(self.moves)
         now = timezone.now()
         for level in self.levels.values():
             level.updated_at = now
         bulk_update_rows(list(self.levels.values()), ["on_hand", "updated_at"])
-        lines = {
-            pk: (line_id, mode)
-            for pk, line_id, mode in Product.objects.filter(
-                pk__in={p for p, _ in self.levels}
-            ).values_list("pk", "line_id", "line__mode")
-        }
+        products = {p for p, _ in self.levels}
+        if lines is None or not products <= lines.keys():
+            lines = {
+                pk: (line_id, mode)
+                for pk, line_id, mode in Product.objects.filter(pk__in=products).values_list(
+                    "pk", "line_id", "line__mode"
+                )
+            }
         if self.consumptions:
             modes = {pk: mode for pk, (_, mode) in lines.items()}
             notify_policies(self.consumptions, modes=modes, actor_id=actor_id)

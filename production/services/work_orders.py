@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from production import live
+from production.bulk import bulk_insert_rows
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.locks import lock_work_orders
 from production.models import (
@@ -76,7 +77,7 @@ def work_orders_create_many(
             )
         )
     created = WorkOrder.objects.bulk_create(rows)
-    WorkOrderEvent.objects.bulk_create(
+    bulk_insert_rows(
         [WorkOrderEvent(work_order=wo, to_status=S.PLANNED, actor_id=actor_id) for wo in created]
     )
     live.notify_lines_changed(wo.line_id for wo in created)
