@@ -170,7 +170,8 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
 
     "Stored" is the moment the event's transaction committed (an on_commit hook
     registered before the engine's own), "signalled" its `processed_at`: the engine
-    sets it in the transaction that consumes stock and raises the signals. The
+    stamps it in the transaction that consumes stock and raises the signals, after
+    writing them, just before that transaction commits. The
     latency from the row's `created_at` (stamped before the INSERT, so it includes the
     commit's disk flush) is printed too.
     """
@@ -230,7 +231,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=100, help="events per ERP request")
     parser.add_argument("--rate", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=20, help="of steady-rate latency")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     recreate_database()

@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import filters, permissions, throttling, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -149,6 +152,25 @@ class PullboardAutoSchema(AutoSchema):
         return responses
 
 
+class QuickContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, with the usual ERP request (any type, or the first renderer's)
+    answered without parsing the Accept header."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderers = list(renderers)
+        first = renderers[0]
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        if (
+            accept in ("*/*", first.media_type)
+            and not format_suffix
+            and self.settings.URL_FORMAT_OVERRIDE not in request.query_params
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     """Every Pullboard API viewset: role permissions, JSON bodies, per-token throttling,
     filters, ordering and cursor pages on lists, problem responses in the schema."""
@@ -157,6 +179,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_classes = [RolePermission]
     parser_classes = [JSONParser]
     throttle_classes = [TokenRateThrottle]
+    content_negotiation_class = QuickContentNegotiation
     schema = PullboardAutoSchema()
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     pagination_class = CursorPage

@@ -1,7 +1,9 @@
 """Pure planning arithmetic used by push scheduling (and by the twin's simulation).
 
-No Django import here: every function is plain Python over floats, so it can be
-unit-tested exhaustively and reused by simulations.
+No Django import here: plain functions over floats, so they can be unit-tested
+exhaustively and reused by simulations. Each has an array version (plural name)
+taking numpy arrays that broadcast, so a simulation can plan every product at once;
+the float versions call them, so the live planner and the twin run the same arithmetic.
 
 * ``safety_stock``     z(service level) x sigma_daily x sqrt(lead time)
 * ``net_requirement``  forecast + safety stock + backorders - on hand - open orders, floored at 0
@@ -10,8 +12,13 @@ unit-tested exhaustively and reused by simulations.
 
 from __future__ import annotations
 
-import math
 from statistics import NormalDist
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+Values = float | Array
 
 LOT_SIZING_POLICIES: tuple[str, ...] = ("lot_for_lot", "fixed", "eoq", "containers")
 
@@ -30,15 +37,41 @@ def service_level_z(service_level: float) -> float:
     return NormalDist().inv_cdf(level)
 
 
-def safety_stock(*, sigma_daily: float, lead_time_days: float, service_level: float) -> float:
+def safety_stocks(*, sigma_daily: Values, lead_time_days: Values, service_level: float) -> Array:
     """Safety stock = z x sigma x sqrt(L), never negative.
 
     ``sigma_daily`` is the standard deviation of the one-day forecast error,
-    ``lead_time_days`` the protection interval in days.
+    ``lead_time_days`` the protection interval in days. 0 where either is not positive.
     """
-    if sigma_daily <= 0 or lead_time_days <= 0:
-        return 0.0
-    return max(0.0, service_level_z(service_level) * sigma_daily * math.sqrt(lead_time_days))
+    sigma = np.asarray(sigma_daily, dtype=float)
+    lead = np.asarray(lead_time_days, dtype=float)
+    covered = (sigma > 0) & (lead > 0)
+    stock = service_level_z(service_level) * sigma * np.sqrt(np.where(covered, lead, 0.0))
+    return np.where(covered, np.maximum(stock, 0.0), 0.0)
+
+
+def safety_stock(*, sigma_daily: float, lead_time_days: float, service_level: float) -> float:
+    """One product's safety stock (see ``safety_stocks``)."""
+    return float(
+        safety_stocks(
+            sigma_daily=sigma_daily, lead_time_days=lead_time_days, service_level=service_level
+        )
+    )
+
+
+def net_requirements(
+    *,
+    forecast_over_horizon: Values,
+    safety_stock: Values,
+    on_hand: Values,
+    open_orders: Values,
+    backorders: Values = 0.0,
+) -> Array:
+    """Gross requirement over the horizon plus buffers minus what is available, floored at 0."""
+    gross = np.asarray(forecast_over_horizon, dtype=float) + safety_stock + backorders
+    available = np.asarray(on_hand, dtype=float) + open_orders
+    net = gross - available
+    return np.where(net > _EPS, net, 0.0)
 
 
 def net_requirement(
@@ -49,31 +82,94 @@ def net_requirement(
     open_orders: float,
     backorders: float = 0.0,
 ) -> float:
-    """Gross requirement over the horizon plus buffers minus what is available, floored at 0."""
-    gross = forecast_over_horizon + safety_stock + backorders
-    available = on_hand + open_orders
-    net = gross - available
-    return net if net > _EPS else 0.0
+    """One product's net requirement (see ``net_requirements``)."""
+    return float(
+        net_requirements(
+            forecast_over_horizon=forecast_over_horizon,
+            safety_stock=safety_stock,
+            on_hand=on_hand,
+            open_orders=open_orders,
+            backorders=backorders,
+        )
+    )
+
+
+def economic_order_quantities(
+    *, daily_demand: Values, setup_cost: float, holding_cost_per_unit_day: float
+) -> Array:
+    """Classic Wilson EOQ = sqrt(2 D S / H) with D and H on the same (daily) basis.
+
+    0 where it is undefined (no demand, or no holding cost).
+    """
+    demand = np.asarray(daily_demand, dtype=float)
+    if holding_cost_per_unit_day <= 0 or setup_cost < 0:
+        return np.zeros_like(demand)
+    none = demand <= 0
+    eoq = np.sqrt(2.0 * np.where(none, 0.0, demand) * setup_cost / holding_cost_per_unit_day)
+    return np.where(none, 0.0, eoq)
 
 
 def economic_order_quantity(
     *, daily_demand: float, setup_cost: float, holding_cost_per_unit_day: float
 ) -> float:
-    """Classic Wilson EOQ = sqrt(2 D S / H) with D and H on the same (daily) basis.
+    """One product's EOQ (see ``economic_order_quantities``)."""
+    return float(
+        economic_order_quantities(
+            daily_demand=daily_demand,
+            setup_cost=setup_cost,
+            holding_cost_per_unit_day=holding_cost_per_unit_day,
+        )
+    )
 
-    Returns 0 when it is undefined (no demand, or no holding cost).
-    """
-    if daily_demand <= 0 or holding_cost_per_unit_day <= 0 or setup_cost < 0:
-        return 0.0
-    return math.sqrt(2.0 * daily_demand * setup_cost / holding_cost_per_unit_day)
 
-
-def _round_up_to_multiple(quantity: float, multiple: float) -> float:
-    if multiple <= 0:
-        return quantity
+def _round_up_to_multiple(quantity: Array, multiple: Values) -> Array:
+    """Whole multiples (at least one) covering the quantity; the quantity where multiple <= 0."""
+    step = np.asarray(multiple, dtype=float)
+    unset = step <= 0
+    if np.count_nonzero(unset):
+        whole = _round_up_to_multiple(quantity, np.where(unset, 1.0, step))
+        return np.where(unset, quantity, whole)
     # Guard against float noise (e.g. 30.000000001 / 10 -> 4 containers).
-    count = math.ceil(quantity / multiple - _EPS)
-    return float(max(count, 1)) * multiple
+    return np.maximum(np.ceil(quantity / step - _EPS), 1.0) * step
+
+
+def lot_sizes(
+    *,
+    requirement: Values,
+    policy: str,
+    container_quantity: Values,
+    fixed_quantity: float | None,
+    daily_demand: Values,
+    setup_cost: float,
+    holding_cost_per_unit_day: float,
+) -> Array:
+    """Quantity to release for a net requirement under a lot-sizing policy.
+
+    * ``lot_for_lot``: exactly the requirement.
+    * ``fixed``: the smallest multiple of the fixed quantity covering the requirement
+      (falls back to lot-for-lot when no fixed quantity is set).
+    * ``eoq``: max(requirement, EOQ) — the EOQ is ordered unless the need is larger.
+    * ``containers``: the requirement rounded up to whole containers.
+
+    Every policy gives 0 where the requirement is 0.
+    """
+    if policy not in LOT_SIZING_POLICIES:
+        raise ValueError(f"unknown lot sizing policy {policy!r}")
+    need = np.asarray(requirement, dtype=float)
+    if policy == "fixed" and fixed_quantity and fixed_quantity > 0:
+        lot = _round_up_to_multiple(need, float(fixed_quantity))
+    elif policy == "eoq":
+        eoq = economic_order_quantities(
+            daily_demand=daily_demand,
+            setup_cost=setup_cost,
+            holding_cost_per_unit_day=holding_cost_per_unit_day,
+        )
+        lot = np.maximum(need, eoq)
+    elif policy == "containers":
+        lot = _round_up_to_multiple(need, container_quantity)
+    else:  # lot for lot, or fixed without a quantity
+        lot = need
+    return np.where(need <= _EPS, 0.0, lot)
 
 
 def lot_size(
@@ -86,32 +182,15 @@ def lot_size(
     setup_cost: float,
     holding_cost_per_unit_day: float,
 ) -> float:
-    """Quantity to release for a net requirement under a lot-sizing policy.
-
-    * ``lot_for_lot``: exactly the requirement.
-    * ``fixed``: the smallest multiple of the fixed quantity covering the requirement
-      (falls back to lot-for-lot when no fixed quantity is set).
-    * ``eoq``: max(requirement, EOQ) — the EOQ is ordered unless the need is larger.
-    * ``containers``: the requirement rounded up to whole containers.
-
-    Every policy returns 0 when the requirement is 0.
-    """
-    if policy not in LOT_SIZING_POLICIES:
-        raise ValueError(f"unknown lot sizing policy {policy!r}")
-    if requirement <= _EPS:
-        return 0.0
-    if policy == "lot_for_lot":
-        return float(requirement)
-    if policy == "fixed":
-        if not fixed_quantity or fixed_quantity <= 0:
-            return float(requirement)
-        return _round_up_to_multiple(requirement, float(fixed_quantity))
-    if policy == "eoq":
-        eoq = economic_order_quantity(
+    """One product's lot (see ``lot_sizes``)."""
+    return float(
+        lot_sizes(
+            requirement=requirement,
+            policy=policy,
+            container_quantity=container_quantity,
+            fixed_quantity=fixed_quantity,
             daily_demand=daily_demand,
             setup_cost=setup_cost,
             holding_cost_per_unit_day=holding_cost_per_unit_day,
         )
-        return max(float(requirement), eoq)
-    # containers
-    return _round_up_to_multiple(requirement, float(container_quantity))
+    )

@@ -10,8 +10,8 @@ rules as the recursions:
   the last supermarket; a container taken frees its card, which releases one job into
   the cell if that cell's input supermarket has a container (taken at release).
 - CONWIP: `cap` tokens; demand signals queue FIFO; a finished job hands its token on.
-- open: releases are given from outside (`release`), e.g. by the push planner, and
-  `run_until` advances the clock so the planner can read what has finished.
+- open: releases are given from outside (`release`), e.g. the push planner's lots,
+  with `run_until` advancing the clock to each release.
 
 A job's processing times are `proc(cell_job_index)` per station, the same indexing as
 the recursions, so both give the same numbers on one-machine lines.
@@ -75,7 +75,6 @@ class EventLine:
         self.release_at: dict[tuple[int, int], float] = {}
         self.done_at: dict[tuple[int, int], float] = {}
         self._job_times: dict[tuple[int, int, int], Sequence[float] | NDArray[np.float64]] = {}
-        self.finished: list[tuple[int, int, float]] = []  # (loop, job, time), in time order
 
     # --- releases -----------------------------------------------------------------
     def _start(self, loop: int, cell: int) -> None:
@@ -151,7 +150,6 @@ class EventLine:
             self._try_release(loop, cell + 1)
             return
         self.done_at[(loop, j)] = self.now
-        self.finished.append((loop, j, self.now))
         if self.conwip_cap is not None:
             self.tokens += 1
             self._feed_conwip()

@@ -29,6 +29,8 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
+CHUNK_JOBS = 1024  # jobs whose running sums `closed_loop` holds at once
+
 
 def single_machine(arrival: Array, proc: Array, free_at: Array | None = None) -> Array:
     """Departures from a one-machine FCFS station; `free_at` is when it frees up (per row)."""
@@ -79,33 +81,66 @@ def closed_loop(
     n_cells = len(cells)
     release = [np.zeros((rows, jobs)) for _ in range(n_cells)]
     done = [np.zeros((rows, jobs)) for _ in range(n_cells)]
-    # One running sum per station for the whole run: a block then needs no cumsum of
-    # its own, D = P + max(free - P(b-1), cummax(A - P(k-1))) over its jobs.
-    total = np.cumsum(proc, axis=-1)
-    before = total - proc  # P(k-1)
-    free = np.zeros((proc.shape[0], rows))
     block = max(1, min(cards))
-    scratch = np.empty((rows, block))
-    for b in range(0, jobs, block):
-        e = min(b + block, jobs)
-        gate = signal[:, b:e].copy()
-        for c in range(n_cells - 1, -1, -1):
-            if c == n_cells - 1:
-                _gate_on(gate, done[c], b, e, cards[c])
-            if c > 0:
-                _gate_on(gate, done[c - 1], b, e, cards[c - 1])
-            release[c][:, b:e] = gate
-        for c, stations in enumerate(cells):
-            arrival = release[c][:, b:e]
-            for i in stations:
-                work = scratch[:, : e - b]
-                np.subtract(arrival, before[i][:, b:e], out=work)
-                np.maximum.accumulate(work, axis=-1, out=work)
-                np.maximum(work, (free[i] - before[i][:, b])[:, None], out=work)
-                arrival = work + total[i][:, b:e]
-                free[i] = arrival[:, -1]
-            done[c][:, b:e] = arrival
+    span = block * max(1, CHUNK_JOBS // block)
+    # A chunk of jobs at a time: each station's running sum P and P(k-1), laid out job
+    # by job. A block then needs no cumsum of its own:
+    #     D = P + max(cummax(A - P(k-1)), free - P(b-1)) over its jobs.
+    total = np.empty((proc.shape[0], span, rows))
+    before = np.empty((proc.shape[0], span, rows))
+    free = np.zeros((proc.shape[0], rows))
+    work = np.empty((block, rows))  # A - P(k-1), then its running max
+    stage = np.empty((block, rows))  # departures between the stations of a cell
+    for lo in range(0, jobs, span):
+        hi = min(lo + span, jobs)
+        _running_sums(proc[:, :, lo:hi], total, before, carry_on=lo > 0)
+        for b in range(lo, hi, block):
+            e = min(b + block, hi)
+            _release_block(signal, release, done, cards, b, e)
+            k = slice(b - lo, e - lo)
+            for c, stations in enumerate(cells):
+                arrival = release[c][:, b:e].T
+                for i in stations:
+                    w = work[: e - b]
+                    np.subtract(arrival, before[i, k], out=w)
+                    np.maximum(w[0], free[i] - before[i, b - lo], out=w[0])
+                    np.maximum.accumulate(w, axis=0, out=w)
+                    arrival = done[c][:, b:e].T if i == stations[-1] else stage[: e - b]
+                    np.add(w, total[i, k], out=arrival)
+                    free[i] = arrival[-1]
     return release[0], done
+
+
+def _running_sums(proc: Array, total: Array, before: Array, *, carry_on: bool) -> None:
+    """Fill `total` with the running sums P of a chunk of times `(stations, rows, jobs)`,
+    job by job `(stations, jobs, rows)`, and `before` with P(k-1) = P(k) - p(k).
+
+    With `carry_on`, the sums go on from the end of the previous (full) chunk held in
+    `total`: adding that to the first time and summing on gives the same numbers as
+    one cumsum over the whole run."""
+    n = proc.shape[-1]
+    carry = total[:, -1].copy() if carry_on else 0.0
+    np.copyto(before[:, :n], proc.transpose(0, 2, 1))
+    np.copyto(total[:, :n], before[:, :n])
+    total[:, 0] += carry
+    np.cumsum(total[:, :n], axis=1, out=total[:, :n])
+    np.subtract(total[:, :n], before[:, :n], out=before[:, :n])
+
+
+def _release_block(
+    signal: Array, release: list[Array], done: list[Array], cards: Sequence[int], b: int, e: int
+) -> None:
+    """Releases into every cell of jobs [b, e), whose gates all refer to earlier blocks."""
+    n_cells = len(release)
+    gate = signal[:, b:e]
+    for c in range(n_cells - 1, -1, -1):
+        out = release[c][:, b:e]
+        np.copyto(out, gate)
+        if c == n_cells - 1:
+            _gate_on(out, done[c], b, e, cards[c])
+        if c > 0:
+            _gate_on(out, done[c - 1], b, e, cards[c - 1])
+        gate = out
 
 
 def _gate_on(gate: Array, done: Array, b: int, e: int, cards: int) -> None:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,9 +21,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from production.forecasting.methods import moving_average
-from production.planning.core import lot_size, net_requirement, safety_stock
+from production.planning import lot_sizes, net_requirements, safety_stocks
 from production.twin.demand import Demand, container_signals
-from production.twin.distributions import Dist
+from production.twin.distributions import Dist, sample_sums_in_groups
 from production.twin.events import EventLine
 from production.twin.line import closed_loop, closed_loop_exact, open_line
 from production.twin.metrics import Jobs
@@ -33,6 +32,7 @@ Array = NDArray[np.float64]
 
 VECTOR_MIN_CARDS = 12
 FIXED_POINT_PASSES = 30
+WINDOW_CHUNK = 1 << 15  # forecast window values held at once (in cache)
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def kanban(
         if jobs is not None:
             return jobs, initial
     jobs = _kanban_products(signals, procs, stations, cards)
-    jobs.quantity = np.asarray([products[p].container_quantity for p in jobs.product], dtype=float)
+    jobs.quantity = np.asarray([p.container_quantity for p in products], dtype=float)[jobs.product]
     return jobs, initial
 
 
@@ -203,7 +203,7 @@ def conwip(
     product = np.concatenate([np.full(len(s), i, dtype=np.intp) for i, s in enumerate(parts)])
     order = np.argsort(signal, kind="stable")
     signal, product = signal[order], product[order]
-    units = np.asarray([products[i].container_quantity for i in product], dtype=float)
+    units = np.asarray([p.container_quantity for p in products], dtype=float)[product]
     release, done = _loop(
         signal, _proc(rng, stations, units), stations, [list(range(len(stations)))], [wip_cap]
     )
@@ -224,9 +224,22 @@ class PushPlan:
 
 
 def _transfer_batches(quantity: float, container: float) -> list[float]:
-    full = int(quantity // container)
-    rest = quantity - full * container
-    return [container] * full + ([rest] if rest > 1e-9 else [])
+    """One lot cut into transfer batches (see `_cut_lots`)."""
+    _, parts = _cut_lots(np.asarray([quantity]), np.asarray([container]))
+    return parts.tolist()
+
+
+def _cut_lots(lots: Array, containers: Array) -> tuple[NDArray[np.intp], Array]:
+    """Each lot cut into whole containers and a last part-full one: the lot of every
+    batch and its quantity, lot after lot."""
+    full = np.floor_divide(lots, containers)
+    rest = lots - full * containers
+    has_rest = rest > 1e-9
+    count = full.astype(np.intp) + has_rest
+    lot = np.repeat(np.arange(len(lots)), count)
+    quantity = containers[lot]
+    quantity[np.cumsum(count)[has_rest] - 1] = rest[has_rest]
+    return lot, quantity
 
 
 def push(
@@ -244,170 +257,148 @@ def push(
     `history` is daily demand before the horizon `(products, days)`; without it the
     planner starts from the first `forecast_window_days` of the horizon (a look-ahead
     the comparison reports).
+
+    The planner nets on hand + open orders - backorders, the inventory position. A lot
+    that finishes moves units from open orders to stock and leaves the position as it
+    was, so the plan does not depend on when lots finish: every morning's lots are
+    planned first, then run through the line in one pass.
     """
     n = len(products)
     daily = np.stack([d.daily(horizon_days) for d in demands]) if n else np.zeros((0, horizon_days))
-    days = np.arange(horizon_days, dtype=float)
-    # Demand taken by each morning, and running sums for the firm orders ahead.
-    demanded = [
-        np.concatenate(([0.0], np.cumsum(d.quantities)))[
-            np.searchsorted(d.times, days, side="right")
-        ].tolist()
-        for d in demands
-    ]
-    daily_cum = np.concatenate((np.zeros((n, 1)), np.cumsum(daily, axis=1)), axis=1).tolist()
     window = plan.forecast_window_days
     seed_history = history if history is not None and history.shape[1] else daily[:, :window]
-    line: _VectorPushLine | _EventPushLine = (
-        _VectorPushLine(stations) if _single_machines(stations) else _EventPushLine(stations)
-    )
-    supplied = [float(s) for s in initial_stock]
-    open_orders = [0.0] * n
-    errors: list[float] = []
-    n_orders = 0
-    for day in range(horizon_days):
-        now = float(day)
-        seen = np.concatenate((seed_history, daily[:, :day]), axis=1)[:, -window:]
-        forecast_arr = moving_average(seen, 1, window)[:, 0]
-        sigma = (seen.std(axis=1, ddof=1) if seen.shape[1] > 1 else np.zeros(n)).tolist()
-        forecast = forecast_arr.tolist()
-        errors.extend((daily[:, day] - forecast_arr).tolist())
-        for p, q in line.arrivals(now):
-            supplied[p] += q
-            open_orders[p] -= q
-        lots: list[tuple[int, float]] = []
-        for p, product in enumerate(products):
-            cover = product.lead_time_days + plan.review_days
-            firm_days = min(plan.advance_demand_days, int(np.ceil(cover)))
-            end = min(day + firm_days, horizon_days)
-            q = _plan_lot(
-                plan,
-                product,
-                net=supplied[p] - demanded[p][day],
-                open_orders=open_orders[p],
-                firm=daily_cum[p][end] - daily_cum[p][day],
-                unknown_days=max(cover - firm_days, 0.0),
-                forecast=forecast[p],
-                sigma=sigma[p],
-            )
-            if q > 0:
-                lots.append((p, q))
-        if not lots:
-            continue
-        batches = [
-            (p, part, order + n_orders)
-            for order, (p, q) in enumerate(lots)
-            for part in _transfer_batches(q, products[p].container_quantity)
-        ]
-        n_orders += len(lots)
-        proc = _proc(rng, stations, np.asarray([q for _, q, _ in batches]))
-        line.release(now, batches, proc)
-        for p, q, _ in batches:
-            open_orders[p] += q
-    out = line.records()
-    err = np.asarray(errors)
+    forecast, sigma = _morning_forecasts(seed_history, daily, window)
+    lots = _push_lots(plan, products, demands, forecast, sigma, daily, initial_stock)
+    jobs = _run_lots(rng, stations, products, lots)
+    err = (daily.T - forecast).ravel()
     forecast_error = {
         "forecast_rmse_per_day": float(np.sqrt(np.mean(err**2))) if err.size else 0.0,
         "forecast_mean_daily_demand": float(daily.mean()) if daily.size else 0.0,
     }
-    cols: list[Sequence[float]] = [list(c) for c in zip(*out, strict=True)] if out else [[]] * 5
-    jobs = Jobs(
-        np.asarray(cols[0], dtype=float),
-        np.asarray(cols[1], dtype=float),
-        np.asarray(cols[2], dtype=float),
-        np.asarray(cols[3], dtype=np.intp),
-        np.asarray(cols[4], dtype=np.intp),
-    )
     return jobs, [float(s) for s in initial_stock], forecast_error
 
 
-class _VectorPushLine:
-    """One-machine stations: each day's lots run through the recursion as released."""
-
-    def __init__(self, stations: Sequence[Station]) -> None:
-        self.state: list[Array] | None = None
-        self.pending: list[tuple[float, int, float]] = []
-        self.out: list[tuple[float, float, float, int, int]] = []
-
-    def arrivals(self, t: float) -> list[tuple[int, float]]:
-        arrived = []
-        while self.pending and self.pending[0][0] <= t:
-            _, p, q = heapq.heappop(self.pending)
-            arrived.append((p, q))
-        return arrived
-
-    def release(self, now: float, batches: list[tuple[int, float, int]], proc: Array) -> None:
-        release = np.full((1, len(batches)), now)
-        finish, self.state = open_line(release, proc[:, None, :], self.state)
-        for (p, q, order), t in zip(batches, finish[0].tolist(), strict=True):
-            heapq.heappush(self.pending, (t, p, q))
-            self.out.append((now, t, q, p, order))
-
-    def records(self) -> list[tuple[float, float, float, int, int]]:
-        return self.out
-
-
-class _EventPushLine:
-    """Parallel machines: the line runs event by event up to each planning moment."""
-
-    def __init__(self, stations: Sequence[Station]) -> None:
-        self.times: list[list[float]] = []
-        self.meta: list[tuple[int, float, int]] = []
-        self.line = EventLine(
-            [s.machines for s in stations], [list(range(len(stations)))], self._times
-        )
-        self.seen = 0
-
-    def _times(self, _: int, j: int) -> list[float]:
-        return self.times[j]
-
-    def arrivals(self, t: float) -> list[tuple[int, float]]:
-        self.line.run_until(t)
-        new = self.line.finished[self.seen :]
-        self.seen = len(self.line.finished)
-        return [(self.meta[j][0], self.meta[j][1]) for _, j, _ in new]
-
-    def release(self, now: float, batches: list[tuple[int, float, int]], proc: Array) -> None:
-        for k, batch in enumerate(batches):
-            self.meta.append(batch)
-            self.times.append(proc[:, k].tolist())
-            self.line.release(0)
-
-    def records(self) -> list[tuple[float, float, float, int, int]]:
-        self.line.run_until(float("inf"))
-        return [
-            (self.line.release_at[(0, j)], self.line.done_at[(0, j)], q, p, order)
-            for j, (p, q, order) in enumerate(self.meta)
-        ]
+def _morning_forecasts(seed_history: Array, daily: Array, window: int) -> tuple[Array, Array]:
+    """Each morning's moving-average forecast and the spread of the same days `(days,
+    products)`, over the last `window` days seen (the seed history, then the horizon)."""
+    n, days = daily.shape
+    seen = np.concatenate((seed_history, daily), axis=1)
+    width = seed_history.shape[1]
+    forecast = np.empty((days, n))
+    sigma = np.zeros((days, n))
+    short = min(days, max(0, window - width))  # mornings that have seen fewer days
+    for day in range(short):
+        past = seen[:, : width + day]
+        forecast[day] = moving_average(past, 1, window)[:, 0]
+        if past.shape[1] > 1:
+            sigma[day] = past.std(axis=1, ddof=1)
+    if short == days:
+        return forecast, sigma
+    # The other mornings all at once, in chunks of days to bound the memory.
+    windows = np.lib.stride_tricks.sliding_window_view(seen, window, axis=1)
+    step = max(1, WINDOW_CHUNK // max(1, n * window))
+    for start in range(short, days, step):
+        stop = min(start + step, days)
+        past = windows[:, width + start - window : width + stop - window].reshape(-1, window)
+        mean = moving_average(past, 1, window)
+        forecast[start:stop] = mean[:, 0].reshape(n, stop - start).T
+        if window > 1:
+            # past.std(axis=1, ddof=1), reusing the mean
+            spread = past - mean
+            spread *= spread
+            variance = spread.sum(axis=1) / (window - 1)
+            sigma[start:stop] = np.sqrt(variance).reshape(n, stop - start).T
+    return forecast, sigma
 
 
-def _plan_lot(
+def _push_lots(
     plan: PushPlan,
-    product: ProductModel,
-    *,
-    net: float,
-    open_orders: float,
-    firm: float,
-    unknown_days: float,
-    forecast: float,
-    sigma: float,
-) -> float:
-    """One product's lot for today, from the live planner's own arithmetic."""
-    requirement = net_requirement(
-        forecast_over_horizon=firm + forecast * unknown_days,
-        safety_stock=safety_stock(
-            sigma_daily=sigma, lead_time_days=unknown_days, service_level=plan.service_level
-        ),
-        on_hand=max(net, 0.0),
-        open_orders=open_orders,
-        backorders=max(-net, 0.0),
+    products: Sequence[ProductModel],
+    demands: Sequence[Demand],
+    forecast: Array,
+    sigma: Array,
+    daily: Array,
+    initial_stock: Sequence[float],
+) -> Array:
+    """Every morning's lot of every product `(days, products)`, cut by the live planner's
+    own arithmetic (`production.planning.core`), all products at once."""
+    n, days = daily.shape
+    morning = np.arange(days)
+    cover = np.asarray([p.lead_time_days for p in products], dtype=float) + plan.review_days
+    firm_days = np.minimum(plan.advance_demand_days, np.ceil(cover)).astype(np.intp)
+    unknown_days = np.maximum(cover - firm_days, 0.0)
+    # Firm orders of the next `firm_days` (within the horizon) replace the forecast.
+    ahead = np.concatenate((np.zeros((1, n)), np.cumsum(daily.T, axis=0)))
+    firm = ahead[np.minimum(morning[:, None] + firm_days, days), np.arange(n)] - ahead[:-1]
+    over_horizon = firm + forecast * unknown_days
+    buffer = safety_stocks(
+        sigma_daily=sigma, lead_time_days=unknown_days, service_level=plan.service_level
     )
-    return lot_size(
-        requirement=requirement,
-        policy=plan.lot_sizing,
-        container_quantity=product.container_quantity,
-        fixed_quantity=plan.fixed_lot_quantity,
-        daily_demand=forecast,
-        setup_cost=plan.setup_cost,
-        holding_cost_per_unit_day=plan.holding_cost_per_unit_day,
+    demanded = np.zeros((days, n))
+    for p, d in enumerate(demands):
+        taken = np.concatenate(([0.0], np.cumsum(d.quantities)))
+        demanded[:, p] = taken[np.searchsorted(d.times, morning, side="right")]
+    # Only the position counts (see `push`), so it is given as if no lot had finished yet.
+    stock = np.asarray(initial_stock, dtype=float) - demanded
+    on_hand = np.maximum(stock, 0.0)
+    backorders = np.maximum(-stock, 0.0)
+    containers = np.asarray([p.container_quantity for p in products], dtype=float)
+    released = np.zeros(n)
+    lots = np.zeros((days, n))
+    for day in range(days):
+        requirement = net_requirements(
+            forecast_over_horizon=over_horizon[day],
+            safety_stock=buffer[day],
+            on_hand=on_hand[day],
+            open_orders=released,
+            backorders=backorders[day],
+        )
+        lots[day] = lot_sizes(
+            requirement=requirement,
+            policy=plan.lot_sizing,
+            container_quantity=containers,
+            fixed_quantity=plan.fixed_lot_quantity,
+            daily_demand=forecast[day],
+            setup_cost=plan.setup_cost,
+            holding_cost_per_unit_day=plan.holding_cost_per_unit_day,
+        )
+        released += lots[day]
+    return lots
+
+
+def _run_lots(
+    rng: np.random.Generator,
+    stations: Sequence[Station],
+    products: Sequence[ProductModel],
+    lots: Array,
+) -> Jobs:
+    """The lots `(days, products)` released each morning, cut into containers, run through
+    the line: one job per container, in release order, `order` numbering its lot."""
+    day, product = np.nonzero(lots > 0)
+    containers = np.asarray([p.container_quantity for p in products], dtype=float)
+    order, quantity = _cut_lots(lots[day, product], containers[product])
+    morning = day[order]
+    release = morning.astype(float)
+    # The processing times are drawn morning by morning, station by station, as the
+    # planner releases them.
+    per_morning = np.bincount(morning)
+    per_morning = per_morning[per_morning > 0]
+    proc = sample_sums_in_groups(rng, [s.unit_time for s in stations], quantity, per_morning)
+    if _single_machines(stations):
+        done = open_line(release[None, :], proc[:, None, :])[0][0]
+    else:
+        done = _open_event_line(stations, release, proc)
+    return Jobs(release, done, quantity, product[order], order)
+
+
+def _open_event_line(stations: Sequence[Station], release: Array, proc: Array) -> Array:
+    """Parallel machines: jobs released at `release` (in that order), event by event."""
+    times = proc.T.tolist()
+    line = EventLine(
+        [s.machines for s in stations], [list(range(len(stations)))], lambda _, j: times[j]
     )
+    for t in release.tolist():
+        line.run_until(t)
+        line.release(0)
+    line.run_until(float("inf"))
+    return np.asarray([line.done_at[(0, j)] for j in range(len(release))], dtype=float)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from production.planning import lot_size, net_requirement, safety_stock, service_level_z
+from production.planning import (
+    lot_size,
+    lot_sizes,
+    net_requirement,
+    net_requirements,
+    safety_stock,
+    safety_stocks,
+    service_level_z,
+)
 
 
 def test_safety_stock_is_z_sigma_sqrt_lead_time() -> None:
@@ -109,3 +118,52 @@ def test_a_lot_always_covers_the_requirement(requirement, policy, container, fix
     if policy == "containers":
         assert lot / container == pytest.approx(round(lot / container))
         assert lot - requirement < container + 1e-6
+
+
+def test_array_versions_give_each_product_the_scalar_numbers() -> None:
+    """The twin plans every product at once with the array versions; each entry must be
+    what the live planner's float functions give that product."""
+    rng = np.random.default_rng(4)
+    n = 400
+    values = np.concatenate(([0.0, 1e-10, 2e-9, -3.0, 30.000000001, 40.0], rng.uniform(-20, 80, n)))
+    sigma, lead, forecast = (rng.permutation(values) for _ in range(3))
+    stock, open_orders = rng.permutation(values), np.abs(rng.permutation(values))
+    containers = rng.choice([5.0, 0.7, 12.0, 0.0], len(values))
+    buffers = safety_stocks(sigma_daily=sigma, lead_time_days=lead, service_level=0.95)
+    needs = net_requirements(
+        forecast_over_horizon=forecast,
+        safety_stock=buffers,
+        on_hand=np.maximum(stock, 0.0),
+        open_orders=open_orders,
+        backorders=np.maximum(-stock, 0.0),
+    )
+    for i in range(len(values)):
+        buffer = safety_stock(sigma_daily=sigma[i], lead_time_days=lead[i], service_level=0.95)
+        assert buffers[i] == buffer
+        assert needs[i] == net_requirement(
+            forecast_over_horizon=forecast[i],
+            safety_stock=buffer,
+            on_hand=max(stock[i], 0.0),
+            open_orders=open_orders[i],
+            backorders=max(-stock[i], 0.0),
+        )
+    for policy, fixed in [("containers", None), ("fixed", 25.0), ("fixed", None), ("eoq", None)]:
+        lots = lot_sizes(
+            requirement=needs,
+            policy=policy,
+            container_quantity=containers,
+            fixed_quantity=fixed,
+            daily_demand=forecast,
+            setup_cost=50.0,
+            holding_cost_per_unit_day=0.1,
+        )
+        for i in range(len(values)):
+            assert lots[i] == lot_size(
+                requirement=needs[i],
+                policy=policy,
+                container_quantity=containers[i],
+                fixed_quantity=fixed,
+                daily_demand=forecast[i],
+                setup_cost=50.0,
+                holding_cost_per_unit_day=0.1,
+            )

@@ -8,12 +8,14 @@ finish time to every job. Several products share the line; stations with one mac
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 import simpy
 
+from production.planning import lot_size, net_requirement, safety_stock
 from production.twin import policies as pol
 from production.twin.demand import container_signals, daily_demand
 from production.twin.distributions import Dist
@@ -149,3 +151,106 @@ def test_conwip_matches_simpy(stations: list[pol.Station], cap: int) -> None:
         stations, merged, lambda p, j: proc[:, j].tolist(), "conwip", [0] * len(PRODUCTS), cap
     )
     _assert_same(_by_job(jobs), sim)
+
+
+LOGNORMAL = [
+    pol.Station("cut", 1, Dist("lognormal", 0.004, 0.7)),
+    pol.Station("pack", 1, Dist("lognormal", 0.003, 0.4)),
+]
+
+
+def _simpy_push(
+    stations: list[pol.Station], demands: list, plan: pol.PushPlan, initial: list[float], days: int
+) -> list[tuple[float, float, float, int]]:
+    """Each morning the live planner's scalar arithmetic on the stock on hand, open orders
+    and backorders the SimPy line has reached; the lots' containers drawn morning by
+    morning, station by station. (release, finish, quantity, product) of every job."""
+    env = simpy.Environment()
+    rng = np.random.default_rng(9)
+    machines = [simpy.Resource(env, capacity=s.machines) for s in stations]
+    daily = np.stack([d.daily(days) for d in demands])
+    received = list(initial)
+    released = [0.0] * len(PRODUCTS)
+    out: list[tuple[float, float, float, int]] = []
+
+    def job(k: int, p: int, q: float, times: list[float]):  # type: ignore[no-untyped-def]
+        for machine, t in zip(machines, times, strict=True):
+            with machine.request() as req:
+                yield req
+                yield env.timeout(t)
+        received[p] += q
+        out[k] = (out[k][0], env.now, q, p)
+
+    def lot(p: int, day: int, forecast: float, sigma: float) -> float:
+        product = PRODUCTS[p]
+        cover = product.lead_time_days + plan.review_days
+        firm_days = min(plan.advance_demand_days, math.ceil(cover))
+        unknown = max(cover - firm_days, 0.0)
+        net = received[p] - demands[p].quantities[demands[p].times <= day].sum()
+        requirement = net_requirement(
+            forecast_over_horizon=daily[p, day : day + firm_days].sum() + forecast * unknown,
+            safety_stock=safety_stock(
+                sigma_daily=sigma, lead_time_days=unknown, service_level=plan.service_level
+            ),
+            on_hand=max(net, 0.0),
+            open_orders=released[p] - (received[p] - initial[p]),
+            backorders=max(-net, 0.0),
+        )
+        return lot_size(
+            requirement=requirement,
+            policy=plan.lot_sizing,
+            container_quantity=product.container_quantity,
+            fixed_quantity=plan.fixed_lot_quantity,
+            daily_demand=forecast,
+            setup_cost=plan.setup_cost,
+            holding_cost_per_unit_day=plan.holding_cost_per_unit_day,
+        )
+
+    def planner():  # type: ignore[no-untyped-def]
+        window = plan.forecast_window_days
+        for day in range(days):
+            yield env.timeout(day - env.now)
+            seen = np.concatenate((daily[:, :window], daily[:, :day]), axis=1)[:, -window:]
+            forecast, sigma = seen.mean(axis=1), seen.std(axis=1, ddof=1)
+            parts = []
+            for p in range(len(PRODUCTS)):
+                q = lot(p, day, float(forecast[p]), float(sigma[p]))
+                released[p] += q
+                container = PRODUCTS[p].container_quantity
+                parts += [(p, part) for part in pol._transfer_batches(q, container) if q > 0]
+            times = pol._proc(rng, stations, np.asarray([q for _, q in parts]))
+            for k, (p, q) in enumerate(parts):
+                out.append((env.now, np.nan, q, p))
+                env.process(job(len(out) - 1, p, q, times[:, k].tolist()))
+
+    env.process(planner())
+    env.run()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("stations", "plan"),
+    [
+        (STATIONS, pol.PushPlan()),
+        (PARALLEL, pol.PushPlan(advance_demand_days=2)),
+        (STATIONS, pol.PushPlan(lot_sizing="fixed", fixed_lot_quantity=12.0)),
+        (LOGNORMAL, pol.PushPlan(lot_sizing="lot_for_lot", advance_demand_days=1)),
+        (LOGNORMAL, pol.PushPlan(lot_sizing="eoq", service_level=0.99)),
+    ],
+    ids=["containers", "parallel-firm-orders", "fixed", "lot-for-lot", "eoq"],
+)
+def test_push_matches_simpy(stations: list[pol.Station], plan: pol.PushPlan) -> None:
+    """The twin plans every morning's lots before running the line, from the inventory
+    position; a SimPy planner that reads the line's real stock and open orders each
+    morning must release the same lots, and its jobs must finish at the same times."""
+    demands, days, initial = _demands(), 90, [20.0, 0.0, 35.0, 10.0]
+    jobs, _, _ = pol.push(
+        np.random.default_rng(9), stations, PRODUCTS, demands, plan, initial, days
+    )
+    sim = _simpy_push(stations, demands, plan, initial, days)
+    assert len(sim) == len(jobs.release) > 0
+    expected = np.asarray(sim).T
+    assert np.array_equal(jobs.product, expected[3])
+    assert np.allclose(jobs.quantity, expected[2], rtol=0, atol=1e-9)
+    assert np.allclose(jobs.release, expected[0], rtol=0, atol=1e-9)
+    assert np.allclose(jobs.done, expected[1], rtol=0, atol=1e-9)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from production.twin import SpecError, compare, parse_spec
+from production.twin.distributions import Dist, sample_sums_in_groups
 from production.twin.events import EventLine
 from production.twin.line import closed_loop, closed_loop_exact
 
@@ -99,12 +100,35 @@ def test_vectorised_loops_match_the_event_by_event_oracle() -> None:
         ([[0, 1, 2, 3]], [7]),
         ([[0], [1, 2], [3]], [3, 5, 2]),
         ([[0, 1], [2, 3]], [1, 9]),
+        ([[0, 1, 2, 3]], [1500]),  # blocks longer than the chunks of running sums
     ]:
         release, done = closed_loop(signal, proc, cells, cards)
         for r in range(reps):
             rel2, done2 = closed_loop_exact(signal[r].tolist(), proc[:, r].tolist(), cells, cards)
             assert np.allclose(release[r], rel2)
             assert np.allclose(done[-1][r], done2[-1])
+
+
+@pytest.mark.parametrize(
+    "dists",
+    [
+        [Dist("lognormal", 0.2, 0.5), Dist("lognormal", 0.1, 1.3)],
+        [Dist("gamma", 0.2, 0.5), Dist("exponential", 0.1)],
+        [Dist("lognormal", 0.2, 0.5), Dist("deterministic", 0.3), Dist("exponential", 0.1)],
+    ],
+    ids=["lognormal", "gamma", "mixed"],
+)
+def test_draws_in_one_go_are_the_draws_group_by_group(dists: list[Dist]) -> None:
+    """The push twin draws a whole run's processing times at once: the very numbers of
+    drawing each morning's jobs station by station, as the planner releases them."""
+    units = np.random.default_rng(1).choice([1.0, 2.5, 5.0, 0.3], 60)
+    sizes = [7, 0, 20, 1, 32]
+    drawn = sample_sums_in_groups(np.random.default_rng(2), dists, units, sizes)
+    rng = np.random.default_rng(2)
+    by_group = []
+    for group in np.split(units, np.cumsum(sizes)[:-1]):
+        by_group.append(np.stack([d.sample_sum(rng, group) for d in dists]))
+    assert np.array_equal(drawn, np.concatenate(by_group, axis=1))
 
 
 def test_event_engine_matches_the_recursions_on_one_machine_lines() -> None:
