@@ -279,6 +279,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Webhooks -------------------------------------------------------------------
+# Where subscriptions may send (production/webhooks/destinations.py): loopback, link-local
+# (cloud metadata), multicast and reserved addresses never; the plant's private network
+# unless turned off here; loopback only when turned on (development, the test suite).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=True)
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+
 # --- Pullboard ------------------------------------------------------------------
 PULLBOARD = {
     # Demand events one processing task takes at a time (batching is what makes the rate).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import RawQuerySet
 
@@ -28,17 +29,14 @@ def lock_next_containers(wanted: dict[KanbanLoop, Decimal]) -> RawQuerySet[Kanba
     """
     depth = max(int(qty // loop.container_quantity) + 2 for loop, qty in wanted.items())
     table = KanbanCard._meta.db_table
+    loops = [loop.pk for loop in wanted]
+    locking = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return KanbanCard.objects.raw(
         f'SELECT * FROM "{table}" WHERE id IN ('
         "SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY loop_id "
         "ORDER BY status <> %s, status_changed_at, number) AS rank "
-        f'FROM "{table}" WHERE loop_id = ANY(%s) AND status IN (%s, %s)) ranked '
-        "WHERE rank <= %s) ORDER BY id FOR UPDATE",
-        [
-            CardStatus.IN_USE,
-            [loop.pk for loop in wanted],
-            CardStatus.IN_USE,
-            CardStatus.FULL,
-            depth,
-        ],
+        f'FROM "{table}" WHERE loop_id IN ({", ".join(["%s"] * len(loops))}) '
+        "AND status IN (%s, %s)) ranked "
+        f"WHERE rank <= %s) ORDER BY id{locking}",
+        [CardStatus.IN_USE, *loops, CardStatus.IN_USE, CardStatus.FULL, depth],
     )

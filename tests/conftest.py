@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,6 +47,24 @@ def _tasks_in_process(request: pytest.FixtureRequest) -> None:
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     """PBKDF2 costs most of a second a login on this machine; tests need no such cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _webhook_destinations_for_tests(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The test receivers listen on 127.0.0.1, so loopback destinations are allowed (in the
+    environment too, for the Celery workers the integration tests start). And no test needs
+    DNS: names under the reserved `.example` domain resolve to TEST-NET-1 (192.0.2.10).
+    """
+    settings.WEBHOOK_ALLOW_LOOPBACK = True
+    monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
+    resolve = socket.getaddrinfo
+
+    def resolve_example_names(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(host, str) and host.rstrip(".").endswith(".example"):
+            host = "192.0.2.10"
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_example_names)
 
 
 @pytest.fixture(autouse=True)

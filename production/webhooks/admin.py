@@ -9,7 +9,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from production.errors import DomainError
 from production.webhooks.delivery import webhook_delivery_redeliver
+from production.webhooks.destinations import check_destination
 from production.webhooks.models import (
     WebhookAttempt,
     WebhookDelivery,
@@ -31,6 +33,15 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ["url", "event_types", "description", "is_active"]
+
+    def clean_url(self) -> str:
+        """The services check it too; here a refused URL is shown on the form, not as an error page."""
+        url: str = self.cleaned_data["url"]
+        try:
+            check_destination(url)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return url
 
 
 @admin.register(WebhookSubscription)

@@ -5,7 +5,8 @@ one UPDATE, so two workers (a queued task and the sweep) never send it at once;
 a worker that dies mid-send leaves the lease to run out and the sweep sends it
 again. Retries back off exponentially with jitter, for a bounded number of
 attempts (see `RetryPolicy`), then the delivery is marked failed; it can still be
-redelivered by hand.
+redelivered by hand. Each attempt checks the destination again first (`destinations`):
+a refused one is a failed attempt, and nothing is sent; redirects are never followed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from production.errors import DomainError
+from production.webhooks.destinations import check_destination
 from production.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -95,6 +98,9 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     status_code: int | None = None
     response_body = error = ""
     try:
+        # Checked again at every attempt: the host may resolve elsewhere than when subscribed.
+        check_destination(delivery.subscription.url)
+        # A redirect is never followed: it could lead to an address the check refuses.
         response = requests.post(
             delivery.subscription.url,
             data=delivery.body.encode(),
@@ -104,6 +110,10 @@ def _attempt(delivery: WebhookDelivery) -> bool:
         )
         status_code = response.status_code
         response_body = response.text[:RESPONSE_KEPT]
+        if response.is_redirect:
+            error = "Redirects are not followed; subscribe the URL it points to."
+    except DomainError as exc:
+        error = f"Not sent: {exc.message}"
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:RESPONSE_KEPT]
     ok = status_code is not None and 200 <= status_code < 300

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from production.errors import DomainError
+from production.webhooks.destinations import check_destination
 from production.webhooks.dispatch import forget_subscriptions
 from production.webhooks.models import WebhookEventType, WebhookSubscription
 
@@ -30,6 +31,7 @@ def webhook_subscription_create(
     is_active: bool = True,
     actor_id: int | None = None,
 ) -> WebhookSubscription:
+    check_destination(url)
     subscription = WebhookSubscription.objects.create(
         url=url,
         event_types=_check_event_types(event_types),
@@ -46,6 +48,8 @@ def webhook_subscription_create(
 def webhook_subscription_update(
     *, subscription: WebhookSubscription, **values: Any
 ) -> WebhookSubscription:
+    if "url" in values:
+        check_destination(values["url"])
     if "event_types" in values:
         values["event_types"] = _check_event_types(values["event_types"])
     fields = [k for k in ("url", "event_types", "description", "is_active") if k in values]
