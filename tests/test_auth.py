@@ -164,6 +164,16 @@ def test_pages_send_a_strict_content_security_policy(client: Client, operator, u
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+def test_api_answers_send_the_strictest_policy(client: Client, planner) -> None:  # type: ignore[no-untyped-def]
+    """JSON is never a page: nothing may load or frame it (OWASP REST Security)."""
+    client.force_login(planner)
+    for url in ("/api/v1/lines/", "/api/v1/lines/nope/"):
+        response = client.get(url)
+        assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    page = client.get("/api/v1/lines/", HTTP_ACCEPT="text/html")  # the browsable API is a page
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
 def test_pages_have_no_inline_script_or_style(client: Client, operator) -> None:  # type: ignore[no-untyped-def]
     client.force_login(operator)
     for url in (reverse("login"), reverse("home")):
