@@ -6,10 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from production.api.problems import api_not_found
 
 urlpatterns = [
+    path("v1/", include("production.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("v1/", include("production.api.urls")),
     path("v1/", include("production.api.planning_urls")),
     path("v1/", include("production.api.twin_urls")),
     path("v1/", include("kanban.api.urls")),

@@ -5,11 +5,11 @@ from django.urls import include, path
 from production import views as production_views
 
 urlpatterns = [
+    path("api/", include("config.api_urls")),  # first: the ERP's requests resolve fastest
     path("", production_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/", include("config.api_urls")),
     path("", include("production.urls")),
     path("", include("production.planning_urls")),
     path("", include("production.dashboard_urls")),
