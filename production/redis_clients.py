@@ -27,6 +27,13 @@ def shared_redis() -> Any:
         with _lock:
             if _client is None:
                 import redis
+                from redis.backoff import NoBackoff
+                from redis.retry import Retry
 
-                _client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+                # Short timeouts and one immediate retry (a pooled connection that a Redis
+                # restart closed): a Redis that is down must not hold an ERP's request for
+                # seconds of backoff; the callers carry on without it.
+                _client = redis.Redis.from_url(
+                    url, socket_timeout=2, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1)
+                )
     return _client

@@ -42,13 +42,14 @@ def demand_processing_kick() -> None:
     try:
         if _pending_flag_set():
             demand_process_task.delay()
-    except Exception:
+    except Exception as exc:
         # The events are stored; the reconciler re-queues them once the broker is back.
-        log.warning("could not queue demand processing; the reconciler will", exc_info=True)
+        # One line, no traceback: while Redis is down this happens for every event.
+        log.warning("could not queue demand processing (%s); the reconciler will", exc)
         try:
             _pending_flag_clear()
-        except Exception:
-            log.warning("could not clear the pending-demand flag", exc_info=True)
+        except Exception as exc:
+            log.warning("could not clear the pending-demand flag (%s)", exc)
 
 
 @shared_task(

@@ -4,6 +4,7 @@ ETags from versions, and the schema class that documents the problem responses.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
+from redis.exceptions import RedisError
 from rest_framework import filters, permissions, throttling, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -27,6 +29,8 @@ from production.api.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, Proble
 from production.errors import DomainError
 from production.redis_clients import shared_redis
 from production.roles import INTEGRATION, OPERATOR, PLANNER, has_role
+
+log = logging.getLogger(__name__)
 
 READERS = (OPERATOR, PLANNER, INTEGRATION)
 INTEGRATORS = (INTEGRATION, PLANNER)
@@ -116,9 +120,15 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
             return True
         now = time.time()
         member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        oldest = _sliding_window(client)(
-            keys=[key], args=[now, duration, limit, member, int(duration) + 1]
-        )
+        try:
+            oldest = _sliding_window(client)(
+                keys=[key], args=[now, duration, limit, member, int(duration) + 1]
+            )
+        except RedisError as exc:
+            # Redis down: let the request through rather than refuse an ERP's demand,
+            # which needs only the database. Throttling resumes when Redis is back.
+            log.warning("throttle not applied, Redis unavailable (%s)", exc)
+            return True
         if oldest is None:
             return True
         self._wait = max(0.0, duration - (now - float(oldest)))

@@ -21,6 +21,7 @@ from tests.api.test_demand_events import (
     test_one_event_is_stored_and_a_repeat_changes_nothing,
     test_stored_demand_is_processed_after_commit,
 )
+from tests.support import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +73,18 @@ def test_one_event_is_one_statement(erp, plant, django_assert_num_queries):
     with django_assert_num_queries(1) as captured:
         assert erp.post(URL, event(2), format="json").status_code == 201
     assert captured.captured_queries[0]["sql"].startswith("INSERT INTO")
+
+
+def test_with_redis_down_demand_is_still_stored(erp, plant, monkeypatch, caplog, settings):
+    """Redis (throttle, processing kick) is down: the event is stored all the same, the
+    answer is 201, and the reconciler will queue its processing."""
+    from production import redis_clients
+
+    monkeypatch.setattr(redis_clients, "_client", None)
+    monkeypatch.setattr(settings, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    response = erp.post(URL, event(1), format="json")
+    assert response.status_code == 201
+    assert DemandEvent.objects.get().processed_at is None
+    monkeypatch.setattr(redis_clients, "_client", None)  # the next test gets the real one
+    logged = caplog.text
+    assert "throttle not applied" in logged and "could not queue demand processing" in logged
