@@ -1,6 +1,7 @@
 """All writes of the production app. Each public function is one transaction."""
 
-from production.services.demand import demand_process_pending, demand_record, demand_record_many
+from production.services.demand import demand_record, demand_record_many
+from production.services.demand_processing import demand_process_pending
 from production.services.lines import line_switch_mode
 from production.services.stock import stock_adjust, stock_consume, stock_receive
 from production.services.work_orders import (

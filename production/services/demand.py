@@ -1,4 +1,4 @@
-"""Demand: stored first, processed later in batches, exactly once in effect."""
+"""Demand: stored first (here), processed later in batches (`demand_processing`)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from production.bulk import bulk_update_rows
 from production.errors import DomainError
-from production.locks import claim_unprocessed_demand
 from production.models import DemandEvent, DemandStatus, Product
-from production.services.stock import LedgerBatch, ensure_stock_levels
 from production.webhooks.events import demand_received_subscribed, emit_demand_received
 
 
@@ -360,44 +357,3 @@ def _kick_processing() -> None:
     from production.tasks import demand_processing_kick
 
     demand_processing_kick()
-
-
-@transaction.atomic
-def demand_process_pending(*, limit: int = 200) -> int:
-    """Process up to `limit` unprocessed events in one transaction; returns how many.
-
-    Each event consumes its product's supermarket stock; what is not there is
-    backordered. The events' effects and their `processed_at` commit together, so
-    a second run finds nothing to do.
-
-    On PostgreSQL this transaction commits without waiting for its WAL flush
-    (`synchronous_commit = off`, this transaction only). That is safe here and only
-    here: a crash can lose the last few processing commits *whole* (effects and
-    `processed` mark together), and the reconciler then processes those events again.
-    The events themselves were stored by a synchronous commit before anyone was told.
-    """
-    events = list(claim_unprocessed_demand(limit))
-    if not events:
-        return 0
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-    products = {e.product_id: e.product for e in events}
-    levels = ensure_stock_levels({(p.pk, p.supermarket_id) for p in products.values()})
-    batch = LedgerBatch()
-    for event in events:
-        product = products[event.product_id]
-        level = levels[(product.pk, product.supermarket_id)]
-        short = batch.consume(level, event.quantity, demand_event_id=event.pk)
-        event.backordered_quantity = event.open_backorder_quantity = short
-        event.status = DemandStatus.BACKORDERED if short > 0 else DemandStatus.FULFILLED
-    batch.write(lines={p.pk: (p.line_id, p.line.mode) for p in products.values()})
-    # Stamped last, so `processed_at` is when the effects (signals, work orders) were
-    # written: the commit that makes them visible follows at once.
-    now = timezone.now()
-    for event in events:
-        event.processed_at = now
-    bulk_update_rows(
-        events, ["backordered_quantity", "open_backorder_quantity", "status", "processed_at"]
-    )
-    return len(events)
