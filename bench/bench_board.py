@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -195,19 +196,27 @@ def move_to_arrival(moves: int) -> None:
                 etag = board.get(f"{base}/boards/{line.code}/columns/").headers.get("ETag", "")
             with board.get(f"{base}/boards/{line.code}/events/", stream=True, timeout=30) as stream:
                 # chunk_size=1: hand each line over as soon as it arrives (no read-ahead wait)
-                for raw in stream.iter_lines(chunk_size=1, decode_unicode=True):
-                    if stop.is_set():
-                        return
-                    if raw.startswith("event: ready"):
-                        ready.set()
-                    if not raw.startswith("event: changed"):
-                        continue
-                    answer = board.get(
-                        f"{base}/boards/{line.code}/columns/", headers={"If-None-Match": etag}
-                    )
-                    if answer.status_code == 200:
-                        etag = answer.headers["ETag"]
-                        arrivals.put((time.perf_counter(), etag))
+                lines = stream.iter_lines(chunk_size=1, decode_unicode=True)
+                try:
+                    watch(lines, board, etag)
+                except requests.RequestException:
+                    if not stop.is_set():  # the server closing the stream at the end is expected
+                        raise
+
+        def watch(lines: Iterator[str], board: requests.Session, etag: str) -> None:
+            for raw in lines:
+                if stop.is_set():
+                    return
+                if raw.startswith("event: ready"):
+                    ready.set()
+                if not raw.startswith("event: changed"):
+                    continue
+                answer = board.get(
+                    f"{base}/boards/{line.code}/columns/", headers={"If-None-Match": etag}
+                )
+                if answer.status_code == 200:
+                    etag = answer.headers["ETag"]
+                    arrivals.put((time.perf_counter(), etag))
 
         thread = threading.Thread(target=watcher, daemon=True)
         thread.start()
