@@ -32,9 +32,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
 def _own_database() -> None:
-    """On PostgreSQL, run in a database of the benchmark's own (made if missing)."""
+    """Run in a database of the benchmark's own: on PostgreSQL one made if missing, else
+    a SQLite file of its own (never the demo's database of `make run`)."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
+        (ROOT / "var").mkdir(exist_ok=True)
+        own = ROOT / "var" / "bench-board.sqlite3"
+        own.unlink(missing_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{own}"
         return
     import psycopg
 
@@ -281,7 +286,9 @@ def main() -> None:
     logging.disable(logging.WARNING)
     call_command("migrate", verbosity=0)
     if connection.vendor != "postgresql":
-        print("note: not on PostgreSQL (DATABASE_URL unset); figures are for SQLite")
+        print(
+            "note: not on PostgreSQL (DATABASE_URL unset); figures are for SQLite (var/bench-board.sqlite3)"
+        )
     print(
         "live transport:",
         "Redis pub/sub" if django.conf.settings.LIVE_EVENTS_REDIS_URL else "in-process hub",
