@@ -36,7 +36,7 @@ def claim_unprocessed_demand(limit: int) -> QuerySet[DemandEvent]:
     """Unprocessed events that no other worker holds; skipped rows are another worker's batch."""
     return (
         DemandEvent.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("product__line")  # read with the claim; only the events are locked
+        .select_related("product")  # read with the claim; only the events are locked
         .filter(processed_at__isnull=True)
         .order_by("pk")[:limit]
     )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -105,7 +106,9 @@ def _insert_postgres(
     meta = DemandEvent._meta
     if not new:
         return {}
-    events = list(new.values())
+    # In key order: two requests inserting overlapping keys wait on each other's rows
+    # in the same order, so they cannot deadlock.
+    events = [new[key] for key in sorted(new)]
     now = timezone.now()
     sql = (
         f'INSERT INTO "{meta.db_table}" (product_id, quantity, occurred_at, source, '
@@ -185,9 +188,10 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     results = []
     for item in items:
         key = (item.source, item.external_id)
-        event = stored[key]
-        sku = item.product.sku if key in created else event.product.sku
-        results.append(RecordedDemand(event, created=key in created and key not in seen, sku=sku))
+        event = stored[key]  # its product is loaded: the item's, or read with the event
+        results.append(
+            RecordedDemand(event, created=key in created and key not in seen, sku=event.product.sku)
+        )
         seen.add(key)
     return results
 
@@ -247,7 +251,7 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
     for item in items:
         first.setdefault((item.source, item.external_id), item)
     now = timezone.now()
-    rows, unknown_skus = _insert_by_sku(list(first.values()), now)
+    rows, unknown_skus = _insert_by_sku(items, now)
     if unknown_skus:
         raise UnknownProducts({n: i.sku for n, i in enumerate(items) if i.sku in unknown_skus})
     created: dict[tuple[str, str], DemandEvent] = {}
@@ -283,9 +287,9 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
         key = (item.source, item.external_id)
         event = stored[key]
         fresh = key in created and key not in seen
-        results.append(
-            RecordedDemand(event, fresh, item.sku if key in created else event.product.sku)
-        )
+        # A key stored by this request names its first item's product; an earlier one, its own.
+        sku = first[key].sku if key in created else event.product.sku
+        results.append(RecordedDemand(event, fresh, sku))
         seen.add(key)
     return results
 
@@ -297,12 +301,14 @@ _EVENT_COLUMNS = (
 
 
 def _insert_by_sku(
-    new: list[DemandBySku], now: datetime
+    new: Sequence[DemandBySku], now: datetime
 ) -> tuple[list[tuple[int, str, str, int]], set[str]]:
-    """Insert events whose keys are distinct, resolving their SKUs in the same statement.
+    """Insert events, resolving their SKUs in the same statement.
 
     Returns the inserted rows (id, source, external_id, product_id) and the unknown
-    SKUs; if any SKU is unknown, nothing is inserted. A key already stored is skipped.
+    SKUs; if any SKU is unknown, nothing is inserted. A key already stored is skipped;
+    a key repeated in the list is inserted once, for its first item. Rows go in in key
+    order, so two requests with overlapping keys cannot deadlock.
     """
     events = f'"{DemandEvent._meta.db_table}"'
     products = f'"{Product._meta.db_table}"'
@@ -310,31 +316,36 @@ def _insert_by_sku(
     with connection.cursor() as cursor:
         if len(new) == 1:  # the ERP that sends event by event: the simplest plan
             (item,) = new
-            cursor.execute(
+            sql = (
                 f"INSERT INTO {events} ({_EVENT_COLUMNS}) "
                 f"SELECT id, %s, %s, %s, %s, %s, 0, 0, %s FROM {products} WHERE sku = %s "
-                f"ON CONFLICT (source, external_id) DO NOTHING {returning}",
-                [
-                    Decimal(item.quantity),
-                    item.occurred_at,
-                    item.source,
-                    item.external_id,
-                    DemandStatus.RECEIVED,
-                    now,
-                    item.sku,
-                ],
+                f"ON CONFLICT (source, external_id) DO NOTHING {returning}"
             )
+            params: list[Any] = [
+                Decimal(item.quantity),
+                item.occurred_at,
+                item.source,
+                item.external_id,
+                DemandStatus.RECEIVED,
+                now,
+                item.sku,
+            ]
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
-            if rows or Product.objects.filter(sku=item.sku).exists():
+            if rows:
                 return rows, set()
-            return [], {item.sku}
+            if not Product.objects.filter(sku=item.sku).exists():
+                return [], {item.sku}
+            # A repeat, or a product created since the INSERT looked: once more settles it.
+            cursor.execute(sql, params)
+            return cursor.fetchall(), set()
         cursor.execute(
             f"WITH v AS (SELECT v.*, p.id AS product_id FROM unnest("
             "%s::text[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
             f") WITH ORDINALITY AS v(sku, q, o, s, e, n) LEFT JOIN {products} p ON p.sku = v.sku), "
             f"ins AS (INSERT INTO {events} ({_EVENT_COLUMNS}) "
             "SELECT product_id, q, o, s, e, %s, 0, 0, %s FROM v "
-            "WHERE NOT EXISTS (SELECT 1 FROM v WHERE product_id IS NULL) ORDER BY n "
+            "WHERE NOT EXISTS (SELECT 1 FROM v WHERE product_id IS NULL) ORDER BY s, e, n "
             f"ON CONFLICT (source, external_id) DO NOTHING {returning}) "
             "SELECT id, source, external_id, product_id, NULL FROM ins "
             "UNION ALL SELECT NULL, NULL, NULL, NULL, sku FROM v WHERE product_id IS NULL",

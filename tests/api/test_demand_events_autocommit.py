@@ -11,6 +11,7 @@ import pytest
 
 from production.models import DemandEvent, WebhookDelivery
 from production.webhooks.services import webhook_subscription_create
+from tests.api.conftest import problem_fields
 from tests.api.test_demand_events import (
     URL,
     event,
@@ -88,3 +89,55 @@ def test_with_redis_down_demand_is_still_stored(erp, plant, monkeypatch, caplog,
     monkeypatch.setattr(redis_clients, "_client", None)  # the next test gets the real one
     logged = caplog.text
     assert "throttle not applied" in logged and "could not queue demand processing" in logged
+
+
+def test_a_key_repeated_in_a_list_names_the_product_it_was_stored_for(erp, plant):
+    response = erp.post(URL, [event(1, sku="F-100"), event(1, sku="C-100")], format="json")
+    assert response.status_code == 201
+    results = response.json()["results"]
+    assert [(r["product"], r["result"]) for r in results] == [
+        ("F-100", "created"),
+        ("F-100", "duplicate"),
+    ]
+    assert DemandEvent.objects.get().product.sku == "F-100"
+
+
+def test_an_unknown_sku_in_a_repeated_key_is_refused_too(erp, plant):
+    response = erp.post(URL, [event(2), event(2, sku="NOPE")], format="json")
+    assert response.status_code == 400
+    assert problem_fields(response) == {"[1].product"}
+    assert DemandEvent.objects.count() == 0
+
+
+def test_overlapping_lists_sent_at_once_in_opposite_orders_do_not_deadlock(integration_user, plant):
+    """Rows are inserted in key order, so two requests never wait on each other in a circle."""
+    import threading
+
+    from django.db import connection
+
+    from tests.api.conftest import token_client
+
+    codes: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def send(batch: list[dict]) -> None:
+        try:
+            client = token_client(integration_user)
+            barrier.wait(10)
+            codes.append(client.post(URL, batch, format="json").status_code)
+        finally:
+            connection.close()
+
+    for round_ in range(5):
+        items = [event(1000 * round_ + n, sku="C-100" if n % 2 else "F-100") for n in range(1000)]
+        codes.clear()
+        threads = [
+            threading.Thread(target=send, args=(items,)),
+            threading.Thread(target=send, args=(items[::-1],)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sorted(codes) in ([200, 201], [201, 201]), codes
+        assert DemandEvent.objects.count() == 1000 * (round_ + 1)
