@@ -141,3 +141,37 @@ def test_two_people_moving_one_card_at_once_one_wins_the_other_is_told(plant):  
     card.refresh_from_db()
     assert card.status == "in_process" and card.version == seen_version + 1
     assert card.events.filter(to_status="in_process").count() == 1
+
+
+def test_demand_processed_while_its_line_switches_back_to_pull_raises_signals(plant):  # type: ignore[no-untyped-def]
+    """The switch holds the line and its stock levels; processing waits for them and then
+    acts on the mode the switch committed (pull: containers drain, cards signal)."""
+    import time
+
+    from django.db import transaction
+
+    from production.services.lines import line_switch_mode
+
+    from production.tasks import _pending_flag_set
+
+    line_switch_mode(line=plant.fab, mode="push", reason="trial", actor_id=None)
+    assert _pending_flag_set()  # a drain is queued already: the event waits for `process`
+    demand_record(product=plant.component, quantity=D("25"), external_id="sw-1")
+    switched = threading.Event()
+
+    def switch_back() -> None:
+        with transaction.atomic():
+            line_switch_mode(line=plant.fab, mode="pull", reason="trial over", actor_id=None)
+            switched.set()
+            time.sleep(1)  # still holding the line and its levels
+
+    def process() -> None:
+        assert switched.wait(10)
+        assert demand_process_pending() == 1
+
+    assert run_in_threads([switch_back, process]) == []
+    cards = KanbanCard.objects.filter(loop=plant.component_loop)
+    # 4 containers of 10 held 40; 25 taken: two empty and signalled, one open with 5 left.
+    assert cards.filter(status=CardStatus.EMPTY).count() == 2
+    assert cards.filter(status=CardStatus.IN_USE).get().remaining_quantity == D("5")
+    assert PullSignal.objects.filter(card__loop=plant.component_loop).count() == 2
