@@ -151,7 +151,6 @@ def test_demand_processed_while_its_line_switches_back_to_pull_raises_signals(pl
     from django.db import transaction
 
     from production.services.lines import line_switch_mode
-
     from production.tasks import _pending_flag_set
 
     line_switch_mode(line=plant.fab, mode="push", reason="trial", actor_id=None)

@@ -25,7 +25,11 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from production.errors import DomainError
-from production.webhooks.destinations import check_destination
+from production.webhooks.destinations import (
+    BlockedDestination,
+    check_destination,
+    checked_session,
+)
 from production.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -101,7 +105,8 @@ def _attempt(delivery: WebhookDelivery) -> bool:
         # Checked again at every attempt: the host may resolve elsewhere than when subscribed.
         check_destination(delivery.subscription.url)
         # A redirect is never followed: it could lead to an address the check refuses.
-        response = requests.post(
+        # The session checks the address it connects to as well (DNS rebinding).
+        response = checked_session().post(
             delivery.subscription.url,
             data=delivery.body.encode(),
             headers=signed_headers(delivery, delivery.subscription.secret, at),
@@ -115,10 +120,25 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     except DomainError as exc:
         error = f"Not sent: {exc.message}"
     except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:RESPONSE_KEPT]
+        blocked = _blocked_cause(exc)
+        if blocked is not None:
+            error = f"Not sent: {blocked}"
+        else:
+            error = f"{type(exc).__name__}: {exc}"[:RESPONSE_KEPT]
     ok = status_code is not None and 200 <= status_code < 300
     _record(delivery, ok, status_code, response_body, error, time.monotonic() - started)
     return ok
+
+
+def _blocked_cause(exc: BaseException) -> BlockedDestination | None:
+    """The refused destination behind a connection error, if that was its cause."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, BlockedDestination):
+            return seen
+        reason = getattr(seen, "reason", None)
+        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
+    return None
 
 
 @transaction.atomic

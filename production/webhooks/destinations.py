@@ -1,7 +1,8 @@
 """Where webhooks may be sent: the guard against server-side request forgery.
 
 A subscription's URL is checked when it is stored and again before every attempt
-(a name may resolve elsewhere by then). Loopback, link-local (cloud metadata at
+(a name may resolve elsewhere by then), and the connection of every attempt checks
+the address it reached (`checked_session`, against DNS rebinding). Loopback, link-local (cloud metadata at
 169.254.169.254), multicast, unspecified and reserved addresses are always refused,
 also in their IPv4-mapped IPv6 form. A plant's private network is allowed unless
 `WEBHOOK_ALLOW_PRIVATE_NETWORKS` is off; loopback only when `WEBHOOK_ALLOW_LOOPBACK`
@@ -16,8 +17,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from functools import cache
+from typing import Any
 
+import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
@@ -107,3 +114,68 @@ def _refused_kind(address: IPAddress) -> str | None:
 
 def _article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+# --- Sending: the address connected to is the address checked -------------------------
+# `check_destination` resolves the name, and the HTTP client would resolve it again to
+# connect: a name served with a zero TTL could answer a public address to the first and
+# 127.0.0.1 to the second (DNS rebinding). So the socket's peer itself is checked, once
+# connected and before a byte is sent.
+
+
+class BlockedDestination(OSError):
+    """The connection reached an address webhooks may not be sent to (nothing was sent)."""
+
+
+def _check_peer(sock: socket.socket) -> None:
+    address = ipaddress.ip_address(str(sock.getpeername()[0]).split("%")[0])
+    kind = _refused_kind(address)
+    if kind is not None:
+        sock.close()
+        raise BlockedDestination(f"Webhooks cannot be sent to {address}: {_article(kind)} address.")
+
+
+class _CheckedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
+
+class _CheckedHTTPSConnection(HTTPSConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock)
+        return sock
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
+class _CheckedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _CheckedHTTPPool,
+            "https": _CheckedHTTPSPool,
+        }
+
+
+@cache
+def checked_session() -> requests.Session:
+    """A session whose every connection is checked where it lands (see above).
+
+    Proxies from the environment are not used: through a proxy the peer would be the
+    proxy, and the check would see nothing of the destination.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    adapter = _CheckedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

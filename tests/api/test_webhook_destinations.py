@@ -225,7 +225,7 @@ def test_a_destination_refused_at_send_time_is_a_failed_attempt_and_nothing_is_s
         sent.append(url)
         raise sender.requests.ConnectionError("a refused destination was sent to")
 
-    monkeypatch.setattr(sender.requests, "post", post)
+    monkeypatch.setattr(sender.checked_session(), "post", post)
 
     with django_capture_on_commit_callbacks(execute=True):
         work_order_create(product=plant.component, quantity=Decimal("1"))
@@ -298,3 +298,34 @@ def test_a_redirect_is_not_followed(plant, django_capture_on_commit_callbacks):
     assert attempt.status_code == 307
     assert "Redirects are not followed" in attempt.error
     assert delivery.status == "pending" and delivery.attempt_count == 1  # a failure, retried
+
+
+def test_a_name_rebound_to_loopback_between_check_and_connect_gets_nothing(
+    plant, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """DNS rebinding: the name answers a public address to every check and 127.0.0.1 when
+    the client connects. The connection's own peer is checked, so nothing is sent."""
+    with running_receiver() as receiver:
+        port = int(receiver.url.split(":")[2].split("/")[0])
+        url = f"http://rebind.example:{port}/hooks"
+        real = socket.getaddrinfo
+        public = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+        loopback = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        checks = {"n": 0}
+
+        def rebinding(host: Any, *args: Any, **kwargs: Any) -> list[Any]:
+            if host != "rebind.example":
+                return real(host, *args, **kwargs)
+            checks["n"] += 1
+            return public if checks["n"] <= 2 else loopback  # subscribe, send-time check
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        settings.WEBHOOK_ALLOW_LOOPBACK = False
+        receiver.secret = webhook_subscription_create(url=url, event_types=EVENTS).secret
+        with django_capture_on_commit_callbacks(execute=True):
+            work_order_create(product=plant.component, quantity=Decimal("1"))
+    assert checks["n"] >= 3, "the client resolved the name again to connect"
+    assert receiver.received == []
+    attempt = WebhookDelivery.objects.get().attempts.get()
+    assert attempt.status_code is None
+    assert attempt.error == "Not sent: Webhooks cannot be sent to 127.0.0.1: a loopback address."
