@@ -49,4 +49,6 @@ def notify_lines_changed(line_ids: Iterable[int], *, kind: str = "changed") -> N
         transaction.on_commit(pending)
         return
     for line_id in ids:
-        pending.lines.setdefault(line_id, kind)
+        # A specific kind ("mode") says more than the generic "changed" it may join.
+        if kind != "changed" or line_id not in pending.lines:
+            pending.lines[line_id] = kind

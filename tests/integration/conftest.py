@@ -118,7 +118,9 @@ def start_worker(
     workers: list[Worker] = []
     connection.close()  # the worker must not inherit anything of ours
 
-    def start(*, concurrency: int = 2, batch_size: int | None = None) -> Worker:
+    def start(
+        *, concurrency: int = 2, batch_size: int | None = None, redis_url: str | None = None
+    ) -> Worker:
         log = tmp_path / f"worker-{len(workers)}.log"
         env = {
             **os.environ,
@@ -128,6 +130,8 @@ def start_worker(
         }
         if batch_size:
             env["PULLBOARD_DEMAND_BATCH_SIZE"] = str(batch_size)
+        if redis_url:  # flags, throttle and live hints on this Redis too (else the suite's)
+            env["REDIS_URL"] = redis_url
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -166,13 +166,20 @@ def test_kill_9_of_the_worker_mid_run_then_a_new_worker_and_the_reconciler(scena
     assert_books_balance()
 
 
-def test_a_redis_restarts_mid_run_lose_nothing(scenario, start_worker, broker):  # type: ignore[no-untyped-def]
-    """Redis goes down twice while demand flows; the worker reconnects each time.
+def test_a_redis_restarts_mid_run_lose_nothing(
+    scenario, start_worker, broker, settings, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """The one Redis (broker, processing flag, live hints) goes down twice while demand
+    flows; the worker reconnects each time and nothing is lost.
 
     Before `config/broker.py`, kombu's Redis transport now and then stopped the worker
     instead ("Unrecoverable error: ... 'NoneType' object has no attribute 'hostname'"),
     when Redis left while the worker held unacknowledged messages."""
-    worker = start_worker(concurrency=2, batch_size=20)
+    from production import redis_clients
+
+    settings.REDIS_URL = broker.url  # this process's kicks go to the Redis that restarts
+    monkeypatch.setattr(redis_clients, "_client", None)
+    worker = start_worker(concurrency=2, batch_size=20, redis_url=broker.url)
     sender = threading.Thread(target=send, args=(scenario.items,), kwargs={"pause": 0.03})
     sender.start()
     for stored in (300, 600):
