@@ -16,9 +16,6 @@ from tests.api.test_demand_events import (
     URL,
     event,
     test_a_list_gives_per_item_results,
-    test_a_list_with_a_bad_item_is_refused_whole,
-    test_bad_single_events_name_the_field,
-    test_lists_are_bounded,
     test_one_event_is_stored_and_a_repeat_changes_nothing,
     test_stored_demand_is_processed_after_commit,
 )
@@ -28,9 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 __all__ = [
     "test_a_list_gives_per_item_results",
-    "test_a_list_with_a_bad_item_is_refused_whole",
-    "test_bad_single_events_name_the_field",
-    "test_lists_are_bounded",
     "test_one_event_is_stored_and_a_repeat_changes_nothing",
     "test_stored_demand_is_processed_after_commit",
 ]

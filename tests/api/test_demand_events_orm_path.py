@@ -10,8 +10,6 @@ import pytest
 
 from tests.api.test_demand_events import (
     test_a_list_gives_per_item_results,
-    test_a_list_with_a_bad_item_is_refused_whole,
-    test_bad_single_events_name_the_field,
     test_one_event_is_stored_and_a_repeat_changes_nothing,
     test_stored_demand_is_processed_after_commit,
 )
@@ -25,11 +23,9 @@ from tests.api.test_demand_events_autocommit import (
 __all__ = [
     "test_a_key_repeated_in_a_list_names_the_product_it_was_stored_for",
     "test_a_list_gives_per_item_results",
-    "test_a_list_with_a_bad_item_is_refused_whole",
     "test_a_repeat_names_the_product_it_was_stored_for",
     "test_an_unknown_sku_in_a_repeated_key_is_refused_too",
     "test_an_unknown_sku_stores_nothing_of_the_list",
-    "test_bad_single_events_name_the_field",
     "test_one_event_is_stored_and_a_repeat_changes_nothing",
     "test_stored_demand_is_processed_after_commit",
 ]
