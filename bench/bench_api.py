@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.support import free_port  # noqa: E402
 
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
 SERVER = SERVER.rsplit("/", 1)[0]
@@ -127,12 +128,6 @@ def prepare() -> str:
     token = AuthToken.objects.create(user=user)[1]
     connection.close()
     return token
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(port: int, site_dir: str) -> subprocess.Popen[bytes]:

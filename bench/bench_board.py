@@ -16,7 +16,6 @@ import argparse
 import logging
 import os
 import queue
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests.support import free_port  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
@@ -149,19 +151,13 @@ def render_figures(repeats: int) -> None:
     print("(growth in cards: 1x, 5x, 20x)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def move_to_arrival(moves: int) -> None:
     line = ensure_line(100)
     client = Client()
     client.force_login(bench_user())
     session_id = client.cookies["sessionid"].value
     call_command("collectstatic", interactive=False, verbosity=0)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,

@@ -9,52 +9,36 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 
 from django.conf import settings
 
+from production.redis_clients import redis_for
+
 log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "pullboard:line:"
 
 _subscribers: dict[int, set[Callable[[str], None]]] = {}
 _lock = threading.Lock()
-_redis = None
-
-
-def _redis_client():  # type: ignore[no-untyped-def]
-    global _redis
-    if _redis is None:
-        import redis
-
-        _redis = redis.Redis.from_url(settings.LIVE_EVENTS_REDIS_URL, socket_timeout=2)
-    return _redis
 
 
 def publish_many(messages: Iterable[tuple[int, str]]) -> None:
     """Publish (line id, message) pairs; one round trip to Redis for all of them."""
     messages = list(messages)
-    if not settings.LIVE_EVENTS_REDIS_URL:
-        for line_id, message in messages:
-            publish(line_id, message)
+    if settings.LIVE_EVENTS_REDIS_URL:
+        try:
+            pipe = redis_for(settings.LIVE_EVENTS_REDIS_URL).pipeline(transaction=False)
+            for line_id, message in messages:
+                pipe.publish(f"{CHANNEL_PREFIX}{line_id}", message)
+            pipe.execute()
+        except Exception as exc:  # a lost hint is caught up by the board's polling fallback
+            log.warning("live hints for lines %s not published (%s)", [m[0] for m in messages], exc)
         return
-    try:
-        pipe = _redis_client().pipeline(transaction=False)
-        for line_id, message in messages:
-            pipe.publish(f"{CHANNEL_PREFIX}{line_id}", message)
-        pipe.execute()
-    except Exception:  # a lost hint is caught up by the board's polling fallback
-        log.warning(
-            "live hints for lines %s not published", [m[0] for m in messages], exc_info=True
-        )
+    for line_id, message in messages:
+        with _lock:
+            callbacks = list(_subscribers.get(line_id, ()))
+        for callback in callbacks:
+            callback(message)
 
 
 def publish(line_id: int, message: str) -> None:
-    if settings.LIVE_EVENTS_REDIS_URL:
-        try:
-            _redis_client().publish(f"{CHANNEL_PREFIX}{line_id}", message)
-        except Exception:  # a lost hint is caught up by the board's polling fallback
-            log.warning("live hint for line %s not published", line_id, exc_info=True)
-        return
-    with _lock:
-        callbacks = list(_subscribers.get(line_id, ()))
-    for callback in callbacks:
-        callback(message)
+    publish_many([(line_id, message)])
 
 
 def subscribe_local(line_id: int, callback: Callable[[str], None]) -> Callable[[], None]:

@@ -1,4 +1,4 @@
-"""One Redis client per process for the hot paths that talk to Redis directly.
+"""One Redis client per process and URL, for the paths that talk to Redis directly.
 
 Django's Redis cache builds a new client object on every call (cheap connections,
 but a few hundred microseconds of Python each time); the demand intake path calls
@@ -13,19 +13,17 @@ from typing import Any
 
 from django.conf import settings
 
-_client: Any = None
+_clients: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
-def shared_redis() -> Any:
-    """The process's client for `settings.REDIS_URL`, or None when no Redis is configured."""
-    global _client
-    url = getattr(settings, "REDIS_URL", "")
-    if not url:
-        return None
-    if _client is None:
+def redis_for(url: str) -> Any:
+    """The process's client for `url`, made on first use."""
+    client = _clients.get(url)
+    if client is None:
         with _lock:
-            if _client is None:
+            client = _clients.get(url)
+            if client is None:
                 import redis
                 from redis.backoff import NoBackoff
                 from redis.retry import Retry
@@ -33,7 +31,13 @@ def shared_redis() -> Any:
                 # Short timeouts and one immediate retry (a pooled connection that a Redis
                 # restart closed): a Redis that is down must not hold an ERP's request for
                 # seconds of backoff; the callers carry on without it.
-                _client = redis.Redis.from_url(
+                client = _clients[url] = redis.Redis.from_url(
                     url, socket_timeout=2, socket_connect_timeout=1, retry=Retry(NoBackoff(), 1)
                 )
-    return _client
+    return client
+
+
+def shared_redis() -> Any:
+    """The client for `settings.REDIS_URL`, or None when no Redis is configured."""
+    url = getattr(settings, "REDIS_URL", "")
+    return redis_for(url) if url else None

@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from django_filters.rest_framework import DjangoFilterBackend
@@ -77,14 +78,11 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
 end
 return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 """
-_scripts: dict[int, Any] = {}
 
 
+@cache
 def _sliding_window(client: Any) -> Any:
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = client.register_script(SLIDING_WINDOW)
-    return script
+    return client.register_script(SLIDING_WINDOW)
 
 
 class TokenRateThrottle(throttling.SimpleRateThrottle):

@@ -73,6 +73,12 @@ def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], DemandEvent]:
     return found
 
 
+# The columns the one-statement inserts write (the rest take their defaults).
+_EVENT_COLUMNS = (
+    "product_id, quantity, occurred_at, source, external_id, status, "
+    "backordered_quantity, open_backorder_quantity, created_at"
+)
+
 _INSERT_COLUMNS = {
     "id",
     "product_id",
@@ -111,8 +117,7 @@ def _insert_postgres(
     events = [new[key] for key in sorted(new)]
     now = timezone.now()
     sql = (
-        f'INSERT INTO "{meta.db_table}" (product_id, quantity, occurred_at, source, '
-        "external_id, status, backordered_quantity, open_backorder_quantity, created_at) "
+        f'INSERT INTO "{meta.db_table}" ({_EVENT_COLUMNS}) '
         "SELECT p, q, o, s, e, %s, 0, 0, %s FROM unnest("
         "%s::bigint[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
         ") AS v(p, q, o, s, e) "
@@ -292,12 +297,6 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
         results.append(RecordedDemand(event, fresh, sku))
         seen.add(key)
     return results
-
-
-_EVENT_COLUMNS = (
-    "product_id, quantity, occurred_at, source, external_id, status, "
-    "backordered_quantity, open_backorder_quantity, created_at"
-)
 
 
 def _insert_by_sku(

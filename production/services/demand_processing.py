@@ -43,8 +43,6 @@ def demand_process_pending(*, limit: int = 200) -> int:
         short = batch.consume(level, event.quantity, demand_event_id=event.pk)
         event.backordered_quantity = event.open_backorder_quantity = short
         event.status = DemandStatus.BACKORDERED if short > 0 else DemandStatus.FULFILLED
-    # The lines' modes are read by `write`, after the levels are locked: a mode switch
-    # locks them too, so this sees the mode it committed (not one read at the claim).
     batch.write()
     # Stamped last, so `processed_at` is when the effects (signals, work orders) were
     # written: the commit that makes them visible follows at once.

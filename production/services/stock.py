@@ -124,27 +124,23 @@ class LedgerBatch:
             )
         )
 
-    def write(
-        self, *, actor_id: int | None = None, lines: dict[int, tuple[int, str]] | None = None
-    ) -> None:
+    def write(self, *, actor_id: int | None = None) -> None:
         """Write moves and levels, then let each line's policy react to the consumption.
 
-        `lines` (product id -> (line id, line mode)) spares a query when the caller read
-        them in this transaction already.
+        The lines' modes are read here, after the caller locked the levels: a mode switch
+        locks them too, so this sees the mode it committed.
         """
         bulk_insert_rows(self.moves)
         now = timezone.now()
         for level in self.levels.values():
             level.updated_at = now
         bulk_update_rows(list(self.levels.values()), ["on_hand", "updated_at"])
-        products = {p for p, _ in self.levels}
-        if lines is None or not products <= lines.keys():
-            lines = {
-                pk: (line_id, mode)
-                for pk, line_id, mode in Product.objects.filter(pk__in=products).values_list(
-                    "pk", "line_id", "line__mode"
-                )
-            }
+        lines = {
+            pk: (line_id, mode)
+            for pk, line_id, mode in Product.objects.filter(
+                pk__in={p for p, _ in self.levels}
+            ).values_list("pk", "line_id", "line__mode")
+        }
         if self.consumptions:
             modes = {pk: mode for pk, (_, mode) in lines.items()}
             notify_policies(self.consumptions, modes=modes, actor_id=actor_id)

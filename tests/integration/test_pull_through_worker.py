@@ -175,10 +175,7 @@ def test_a_redis_restarts_mid_run_lose_nothing(
     Before `config/broker.py`, kombu's Redis transport now and then stopped the worker
     instead ("Unrecoverable error: ... 'NoneType' object has no attribute 'hostname'"),
     when Redis left while the worker held unacknowledged messages."""
-    from production import redis_clients
-
     settings.REDIS_URL = broker.url  # this process's kicks go to the Redis that restarts
-    monkeypatch.setattr(redis_clients, "_client", None)
     worker = start_worker(concurrency=2, batch_size=20, redis_url=broker.url)
     sender = threading.Thread(target=send, args=(scenario.items,), kwargs={"pause": 0.03})
     sender.start()
