@@ -201,7 +201,9 @@ def lost_cards(request: HttpRequest) -> HttpResponse:
         "form": form,
         "days": days,
         "line": line,
-        "cards": selectors.lost_cards(days=days, line_code=line),
+        "cards": selectors.lost_cards_page(
+            days=days, line_code=line, page=request.GET.get("page") or 1
+        ),
         "lines": selectors.all_lines(),
     }
     return render(request, "kanban/lost_cards.html", context)
