@@ -17,10 +17,11 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kanban import selectors
 from kanban.forms import CardMoveForm, LostCardsForm, PrintForm, ScanForm
 from kanban.models import CardEventSource, CardStatus, KanbanCard
 from kanban.scanning import card_scan, repeat_window_seconds
+from kanban.selectors import board as board_selectors
+from kanban.selectors import cards as card_selectors
 from kanban.services import card_move
 from production.errors import DomainError
 from production.models import ProductionLine
@@ -36,7 +37,7 @@ CARDS_PER_SHEET = 8
 
 
 def _line_or_404(code: str) -> ProductionLine:
-    line = selectors.board_line(code)
+    line = board_selectors.board_line(code)
     if line is None:
         raise Http404(f"There is no line {code!r}.")
     return line
@@ -45,7 +46,7 @@ def _line_or_404(code: str) -> ProductionLine:
 def _columns_response(
     request: HttpRequest, line: ProductionLine, *, status: int = 200, etag: str | None = None
 ) -> HttpResponse:
-    board = selectors.board_for_line(line, etag=etag)
+    board = board_selectors.board_for_line(line, etag=etag)
     response = render(request, "kanban/_columns.html", {"board": board}, status=status)
     response["ETag"] = f'"{board.etag}"'
     response["Cache-Control"] = "no-cache"
@@ -55,7 +56,7 @@ def _columns_response(
 @role_required(*SHOP_FLOOR)
 @require_GET
 def board_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "kanban/board_index.html", {"lines": selectors.board_lines()})
+    return render(request, "kanban/board_index.html", {"lines": board_selectors.board_lines()})
 
 
 @gzip_page  # a board of 500 cards is ~560 KiB of HTML, ~25 KiB gzipped
@@ -63,7 +64,7 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(code)
-    return render(request, "kanban/board.html", {"board": selectors.board_for_line(line)})
+    return render(request, "kanban/board.html", {"board": board_selectors.board_for_line(line)})
 
 
 @gzip_page
@@ -72,7 +73,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 def board_columns(request: HttpRequest, code: str) -> HttpResponse:
     """The changing part of the board; 304 when nothing changed (the polling fallback)."""
     line = _line_or_404(code)
-    etag = selectors.board_etag(line)
+    etag = board_selectors.board_etag(line)
     seen = parse_etags(request.headers.get("If-None-Match", ""))
     if f'"{etag}"' in seen or f'W/"{etag}"' in seen:
         response = HttpResponseNotModified()
@@ -165,12 +166,14 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     form = PrintForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
-    cards = selectors.cards_to_print(line_code=data.get("line") or "", loop_id=data.get("loop"))
+    cards = card_selectors.cards_to_print(
+        line_code=data.get("line") or "", loop_id=data.get("loop")
+    )
     printable = [
         {
             "card": card,
-            "code": selectors.scan_code(card.pk),
-            "qr": segno.make(selectors.scan_code(card.pk), error="m").svg_data_uri(
+            "code": card_selectors.scan_code(card.pk),
+            "qr": segno.make(card_selectors.scan_code(card.pk), error="m").svg_data_uri(
                 scale=6, border=2
             ),
         }
@@ -182,8 +185,8 @@ def print_cards(request: HttpRequest) -> HttpResponse:
         "sheets": sheets,
         "count": len(printable),
         "paper": data.get("paper") or "a4",
-        "lines": selectors.all_lines(),
-        "loops": selectors.all_loops(),
+        "lines": card_selectors.all_lines(),
+        "loops": card_selectors.all_loops(),
         "chosen": bool(data.get("line") or data.get("loop")),
     }
     return render(request, "kanban/print.html", context)
@@ -201,7 +204,7 @@ def lost_cards(request: HttpRequest) -> HttpResponse:
         "form": form,
         "days": days,
         "line": line,
-        "cards": selectors.lost_cards(days=days, line_code=line),
-        "lines": selectors.all_lines(),
+        "cards": card_selectors.lost_cards(days=days, line_code=line),
+        "lines": card_selectors.all_lines(),
     }
     return render(request, "kanban/lost_cards.html", context)

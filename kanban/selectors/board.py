@@ -1,7 +1,6 @@
-"""Reads shaped for the shop-floor pages: the board, print sheets, the lost-card audit.
+"""The board of a line: columns, swimlanes and cards, and the board's fingerprint.
 
-Every read here runs a fixed number of queries whatever the number of cards: one
-query for the cards (with what they show, joined), the rest computed in Python.
+One query for the cards (with what they show, joined), the rest computed in Python.
 """
 
 from __future__ import annotations
@@ -9,15 +8,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, KanbanLoop
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
 from kanban.services import allowed_moves
 from production.models import LineMode, ProductionLine, WorkOrderStatus
 
@@ -51,7 +50,6 @@ AGE_PHRASES: dict[str, str] = {
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
 BOARD_MARKUP_VERSION = "4"
-SCAN_PREFIX = "PB-CARD:"
 
 
 @dataclass
@@ -327,81 +325,3 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         parked=parked,
         etag=etag or _fingerprint_of_rows(line, rows),
     )
-
-
-def scan_code(card_id: int) -> str:
-    """What a printed card's QR code says: the scan page reads it back."""
-    return f"{SCAN_PREFIX}{card_id}"
-
-
-def cards_to_print(*, line_code: str = "", loop_id: int | None = None) -> list[KanbanCard]:
-    cards = KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES).select_related(
-        "loop__product__line", "loop__location"
-    )
-    if loop_id is not None:
-        cards = cards.filter(loop_id=loop_id)
-    elif line_code:
-        cards = cards.filter(loop__product__line__code=line_code)
-    else:
-        return []
-    return list(
-        cards.annotate(
-            loop_size=Count("loop__cards", filter=Q(loop__cards__status__in=ACTIVE_CARD_STATUSES))
-        ).order_by("loop__product__sku", "loop__location__code", "number")
-    )
-
-
-def all_lines() -> list[ProductionLine]:
-    return list(ProductionLine.objects.order_by("code"))
-
-
-def all_loops() -> list[KanbanLoop]:
-    return list(KanbanLoop.objects.select_related("product", "location").order_by("product__sku"))
-
-
-def lost_cards(*, days: int, line_code: str = "") -> list[KanbanCard]:
-    """Active cards not scanned or moved for `days` days: the last event or status change."""
-    cutoff = timezone.now() - timedelta(days=days)
-    cards = (
-        KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES)
-        .annotate(
-            last_seen=Greatest(
-                "status_changed_at", Coalesce(Max("events__created_at"), "status_changed_at")
-            )
-        )
-        .filter(last_seen__lt=cutoff)
-        .select_related("loop__product__line", "loop__location")
-        .order_by("last_seen", "pk")
-    )
-    if line_code:
-        cards = cards.filter(loop__product__line__code=line_code)
-    return list(cards)
-
-
-def active_cards_per_product(*, line_id: int) -> dict[int, int]:
-    """Active (not retired) cards per product of a line's loops."""
-    rows = (
-        KanbanLoop.objects.filter(product__line_id=line_id)
-        .annotate(active=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED)))
-        .values_list("product_id", "active")
-    )
-    return {product_id: active for product_id, active in rows if active}
-
-
-def cards_by_status_with_age(*, line_id: int, now: datetime) -> list[dict[str, Any]]:
-    """A line's active cards by status, with how long the oldest has sat there (days)."""
-    rows = (
-        KanbanCard.objects.filter(loop__product__line_id=line_id)
-        .exclude(status=CardStatus.RETIRED)
-        .values("status")
-        .annotate(count=Count("id"), oldest=Min("status_changed_at"))
-        .order_by("status")
-    )
-    return [
-        {
-            "status": r["status"],
-            "count": r["count"],
-            "oldest_days": round((now - r["oldest"]).total_seconds() / 86400, 2),
-        }
-        for r in rows
-    ]
