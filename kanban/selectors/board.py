@@ -49,7 +49,7 @@ AGE_PHRASES: dict[str, str] = {
     C.IN_USE: "in use for",
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "4"
+BOARD_MARKUP_VERSION = "5"
 
 
 @dataclass
@@ -119,6 +119,26 @@ class Board:
     wip_over: bool
     parked: bool
     etag: str
+    # What a live change is computed from (see `board_change`): a fingerprint of each
+    # swimlane's rows, and of what a change of lanes cannot express (which lanes, in
+    # which order, and the line's own facts).
+    lane_keys: dict[int, int] = field(default_factory=dict)
+    layout: int = 0
+
+
+@dataclass
+class BoardChange:
+    """What moved a board on from `base` to `etag`: the swimlanes that changed.
+
+    `full` when lanes alone cannot say it (a lane added or removed, the line's mode,
+    name or WIP limit changed): the boards then fetch their columns again.
+    """
+
+    base: str
+    etag: str
+    lanes: list[Swimlane]
+    full: bool
+    board: Board
 
 
 def board_lines() -> list[ProductionLine]:
@@ -261,6 +281,9 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     loop_size = {loop_id: sum(counts.values()) for loop_id, counts in per_loop.items()}
     lanes: dict[int, Swimlane] = {}
     cells: dict[int, dict[str, list[BoardCard]]] = {}
+    lane_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        lane_rows[row[6]].append(row)
     worst_rank = {"critical": 2, "warning": 1, "ok": 0}
     for (
         pk,
@@ -324,4 +347,21 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         wip_over=in_process >= line.wip_limit,
         parked=parked,
         etag=etag or _fingerprint_of_rows(line, rows),
+        lane_keys={product_id: hash(tuple(rows)) for product_id, rows in lane_rows.items()},
+        layout=hash((line.mode, line.wip_limit, line.name, line.code, tuple(lanes))),
     )
+
+
+def board_change(before: Board, after: Board) -> BoardChange:
+    """The swimlanes that differ between two reads of one line's board."""
+    full = before.layout != after.layout
+    lanes = (
+        []
+        if full
+        else [
+            lane
+            for lane in after.swimlanes
+            if before.lane_keys.get(lane.product_id) != after.lane_keys[lane.product_id]
+        ]
+    )
+    return BoardChange(base=before.etag, etag=after.etag, lanes=lanes, full=full, board=after)

@@ -1,9 +1,11 @@
 /* Pullboard shop-floor board.
  *
- * The server is the source of truth: every change (a move here, a hint from the
- * live stream, a poll) ends in the columns fragment being swapped in as the server
- * renders it. Moves go through each card's buttons (htmx); dragging a card onto a
- * column just presses the matching button, so both paths are one.
+ * The server is the source of truth: every change ends in markup the server rendered
+ * being swapped in. A move here and a poll swap the whole columns fragment; the live
+ * stream sends the swimlanes a change touched, which are swapped in when the board
+ * holds the fingerprint they were computed from (else the board fetches its columns).
+ * Moves go through each card's buttons (htmx); dragging a card onto a column just
+ * presses the matching button, so both paths are one.
  */
 (function () {
   "use strict";
@@ -186,6 +188,39 @@
     });
   }
 
+  // ---- a change from the live stream: the swimlanes it touched ---------------------
+  function parse(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    return holder.content.firstElementChild;
+  }
+
+  function applyChange(change) {
+    var current = columns();
+    if (!current || current.dataset.etag === change.etag) { return; }
+    var head = current.querySelector("#board-head");
+    var lanes = change.lanes.map(function (lane) {
+      return { old: document.getElementById("lane-section-" + lane.id), html: lane.html };
+    });
+    var missing = !head || lanes.some(function (lane) { return !lane.old; });
+    if (missing || change.base !== current.dataset.etag || dragging || refreshing ||
+        moveInFlight() || (dialog && dialog.open)) {
+      refresh();  // not the board this change was made from: fetch it whole
+      return;
+    }
+    var active = document.activeElement;
+    var focusId = active && active.id && current.contains(active) ? active.id : null;
+    head.replaceWith(parse(change.head));
+    lanes.forEach(function (lane) {
+      var fresh = parse(lane.html);
+      lane.old.replaceWith(fresh);
+      window.htmx.process(fresh);
+    });
+    current.dataset.etag = change.etag;
+    current.classList.toggle("wip-at-limit", !!change.wip_over);
+    columnsSwapped(focusId);
+  }
+
   // ---- moves through htmx ------------------------------------------------------
   document.body.addEventListener("htmx:beforeRequest", function (evt) {
     var card = evt.detail.elt.closest && evt.detail.elt.closest(".card");
@@ -293,6 +328,7 @@
       refresh();  // catch up on anything missed while disconnected
     });
     source.addEventListener("changed", refresh);
+    source.addEventListener("lanes", function (evt) { applyChange(JSON.parse(evt.data)); });
     source.onerror = function () {
       if (source.readyState === window.EventSource.CLOSED) {
         // The server said no stream here (e.g. no ASGI server): polling carries the board.
