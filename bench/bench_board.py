@@ -228,6 +228,7 @@ def move_to_arrival(moves: int) -> None:
             etag = ""
             while not etag and not stop.is_set():  # the server may still be warming up
                 etag = board.get(f"{base}/boards/{line.code}/columns/").headers.get("ETag", "")
+                etag = etag.removeprefix("W/").strip('"')
             with board.get(f"{base}/boards/{line.code}/events/", stream=True, timeout=30) as stream:
                 # chunk_size=1: hand each line over as soon as it arrives (no read-ahead wait)
                 lines = stream.iter_lines(chunk_size=1, decode_unicode=True)
@@ -238,18 +239,30 @@ def move_to_arrival(moves: int) -> None:
                         raise
 
         def watch(lines: Iterator[str], board: requests.Session, etag: str) -> None:
+            event = ""
             for raw in lines:
                 if stop.is_set():
                     return
-                if raw.startswith("event: ready"):
-                    ready.set()
-                if not raw.startswith("event: changed"):
+                if raw.startswith("event: "):
+                    event = raw[7:]
+                    if event == "ready":
+                        ready.set()
                     continue
+                if not raw.startswith("data: ") or event not in ("changed", "lanes"):
+                    continue
+                if event == "lanes":  # as board.js: swap the lanes in when they apply
+                    change = json.loads(raw[6:])
+                    if change["etag"] == etag:
+                        continue
+                    if change["base"] == etag:
+                        etag = change["etag"]
+                        arrivals.put((time.perf_counter(), etag))
+                        continue
                 answer = board.get(
-                    f"{base}/boards/{line.code}/columns/", headers={"If-None-Match": etag}
+                    f"{base}/boards/{line.code}/columns/", headers={"If-None-Match": f'"{etag}"'}
                 )
                 if answer.status_code == 200:
-                    etag = answer.headers["ETag"]
+                    etag = answer.headers["ETag"].removeprefix("W/").strip('"')
                     arrivals.put((time.perf_counter(), etag))
 
         thread = threading.Thread(target=watcher, daemon=True)
@@ -280,7 +293,7 @@ def move_to_arrival(moves: int) -> None:
             if answer.status_code != 200:
                 print("move refused:", answer.status_code, answer.headers.get("HX-Trigger"))
                 return
-            new_etag = answer.headers["ETag"]
+            new_etag = answer.headers["ETag"].removeprefix("W/").strip('"')
             deadline = start + 5
             while True:
                 arrived, etag = arrivals.get(timeout=max(0.01, deadline - time.perf_counter()))
@@ -370,6 +383,7 @@ class FanoutBoard:
         self.applied = 0
         self._fetching = False
         self._again = False
+        self.pending: list[dict[str, Any]] = []
 
     def hold(self, etag: str) -> None:
         if etag and etag != self.etag:
@@ -390,11 +404,25 @@ class FanoutBoard:
                 )
                 self.fetches += 1
                 if status == 200:
-                    self.hold(answer.get("etag", "").strip('"'))
-                if not self._again:
+                    self.hold(answer.get("etag", "").removeprefix("W/").strip('"'))
+                # As board.js: the changes that came meanwhile, applied if they follow on.
+                pending, self.pending = self.pending, []
+                behind = False
+                for change in pending:
+                    behind = behind or not self.apply(change)
+                if not (self._again or behind):
                     return
         finally:
             self._fetching = False
+
+    def apply(self, change: dict[str, Any]) -> bool:
+        if change["etag"] == self.etag:
+            return True
+        if change["base"] != self.etag:
+            return False
+        self.applied += 1
+        self.hold(change["etag"])
+        return True
 
     async def run(self) -> None:
         reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -422,12 +450,9 @@ class FanoutBoard:
                     spawn(self.fetch())
                 elif event == "lanes":
                     change = json.loads(data)
-                    if change["etag"] == self.etag:
-                        continue
-                    if change["base"] == self.etag and not self._fetching:
-                        self.applied += 1
-                        self.hold(change["etag"])
-                    else:
+                    if self._fetching:
+                        self.pending.append(change)
+                    elif not self.apply(change):
                         spawn(self.fetch())
         finally:
             writer.close()
@@ -519,7 +544,7 @@ async def _fanout_run(
             print(f"  move refused: {status} {answer.get('hx-trigger')}")
             break
         card["status"], card["version"] = to, card["version"] + 1
-        moves.append((posted, answer["etag"].strip('"')))
+        moves.append((posted, answer["etag"].removeprefix("W/").strip('"')))
         if second % 5 == 2:
             held.append(
                 await sync_to_async(_connections_held)(app_name, f"{channel_prefix}{line.pk}")

@@ -161,15 +161,22 @@ def _kind_of(hint: str) -> str:
 def _read_change(
     line_id: int, before: Board | None, kinds: set[str]
 ) -> tuple[Board | None, str | None]:
-    """Read the line's board (in a worker thread) and say what changed since `before`.
+    """`_change_message` in a worker thread, whose connection goes back right after."""
+    try:
+        return _change_message(line_id, before, kinds)
+    finally:
+        connections.close_all()  # this thread's connection, back to the pool
+
+
+def _change_message(
+    line_id: int, before: Board | None, kinds: set[str]
+) -> tuple[Board | None, str | None]:
+    """Read the line's board and say what changed since `before` (two queries).
 
     No message for the first read, unless hints came before it: nothing to compare with.
     """
-    try:
-        line = ProductionLine.objects.filter(pk=line_id).first()
-        after = board_for_line(line) if line is not None else None
-    finally:
-        connections.close_all()  # this thread's connection, back to the pool
+    line = ProductionLine.objects.filter(pk=line_id).first()
+    after = board_for_line(line) if line is not None else None
     if before is None and not kinds:
         return after, None
     if after is None or before is None:

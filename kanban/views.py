@@ -5,13 +5,18 @@ Thin: parse, call one service or selector, render. The live stream is in `stream
 
 from __future__ import annotations
 
+import gzip
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,12 +48,70 @@ def _line_or_404(code: str) -> ProductionLine:
     return line
 
 
+class _RenderedColumns:
+    """The columns fragment as last rendered, per board fingerprint, in this process.
+
+    The fragment is the same for everyone (nothing in it depends on who asks), so the
+    boards that fetch one version of a line cost one render and one gzip: after a
+    change every board that could not apply it live fetches the same version at once.
+    A render per fingerprint at a time; a few versions are kept.
+    """
+
+    KEEP = 16
+
+    def __init__(self) -> None:
+        self._bodies: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
+
+    def get(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+        """(fingerprint, HTML, gzipped HTML) of the line's columns."""
+        if etag is None:  # after a write: read the board to learn its fingerprint
+            return self._render(line, None)
+        with self._lock:
+            hit = self._bodies.get(etag)
+            if hit is None:
+                one_render = self._rendering.setdefault(etag, threading.Lock())
+        if hit is not None:
+            return etag, *hit
+        with one_render:
+            with self._lock:
+                hit = self._bodies.get(etag)
+            if hit is not None:
+                return etag, *hit
+            try:
+                return self._render(line, etag)
+            finally:
+                with self._lock:
+                    self._rendering.pop(etag, None)
+
+    def _render(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+        board = board_selectors.board_for_line(line, etag=etag)
+        html = render_to_string("kanban/_columns.html", {"board": board}).encode()
+        bodies = (html, gzip.compress(html, compresslevel=6))
+        with self._lock:
+            self._bodies[board.etag] = bodies
+            self._bodies.move_to_end(board.etag)
+            while len(self._bodies) > self.KEEP:
+                self._bodies.popitem(last=False)
+        return board.etag, *bodies
+
+
+rendered_columns = _RenderedColumns()
+
+
 def _columns_response(
     request: HttpRequest, line: ProductionLine, *, status: int = 200, etag: str | None = None
 ) -> HttpResponse:
-    board = board_selectors.board_for_line(line, etag=etag)
-    response = render(request, "kanban/_columns.html", {"board": board}, status=status)
-    response["ETag"] = f'"{board.etag}"'
+    etag, html, gzipped = rendered_columns.get(line, etag)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(gzipped, status=status, content_type="text/html; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+        response["ETag"] = f'W/"{etag}"'  # compressed: a weak validator, as gzip_page does
+    else:
+        response = HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+        response["ETag"] = f'"{etag}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
     response["Cache-Control"] = "no-cache"
     return response
 

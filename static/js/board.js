@@ -141,7 +141,7 @@
   function moveInFlight() { return !!board.querySelector(".htmx-request"); }
 
   function flushRefresh() {
-    if (refreshAgain) { refreshAgain = false; refresh(); }
+    if (refreshAgain) { refreshAgain = false; refresh(); } else { applyPending(); }
   }
 
   function refresh() {
@@ -195,18 +195,21 @@
     return holder.content.firstElementChild;
   }
 
+  function busy() {
+    return dragging || refreshing || moveInFlight() || !!(dialog && dialog.open);
+  }
+
+  // Swap in a change's lanes; false when the board does not hold the change's base.
   function applyChange(change) {
     var current = columns();
-    if (!current || current.dataset.etag === change.etag) { return; }
+    if (!current) { return false; }
+    if (current.dataset.etag === change.etag) { return true; }  // already there
     var head = current.querySelector("#board-head");
     var lanes = change.lanes.map(function (lane) {
       return { old: document.getElementById("lane-section-" + lane.id), html: lane.html };
     });
-    var missing = !head || lanes.some(function (lane) { return !lane.old; });
-    if (missing || change.base !== current.dataset.etag || dragging || refreshing ||
-        moveInFlight() || (dialog && dialog.open)) {
-      refresh();  // not the board this change was made from: fetch it whole
-      return;
+    if (change.base !== current.dataset.etag || !head || lanes.some(function (lane) { return !lane.old; })) {
+      return false;
     }
     var active = document.activeElement;
     var focusId = active && active.id && current.contains(active) ? active.id : null;
@@ -219,6 +222,27 @@
     current.dataset.etag = change.etag;
     current.classList.toggle("wip-at-limit", !!change.wip_over);
     columnsSwapped(focusId);
+    return true;
+  }
+
+  // Changes that came while the board was busy (a drag, a move, a fetch), in order.
+  var pendingChanges = [];
+  var MAX_PENDING = 50;
+
+  function onChange(change) {
+    if (busy()) {
+      if (pendingChanges.length < MAX_PENDING) { pendingChanges.push(change); } else { refreshAgain = true; }
+      return;
+    }
+    if (!applyChange(change)) { refresh(); }  // not the board it was made from: fetch it
+  }
+
+  function applyPending() {
+    if (busy() || !pendingChanges.length) { return; }
+    var changes = pendingChanges;
+    pendingChanges = [];
+    var behind = changes.some(function (change) { return !applyChange(change); });
+    if (behind) { refresh(); }
   }
 
   // ---- moves through htmx ------------------------------------------------------
@@ -328,7 +352,7 @@
       refresh();  // catch up on anything missed while disconnected
     });
     source.addEventListener("changed", refresh);
-    source.addEventListener("lanes", function (evt) { applyChange(JSON.parse(evt.data)); });
+    source.addEventListener("lanes", function (evt) { onChange(JSON.parse(evt.data)); });
     source.onerror = function () {
       if (source.readyState === window.EventSource.CLOSED) {
         // The server said no stream here (e.g. no ASGI server): polling carries the board.
