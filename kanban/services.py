@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Max, Sum
+from django.db.models import (
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from kanban.locks import lock_card_ids, lock_cards
@@ -23,6 +38,7 @@ from kanban.models import (
 from kanban.policy import drain_containers, signal_cards
 from kanban.sizing import recommended_card_count
 from production import live
+from production.bulk import bulk_update_rows
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.models import (
     BomLine,
@@ -30,6 +46,7 @@ from production.models import (
     Location,
     MoveKind,
     Product,
+    StockLevel,
     WorkOrderStatus,
 )
 from production.services.stock import LedgerBatch, ensure_stock_levels
@@ -461,36 +478,86 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
     return {"added": added, "retired": retired, "still_to_retire": max(0, -delta - retired)}
 
 
-def loops_resync(loops: Any, *, actor_id: int | None) -> list[str]:
+def loops_out_of_sync() -> list[int]:
+    """Ids of the pull loops whose cards disagree with stock, in one query: the cards
+    hold more or less than the level, or an empty card has no order (parked in push)."""
+    held = (
+        KanbanCard.objects.filter(loop=OuterRef("pk"), status__in=[C.FULL, C.IN_USE])
+        .order_by()
+        .values("loop")
+        .annotate(total=Sum("remaining_quantity"))
+        .values("total")
+    )
+    on_hand = StockLevel.objects.filter(
+        product=OuterRef("product_id"), location=OuterRef("location_id")
+    ).values("on_hand")
+    unsignalled = KanbanCard.objects.filter(
+        loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True
+    )
+    zero = Value(Decimal("0"), output_field=DecimalField())
+    return list(
+        KanbanLoop.objects.filter(product__line__mode="pull")
+        .annotate(held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero))
+        .filter(~Q(held=F("on_hand")) | Exists(unsignalled))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[str]:
     """Bring cards in line with stock: containers cannot hold more than is on hand.
 
     Where the cards hold more than the level (stock left while the line was in push
     mode, or a count), the difference is drained from the containers, which signals.
-    Stock beyond what the cards hold is loose stock: reported, not moved.
+    Stock beyond what the cards hold is loose stock: reported, not moved. Every loop
+    of the set is done at once (levels locked, then the cards), in the caller's
+    transaction.
     """
-    findings = []
-    for loop in loops.select_related("product__line", "location"):
-        level = ensure_stock_levels([(loop.product_id, loop.location_id)])[
-            (loop.product_id, loop.location_id)
-        ]
-        held = loop.cards.filter(status__in=[C.FULL, C.IN_USE]).aggregate(
-            total=Sum("remaining_quantity")
-        )["total"] or Decimal("0")
-        if held > level.on_hand:
-            drain_containers(
-                {loop: held - level.on_hand}, actor_id=actor_id, reason="resynchronised with stock"
-            )
-            findings.append(
-                f"{loop.product.sku}: cards held {held}, stock {level.on_hand}; "
+    chosen = list(loops.select_related("product__line", "location").order_by("pk"))
+    if not chosen:
+        return []
+    levels = ensure_stock_levels({(loop.product_id, loop.location_id) for loop in chosen})
+    held = dict(
+        KanbanCard.objects.filter(loop__in=chosen, status__in=[C.FULL, C.IN_USE])
+        .order_by()
+        .values("loop_id")
+        .annotate(total=Sum("remaining_quantity"))
+        .values_list("loop_id", "total")
+    )
+    findings: dict[int, list[str]] = {loop.pk: [] for loop in chosen}
+    excess: dict[KanbanLoop, Decimal] = {}
+    for loop in chosen:
+        on_hand = levels[(loop.product_id, loop.location_id)].on_hand
+        holds = held.get(loop.pk, Decimal("0"))
+        if holds > on_hand:
+            excess[loop] = holds - on_hand
+            findings[loop.pk].append(
+                f"{loop.product.sku}: cards held {holds}, stock {on_hand}; "
                 "containers drained to match"
             )
-        elif held < level.on_hand:
-            findings.append(f"{loop.product.sku}: {level.on_hand - held} loose stock beyond cards")
-        # Empty cards of a pull loop without an order (parked while in push) signal now.
-        if loop.product.line.mode == "pull":
-            orphans = list(lock_cards(loop.cards.filter(status=C.EMPTY, work_order__isnull=True)))
-            if orphans:
-                signal_cards(orphans, actor_id=actor_id)
-                KanbanCard.objects.bulk_update(orphans, ["work_order"])
-                findings.append(f"{loop.product.sku}: {len(orphans)} empty cards signalled")
-    return findings
+        elif holds < on_hand:
+            findings[loop.pk].append(
+                f"{loop.product.sku}: {on_hand - holds} loose stock beyond cards"
+            )
+    if excess:
+        drain_containers(excess, actor_id=actor_id, reason="resynchronised with stock")
+    # Empty cards of a pull loop without an order (parked while in push) signal now.
+    pull = {loop.pk: loop for loop in chosen if loop.product.line.mode == "pull"}
+    orphans = (
+        list(
+            lock_cards(
+                KanbanCard.objects.filter(
+                    loop__in=list(pull), status=C.EMPTY, work_order__isnull=True
+                )
+            )
+        )
+        if pull
+        else []
+    )
+    if orphans:
+        signal_cards(orphans, actor_id=actor_id, loops=pull)
+        bulk_update_rows(orphans, ["work_order"])
+        per_loop = Counter(card.loop_id for card in orphans)
+        for loop_id, count in per_loop.items():
+            findings[loop_id].append(f"{pull[loop_id].product.sku}: {count} empty cards signalled")
+    return [finding for loop in chosen for finding in findings[loop.pk]]
