@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kanban.models import CardStatus, KanbanCard, KanbanLoop, PullSignal
-from kanban.services import loop_size as loops_size  # TEMP
+from kanban.services import loops_size
 from kanban.tasks import loops_size_task
 from production.models import MoveKind, StockLevel, StockMove, WorkOrder
 from production.reconcile import reconcile
@@ -117,6 +117,7 @@ def test_nightly_sizing_costs_the_same_queries_at_200_loops_as_at_20(
 def test_sizing_a_set_of_loops_matches_sizing_each_alone(plant):  # type: ignore[no-untyped-def]
     from kanban.services import loop_size
 
+    KanbanLoop.objects.filter(pk=plant.component_loop.pk).update(sizing_window_days=14)
     add_demand_history(
         BulkPlant(plant.assembly, plant.supermarket, [plant.finished], []), quantity=D("7")
     )
@@ -130,5 +131,6 @@ def test_sizing_a_set_of_loops_matches_sizing_each_alone(plant):  # type: ignore
         sized = loop_size(loop=loop)
         alone[loop.pk] = (sized.recommended_card_count, sized.recommendation)
     assert together == alone
-    component = together[plant.component_loop.pk][1]
-    assert component["dependent_daily_demand"] == "14.000"  # 2 per F x 7/day
+    finished, component = together[plant.finished_loop.pk][1], together[plant.component_loop.pk][1]
+    assert (finished["window_days"], finished["daily_demand"]) == (28, "7.000")
+    assert (component["window_days"], component["dependent_daily_demand"]) == (14, "14.000")
