@@ -38,12 +38,9 @@ SIZES = ("demo", "x10", "large")
 def _tasks() -> list[tuple[str, str, Callable[[], Any]]]:
     """(name, its period, the task body as beat runs it)."""
     from kanban.tasks import loops_size_task
-    from production.tasks import (
-        forecasts_refresh_task,
-        push_plan_task,
-        reconcile_task,
-        shadow_compare_task,
-    )
+    from production.comparisons.tasks import shadow_compare_task
+    from production.planning.tasks import forecasts_refresh_task, push_plan_task
+    from production.tasks import reconcile_task
 
     return [
         ("reconciler", "5 min", reconcile_task),
