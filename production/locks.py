@@ -12,6 +12,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Mod
 
 from production.models import DemandEvent, StockLevel, WorkOrder
 
@@ -32,11 +33,18 @@ def lock_work_orders(ids: Iterable[int]) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.select_for_update(of=("self",)).filter(pk__in=list(ids)).order_by("pk")
 
 
-def claim_unprocessed_demand(limit: int) -> QuerySet[DemandEvent]:
-    """Unprocessed events that no other worker holds; skipped rows are another worker's batch."""
+def claim_unprocessed_demand(
+    limit: int, *, partition: int | None = None, partitions: int = 1
+) -> QuerySet[DemandEvent]:
+    """Unprocessed events that no other worker holds; skipped rows are another worker's batch.
+
+    With a `partition`, only the events of products whose id modulo `partitions` is it.
+    """
+    pending = DemandEvent.objects.filter(processed_at__isnull=True)
+    if partition is not None:
+        pending = pending.alias(partition=Mod("product_id", partitions)).filter(partition=partition)
     return (
-        DemandEvent.objects.select_for_update(of=("self",), skip_locked=True)
+        pending.select_for_update(of=("self",), skip_locked=True)
         .select_related("product")  # read with the claim; only the events are locked
-        .filter(processed_at__isnull=True)
         .order_by("pk")[:limit]
     )
