@@ -1,0 +1,164 @@
+"""Kanban loops: opening one, applying its sizing (cards added or retired), resyncing with stock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from kanban.locks import lock_cards
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
+from kanban.policy import drain_containers, signal_cards
+from kanban.services.cards import card_move
+from production import live
+from production.errors import DomainError
+from production.models import Location, MoveKind, Product
+from production.services.stock import ensure_stock_levels
+
+C = CardStatus
+
+
+@transaction.atomic
+def loop_create(
+    *,
+    product: Product,
+    location: Location | None = None,
+    container_quantity: Decimal | None = None,
+    card_count: int,
+    safety_factor: Decimal = Decimal("0.2"),
+    actor_id: int | None = None,
+) -> KanbanLoop:
+    """A new loop starts with every card full, its stock received by an opening move."""
+    from production.services.stock import stock_receive
+
+    if card_count < 1:
+        raise DomainError("A loop needs at least one card.", field="card_count")
+    location = location or product.supermarket
+    quantity = Decimal(container_quantity or product.container_quantity)
+    if quantity <= 0:
+        raise DomainError(
+            "Container quantity must be greater than zero.", field="container_quantity"
+        )
+    if KanbanLoop.objects.filter(product=product, location=location).exists():
+        raise DomainError(f"{product.sku} already has a loop at {location.code}.", field="product")
+    loop = KanbanLoop.objects.create(
+        product=product, location=location, container_quantity=quantity, safety_factor=safety_factor
+    )
+    now = timezone.now()
+    cards = KanbanCard.objects.bulk_create(
+        KanbanCard(
+            loop=loop, number=n, status=C.FULL, remaining_quantity=quantity, status_changed_at=now
+        )
+        for n in range(1, card_count + 1)
+    )
+    CardEvent.objects.bulk_create(
+        CardEvent(
+            card=c,
+            to_status=C.FULL,
+            source=CardEventSource.PLANNER,
+            actor_id=actor_id,
+            reason="loop opened",
+        )
+        for c in cards
+    )
+    stock_receive(
+        product=product,
+        location=location,
+        quantity=quantity * card_count,
+        kind=MoveKind.OPENING,
+        actor_id=actor_id,
+        note="kanban loop opened",
+    )
+    return loop
+
+
+@transaction.atomic
+def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
+    """Make the loop's actual card count the recommended one.
+
+    Added cards start empty (they must be made) and signal; retired cards are
+    taken from the empty ones first, then the full ones. Cards in use or in
+    process cannot be retired: what is left to retire is reported.
+    """
+    loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=loop_id)
+    if loop.recommended_card_count is None:
+        raise DomainError("This loop has not been sized yet.", field="recommended_card_count")
+    ensure_stock_levels([(loop.product_id, loop.location_id)])
+    active = list(lock_cards(loop.cards.exclude(status=C.RETIRED)))
+    delta = loop.recommended_card_count - len(active)
+    added = retired = 0
+    if delta > 0:
+        now = timezone.now()
+        top = loop.cards.aggregate(top=Max("number"))["top"] or 0
+        new = KanbanCard.objects.bulk_create(
+            KanbanCard(loop=loop, number=top + i, status=C.EMPTY, status_changed_at=now)
+            for i in range(1, delta + 1)
+        )
+        signal_cards(new, actor_id=actor_id)
+        KanbanCard.objects.bulk_update(new, ["work_order"])
+        CardEvent.objects.bulk_create(
+            CardEvent(
+                card=c,
+                to_status=C.EMPTY,
+                source=CardEventSource.PLANNER,
+                actor_id=actor_id,
+                reason="added by sizing",
+                work_order=c.work_order,
+            )
+            for c in new
+        )
+        added = delta
+    elif delta < 0:
+        order: dict[str, int] = {C.EMPTY: 0, C.FULL: 1}
+        candidates = sorted(
+            (c for c in active if c.status in order), key=lambda c: (order[c.status], -c.number)
+        )
+        for card in candidates[:-delta]:
+            card_move(
+                card_id=card.pk,
+                to=C.RETIRED,
+                actor_id=actor_id,
+                source=CardEventSource.PLANNER,
+                reason="retired by sizing",
+            )
+            retired += 1
+    live.notify_lines_changed([loop.product.line_id])
+    return {"added": added, "retired": retired, "still_to_retire": max(0, -delta - retired)}
+
+
+def loops_resync(loops: Any, *, actor_id: int | None) -> list[str]:
+    """Bring cards in line with stock: containers cannot hold more than is on hand.
+
+    Where the cards hold more than the level (stock left while the line was in push
+    mode, or a count), the difference is drained from the containers, which signals.
+    Stock beyond what the cards hold is loose stock: reported, not moved.
+    """
+    findings = []
+    for loop in loops.select_related("product__line", "location"):
+        level = ensure_stock_levels([(loop.product_id, loop.location_id)])[
+            (loop.product_id, loop.location_id)
+        ]
+        held = loop.cards.filter(status__in=[C.FULL, C.IN_USE]).aggregate(
+            total=Sum("remaining_quantity")
+        )["total"] or Decimal("0")
+        if held > level.on_hand:
+            drain_containers(
+                {loop: held - level.on_hand}, actor_id=actor_id, reason="resynchronised with stock"
+            )
+            findings.append(
+                f"{loop.product.sku}: cards held {held}, stock {level.on_hand}; "
+                "containers drained to match"
+            )
+        elif held < level.on_hand:
+            findings.append(f"{loop.product.sku}: {level.on_hand - held} loose stock beyond cards")
+        # Empty cards of a pull loop without an order (parked while in push) signal now.
+        if loop.product.line.mode == "pull":
+            orphans = list(lock_cards(loop.cards.filter(status=C.EMPTY, work_order__isnull=True)))
+            if orphans:
+                signal_cards(orphans, actor_id=actor_id)
+                KanbanCard.objects.bulk_update(orphans, ["work_order"])
+                findings.append(f"{loop.product.sku}: {len(orphans)} empty cards signalled")
+    return findings
