@@ -13,6 +13,7 @@ from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, Pu
 from kanban.policy import signal_cards
 from production import live
 from production.errors import DomainError, NotAllowed, VersionConflict
+from production.locks import lock_lines
 from production.models import MoveKind, WorkOrderStatus
 from production.services.stock import LedgerBatch, ensure_stock_levels
 from production.services.work_orders import work_order_transition
@@ -78,13 +79,18 @@ def card_move(
             f"Unknown status {to!r}; use one of {', '.join(CARD_TRANSITIONS)}.", field="to"
         )
     loop, product = current.loop, current.loop.product
+    line = product.line
     pairs = {(product.pk, loop.location_id)}
     if to == C.IN_PROCESS:
+        # The WIP limit spans every card of the line: two starts on one line count the
+        # cards in process one after the other, under the line's lock.
+        line = lock_lines([product.line_id]).get()
         pairs |= {
             (b.component_id, b.component.supermarket_id)
             for b in product.bom_lines.select_related("component")
         }
-    ensure_stock_levels(pairs)  # house lock order: stock levels, then cards, then work orders
+    # House lock order (production.locks): line, stock levels, cards, work orders.
+    ensure_stock_levels(pairs)
     card = lock_card_ids([card_id]).get()
     if expected_version is not None and card.version != expected_version:
         raise VersionConflict(
@@ -99,9 +105,9 @@ def card_move(
             f"{card.get_status_display().lower()} to {C(to).label.lower()}: {why}.",
             field="to",
         )
-    if product.line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
+    if line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
         raise NotAllowed(
-            f"Line {product.line.code} runs in push mode: its cards are parked. "
+            f"Line {line.code} runs in push mode: its cards are parked. "
             "Work already in process can still be finished.",
             field="to",
             code="parked",
@@ -112,7 +118,7 @@ def card_move(
     if to == C.EMPTY:
         _empty_container(card, actor_id=actor_id)
     elif to == C.IN_PROCESS:
-        override = _check_wip(product.line, wip_override_reason)
+        override = _check_wip(line, wip_override_reason)
         _start_work(card, actor_id=actor_id)
     elif to == C.FULL:
         card.remaining_quantity = loop.container_quantity

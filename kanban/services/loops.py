@@ -86,6 +86,8 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
     loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=loop_id)
     if loop.recommended_card_count is None:
         raise DomainError("This loop has not been sized yet.", field="recommended_card_count")
+    # The loop's stock level guards its card count: a second apply waits here, then
+    # counts the cards the first one added or retired.
     ensure_stock_levels([(loop.product_id, loop.location_id)])
     active = list(lock_cards(loop.cards.exclude(status=C.RETIRED)))
     delta = loop.recommended_card_count - len(active)
