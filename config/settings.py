@@ -293,6 +293,9 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 PULLBOARD = {
     # Demand events one processing task takes at a time (batching is what makes the rate).
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
+    # A queued drain not started within this many seconds (its worker died holding it,
+    # or every worker is busy) lets the next stored event queue another.
+    "DEMAND_PENDING_FLAG_SECONDS": env.int("PULLBOARD_DEMAND_PENDING_FLAG_SECONDS", default=5),
     "SIZING_WINDOW_DAYS": 28,
     "SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME": 5,
     # Shop floor: a repeat scan of one card within this window does nothing; cards not

@@ -14,15 +14,15 @@ from production.redis_clients import shared_redis
 log = logging.getLogger(__name__)
 
 PENDING_FLAG = "pullboard:demand:pending"
-PENDING_FLAG_TTL = 60
 
 
 def _pending_flag_set() -> bool:
     """Set the flag unless it is set; True if this call set it (one Redis round trip)."""
+    ttl = settings.PULLBOARD["DEMAND_PENDING_FLAG_SECONDS"]
     client = shared_redis()
     if client is None:
-        return bool(cache.add(PENDING_FLAG, 1, timeout=PENDING_FLAG_TTL))
-    return bool(client.set(PENDING_FLAG, 1, nx=True, ex=PENDING_FLAG_TTL))
+        return bool(cache.add(PENDING_FLAG, 1, timeout=ttl))
+    return bool(client.set(PENDING_FLAG, 1, nx=True, ex=ttl))
 
 
 def _pending_flag_clear() -> None:
@@ -37,7 +37,11 @@ def demand_processing_kick() -> None:
     """Queue a drain of pending demand unless one is already queued.
 
     The drain task clears the flag *before* it reads, so an event committed after
-    its last read always finds the flag clear and queues a new drain.
+    its last read always finds the flag clear and queues a new drain. The flag lives
+    only a few seconds (`PULLBOARD_DEMAND_PENDING_FLAG_SECONDS`): if the worker that
+    holds the queued drain dies before starting it, the next event stored after that
+    queues another, instead of waiting for the broker to hand the lost one back. A
+    spare drain finds nothing to claim and costs one query.
     """
     try:
         if _pending_flag_set():
