@@ -1,7 +1,9 @@
-"""A worker that dies holding the queued drain of demand stalls nothing for long.
+"""Demand processing through real workers when other work piles up or a worker dies.
 
-The "a drain is queued" flag outlives its worker by a few seconds at most; the broker
-itself would hand the lost message back only after its visibility timeout (minutes).
+A backlog of webhook deliveries never delays demand (queues per concern), and a worker
+that dies holding the queued drain stalls nothing for long: the "a drain is queued" flag
+outlives it by a few seconds at most, where the broker would hand the lost message back
+only after its visibility timeout (minutes).
 """
 
 from __future__ import annotations
@@ -85,3 +87,27 @@ def test_a_worker_killed_holding_the_queued_drain_stalls_demand_for_seconds_only
         time.sleep(0.5)
     assert DemandEvent.objects.filter(processed_at__isnull=False).count() == n - 1
     assert StockLevel.objects.get(pk=level_id).on_hand == product.container_quantity * 20 - (n - 1)
+
+
+def test_demand_is_processed_while_a_backlog_of_deliveries_waits_in_its_own_queue(
+    start_worker, broker
+):  # type: ignore[no-untyped-def]
+    from production.tasks import webhook_deliver_task
+
+    product = ProductFactory(sku="P-1", line=LineFactory(code="l1"), supermarket=LocationFactory())
+    loop_create(product=product, card_count=20)
+    connection.close()
+    start_worker(concurrency=1, queues="demand")  # the deployment's `worker` service
+    backlog = 2000
+    for _ in range(backlog):
+        webhook_deliver_task.delay([])
+    for n in range(20):
+        _record(product, n)
+    wait_for(
+        lambda: not DemandEvent.objects.filter(processed_at__isnull=True).exists(),
+        timeout=15,
+        what="demand processed past the deliveries' backlog",
+    )
+    queues = redis.Redis.from_url(broker.url)
+    assert queues.llen("webhooks") == backlog, "the deliveries wait for their own workers"
+    queues.delete("webhooks")
