@@ -12,9 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from production.models import WebhookDelivery
 from production.webhooks import dispatch
 from production.webhooks.delivery import webhook_deliveries_queue_due
+from production.webhooks.models import WebhookDelivery
 from production.webhooks.services import webhook_subscription_create
 from tests.test_deployment import compose_config
 

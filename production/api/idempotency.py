@@ -29,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from production.api.problems import PROBLEM_CONTENT_TYPE, problem
-from production.models import IdempotencyKey
+from production.webhooks.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 # How long a key (and its stored response) is kept, as Stripe does.

@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from production.models import DemandEvent, IdempotencyKey
+from production.models import DemandEvent
+from production.webhooks.models import IdempotencyKey
 from tests.api.conftest import token_client
 from tests.api.test_demand_events import URL, event
 

@@ -92,7 +92,7 @@ def test_a_worker_killed_holding_the_queued_drain_stalls_demand_for_seconds_only
 def test_demand_is_processed_while_a_backlog_of_deliveries_waits_in_its_own_queue(
     start_worker, broker
 ):  # type: ignore[no-untyped-def]
-    from production.tasks import webhook_deliver_task
+    from production.webhooks.tasks import webhook_deliver_task
 
     product = ProductFactory(sku="P-1", line=LineFactory(code="l1"), supermarket=LocationFactory())
     loop_create(product=product, card_count=20)
