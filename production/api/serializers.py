@@ -18,6 +18,7 @@ from production.models import (
     StockMove,
     WorkOrder,
 )
+from production.validators import SKU_MAX_LENGTH, SKU_PATTERN, validate_sku
 
 POSITIVE = Decimal("0.001")
 
@@ -35,9 +36,10 @@ class BomItemSerializer(serializers.Serializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     sku = serializers.RegexField(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        max_length=64,
-        help_text="Letters, digits, dot, dash, underscore.",
+        SKU_PATTERN,
+        max_length=SKU_MAX_LENGTH,
+        error_messages={"invalid": validate_sku.message},
+        help_text="Starts with a letter or digit; then letters, digits, dot, dash, underscore.",
     )
     line = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductionLine.objects.all(), help_text="Code of the line."
