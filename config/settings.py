@@ -8,6 +8,7 @@ broker and real workers, and live board updates to Redis pub/sub.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,6 +59,7 @@ MIDDLEWARE = [
     "config.middleware.PullboardCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,10 +88,27 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pullboard.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connection budget on PostgreSQL. A web process (started from config.asgi or
+# config.wsgi) has one bounded psycopg pool: at most DATABASE_POOL_MAX_SIZE connections
+# however many requests and open boards it serves; a request that finds the pool busy
+# for DATABASE_POOL_TIMEOUT seconds is answered 503 (config.middleware). Celery workers,
+# beat, management commands and the tests keep plain connections: a prefork worker
+# process runs one task at a time (one connection, reused for CONN_MAX_AGE seconds), and
+# a pool's threads would not survive the fork. DATABASE_POOL=true/false overrides.
+WEB_PROCESS = "config.asgi" in sys.modules or "config.wsgi" in sys.modules
+DATABASE_POOL = env.bool("DATABASE_POOL", default=WEB_PROCESS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite in WAL mode copes with the web process and in-process tasks writing together.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -277,8 +296,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "production.webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "production.webhooks.models.WebhookEventType",
         # Forecast runs and comparisons share one job status set.
-        "JobStatusEnum": "production.models.ForecastRunStatus",
-        "ComparisonKindEnum": "production.models.ComparisonKind",
+        "JobStatusEnum": "production.planning.models.ForecastRunStatus",
+        "ComparisonKindEnum": "production.comparisons.models.ComparisonKind",
     },
 }
 

@@ -1,0 +1,367 @@
+"""The board of a line: columns, swimlanes and cards, and the board's fingerprint.
+
+One query for the cards (with what they show, joined), the rest computed in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
+from kanban.services import allowed_moves
+from production.models import LineMode, ProductionLine, WorkOrderStatus
+
+C = CardStatus
+# Board columns, in the order the work flows on the floor.
+BOARD_COLUMNS: tuple[tuple[str, str], ...] = (
+    (C.EMPTY, "To make (empty)"),
+    (C.IN_PROCESS, "In process"),
+    (C.FULL, "Full"),
+    (C.IN_USE, "In use"),
+)
+# The label of the button that makes each move: verbs an operator recognises.
+MOVE_LABELS: dict[str, str] = {
+    C.EMPTY: "Mark empty",
+    C.IN_PROCESS: "Start",
+    C.FULL: "Finish",
+    C.IN_USE: "Open",
+}
+SHORT_LABELS: dict[str, str] = {
+    C.EMPTY: "To make",
+    C.IN_PROCESS: "In process",
+    C.FULL: "Full",
+    C.IN_USE: "In use",
+}
+# How long a card has sat in its column, said the way the floor says it.
+AGE_PHRASES: dict[str, str] = {
+    C.EMPTY: "waiting",
+    C.IN_PROCESS: "in work for",
+    C.FULL: "full for",
+    C.IN_USE: "in use for",
+}
+# Bump when the board markup changes, so cached fragments (ETags) are not reused.
+BOARD_MARKUP_VERSION = "5"
+
+
+@dataclass
+class BoardMove:
+    to: str
+    label: str
+    column: str
+
+
+@dataclass
+class BoardCard:
+    id: int
+    number: int
+    status: str
+    version: int
+    loop_id: int
+    location: str
+    work_order_id: int | None
+    work_order_status: str
+    since: datetime
+    since_iso: str
+    age: str
+    age_phrase: str
+    loop_size: int
+    urgency: str
+    moves: list[BoardMove]
+    move_url: str
+
+    @property
+    def allowed(self) -> str:
+        return " ".join(move.to for move in self.moves)
+
+
+@dataclass
+class BoardCell:
+    """One product's cards in one status column: a drop zone on the board."""
+
+    status: str
+    label: str
+    sku: str
+    cards: list[BoardCard]
+
+    @property
+    def cards_html(self) -> str:
+        from kanban.board_html import cards_html
+
+        return cards_html(self)
+
+
+@dataclass
+class Swimlane:
+    product_id: int
+    sku: str
+    name: str
+    urgency: str  # "critical", "warning" or "ok"
+    urgency_text: str
+    cells: list[BoardCell] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    line: ProductionLine
+    columns: list[dict[str, object]]
+    swimlanes: list[Swimlane]
+    card_count: int
+    in_process: int
+    wip_over: bool
+    parked: bool
+    etag: str
+    # What a live change is computed from (see `board_change`): a fingerprint of each
+    # swimlane's rows, and of what a change of lanes cannot express (which lanes, in
+    # which order, and the line's own facts).
+    lane_keys: dict[int, int] = field(default_factory=dict)
+    layout: int = 0
+
+
+@dataclass
+class BoardChange:
+    """What moved a board on from `base` to `etag`: the swimlanes that changed.
+
+    `full` when lanes alone cannot say it (a lane added or removed, the line's mode,
+    name or WIP limit changed): the boards then fetch their columns again.
+    """
+
+    base: str
+    etag: str
+    lanes: list[Swimlane]
+    full: bool
+    board: Board
+
+
+def board_lines() -> list[ProductionLine]:
+    """The lines that have a board, with how many active cards and how many wait to be made."""
+    active = Q(products__kanban_loops__cards__status__in=ACTIVE_CARD_STATUSES)
+    return list(
+        ProductionLine.objects.annotate(
+            card_count=Count("products__kanban_loops__cards", filter=active),
+            to_make=Count(
+                "products__kanban_loops__cards",
+                filter=Q(products__kanban_loops__cards__status=C.EMPTY),
+            ),
+        ).order_by("code")
+    )
+
+
+def board_line(code: str) -> ProductionLine | None:
+    return ProductionLine.objects.filter(code=code).first()
+
+
+_CARD_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "version",
+    "status_changed_at",
+    "loop_id",
+    "loop__product_id",
+    "loop__product__sku",
+    "loop__product__name",
+    "loop__location__code",
+    "work_order_id",
+    "work_order__status",
+    "work_order__version",
+)
+
+
+def _board_rows(line_id: int) -> list[tuple[Any, ...]]:
+    """The board's one card query: plain rows (a board can hold thousands of cards)."""
+    return list(
+        KanbanCard.objects.filter(loop__product__line_id=line_id, status__in=ACTIVE_CARD_STATUSES)
+        .order_by("loop__product__sku", "loop__location__code", "number")
+        .values_list(*_CARD_FIELDS)
+    )
+
+
+def board_etag(line: ProductionLine) -> str:
+    """A fingerprint of everything the board shows, from one aggregate query.
+
+    Every card change bumps the card's version; work orders carry their own version.
+    `board_for_line` computes the same fingerprint from the rows it already has.
+    """
+    facts = KanbanCard.objects.filter(
+        loop__product__line_id=line.pk, status__in=ACTIVE_CARD_STATUSES
+    ).aggregate(
+        n=Count("id"),
+        versions=Coalesce(Sum("version"), 0),
+        orders=Coalesce(Sum("work_order_id"), 0),
+        order_versions=Coalesce(Sum("work_order__version"), 0),
+        changed=Max("status_changed_at"),
+    )
+    return _fingerprint(line, tuple(facts.values()))
+
+
+def _fingerprint(line: ProductionLine, facts: tuple[Any, ...]) -> str:
+    raw = "|".join(
+        str(part)
+        for part in (BOARD_MARKUP_VERSION, line.pk, line.mode, line.wip_limit, line.name, *facts)
+    )
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+def _fingerprint_of_rows(line: ProductionLine, rows: list[tuple[Any, ...]]) -> str:
+    facts = (
+        len(rows),
+        sum(row[3] for row in rows),
+        sum(row[10] or 0 for row in rows),
+        sum(row[12] or 0 for row in rows),
+        max((row[4] for row in rows), default=None),
+    )
+    return _fingerprint(line, facts)
+
+
+def age_text(seconds: float) -> str:
+    """How long a card has sat in its column, short enough to read from a metre away.
+
+    board.js keeps the same wording up to date between refreshes.
+    """
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def urgency_of(counts: Counter[str]) -> tuple[str, str]:
+    """A loop's urgency from how many of its cards wait to be made.
+
+    Critical when half or more are empty, or nothing is left in the supermarket;
+    warning from a quarter; otherwise fine.
+    """
+    total = sum(counts.values())
+    empty = counts[C.EMPTY]
+    stocked = counts[C.FULL] + counts[C.IN_USE]
+    text = f"{empty} of {total} to make"
+    if total and stocked == 0:
+        return "critical", f"Urgent: none in stock, {text}"
+    if total and empty * 2 >= total:
+        return "critical", f"Urgent: {text}"
+    if total and empty * 4 >= total:
+        return "warning", f"Watch: {text}"
+    return "ok", f"OK: {text}"
+
+
+def _moves_from(status: str, *, parked: bool) -> list[BoardMove]:
+    targets = allowed_moves(status)
+    if parked:  # a push line's cards are parked; work in process can still finish
+        targets = targets & {C.FULL} if status == C.IN_PROCESS else frozenset()
+    return [
+        BoardMove(to, MOVE_LABELS[to], SHORT_LABELS[to]) for to, _ in BOARD_COLUMNS if to in targets
+    ]
+
+
+def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
+    rows = _board_rows(line.pk)
+    parked = line.mode != LineMode.PULL
+    moves = {status: _moves_from(status, parked=parked) for status, _ in BOARD_COLUMNS}
+    move_base = reverse("kanban:card-move", args=[0]).rsplit("0/", 1)[0]
+    order_labels = dict(WorkOrderStatus.choices)
+    now = timezone.now()
+    per_loop: dict[int, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        per_loop[row[5]][row[2]] += 1
+    loop_urgency = {loop_id: urgency_of(counts) for loop_id, counts in per_loop.items()}
+    loop_size = {loop_id: sum(counts.values()) for loop_id, counts in per_loop.items()}
+    lanes: dict[int, Swimlane] = {}
+    cells: dict[int, dict[str, list[BoardCard]]] = {}
+    lane_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        lane_rows[row[6]].append(row)
+    worst_rank = {"critical": 2, "warning": 1, "ok": 0}
+    for (
+        pk,
+        number,
+        status,
+        version,
+        since,
+        loop_id,
+        product_id,
+        sku,
+        name,
+        location,
+        order_id,
+        order_status,
+        _order_version,
+    ) in rows:
+        lane = lanes.get(product_id)
+        if lane is None:
+            lane = lanes[product_id] = Swimlane(product_id, sku, name, "ok", "")
+            cells[product_id] = {column: [] for column, _ in BOARD_COLUMNS}
+        urgency, text = loop_urgency[loop_id]
+        if not lane.urgency_text or worst_rank[urgency] > worst_rank[lane.urgency]:
+            lane.urgency, lane.urgency_text = urgency, text
+        cells[product_id][status].append(
+            BoardCard(
+                id=pk,
+                number=number,
+                status=status,
+                version=version,
+                loop_id=loop_id,
+                location=location,
+                work_order_id=order_id,
+                work_order_status=order_labels.get(order_status, "") if order_id else "",
+                since=since,
+                since_iso=since.isoformat(),
+                age=age_text((now - since).total_seconds()),
+                age_phrase=AGE_PHRASES[status],
+                loop_size=loop_size[loop_id],
+                urgency=urgency,
+                moves=moves[status],
+                move_url=f"{move_base}{pk}/move/",
+            )
+        )
+    totals = Counter(row[2] for row in rows)
+    for product_id, lane in lanes.items():
+        lane.cells = [
+            BoardCell(status, label, lane.sku, cells[product_id][status])
+            for status, label in BOARD_COLUMNS
+        ]
+    in_process = totals[C.IN_PROCESS]
+    columns: list[dict[str, object]] = [
+        {"status": status, "label": label, "count": totals[status]}
+        for status, label in BOARD_COLUMNS
+    ]
+    return Board(
+        line=line,
+        columns=columns,
+        swimlanes=list(lanes.values()),
+        card_count=len(rows),
+        in_process=in_process,
+        wip_over=in_process >= line.wip_limit,
+        parked=parked,
+        etag=etag or _fingerprint_of_rows(line, rows),
+        lane_keys={product_id: hash(tuple(rows)) for product_id, rows in lane_rows.items()},
+        layout=hash((line.mode, line.wip_limit, line.name, line.code, tuple(lanes))),
+    )
+
+
+def board_change(before: Board, after: Board) -> BoardChange:
+    """The swimlanes that differ between two reads of one line's board."""
+    full = before.layout != after.layout
+    lanes = (
+        []
+        if full
+        else [
+            lane
+            for lane in after.swimlanes
+            if before.lane_keys.get(lane.product_id) != after.lane_keys[lane.product_id]
+        ]
+    )
+    return BoardChange(base=before.etag, etag=after.etag, lanes=lanes, full=full, board=after)
