@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from standardwebhooks import Webhook
 
-from production.models import WebhookDelivery, WebhookSubscription
+from production.webhooks.models import WebhookDelivery, WebhookSubscription
 from production.webhooks.services import webhook_subscription_create
 from tests.api.conftest import token_client
 from tests.factories import UserFactory
