@@ -345,6 +345,11 @@ PULLBOARD = {
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
     # Push scheduling: length of a planning period (also the review period), in days.
     "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
+    # Demand the API accepts: at most this quantity per event, and `occurred_at` no older
+    # than this many days and no later than this many hours ahead of the server's clock.
+    "DEMAND_MAX_QUANTITY": env.int("PULLBOARD_DEMAND_MAX_QUANTITY", default=1_000_000),
+    "DEMAND_OLDEST_DAYS": env.int("PULLBOARD_DEMAND_OLDEST_DAYS", default=3650),
+    "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
 }
 
 LOGGING = {

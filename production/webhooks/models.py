@@ -47,10 +47,22 @@ class WebhookSubscription(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_subscriptions",
+        help_text=(
+            "The API client this subscription and its deliveries belong to; only it (and "
+            "admins) can see or change them. Empty: admins only."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["owner", "id"], name="webhook_subscription_owner_idx")]
 
     def __str__(self) -> str:
         return f"{self.url} ({', '.join(self.event_types)})"
