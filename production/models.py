@@ -375,6 +375,7 @@ class DemandEvent(models.Model):
             # The API's filters, each with its cursor order (-id).
             models.Index(fields=["product", "id"], name="demand_product_id_idx"),
             models.Index(fields=["status", "id"], name="demand_status_id_idx"),
+            models.Index(fields=["external_id"], name="demand_external_id_idx"),
             models.Index(
                 fields=["id"],
                 name="demand_open_backorder_id_idx",
