@@ -1,13 +1,26 @@
-"""Board benchmark: render time and queries at 100, 500 and 2,000 cards; move-to-arrival delay.
+"""Board benchmark: render time and queries by board size; move-to-arrival delay; fan-out.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_board.py [--moves 100]
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_board.py \
+        [--moves 100] [--fanout 50,200] [--fanout-seconds 60] [--only-fanout]
 
 Prints figures, asserts nothing. Render time is the server's (Django test client, all
 middleware, no network), median of repeated requests; the ratio against the 100-card
 board of the same run says how it grows. Move-to-arrival: client A posts a move to a
-uvicorn server; client B, holding the board's event stream open, hears the hint and
-re-fetches the columns; the delay is from A's request to B holding the new columns.
-Uses (and creates if missing) lines named bench-100, bench-500 and bench-2000.
+uvicorn server; client B, holding the board's event stream open, swaps in the change it
+is sent (or fetches the columns when it cannot); the delay is from A's request to B
+holding the new board.
+
+Fan-out: 50 and 200 boards (asyncio clients behaving as board.js: the stream, the
+catch-up fetch on "ready", changes applied when they follow on, a fetch otherwise) open
+on one 1,000-card line served by one uvicorn process, and a move a second. It prints
+moves delivered / expected (a board has a move once it holds that board version or a
+later one), p50 / p95 / max move-to-arrival, the server's CPU (share of one core, from
+/proc), the PostgreSQL connections the server held (by application name) and the Redis
+subscriptions to the line's channel, both at their peak, and how many fetches the boards
+made and changes they applied in place. Many boards on the shared PostgreSQL: before
+the pool, 50 boards held about 150 connections, so run the fan-out against a private
+server (see the recipes) when comparing with code that has no pool.
+Uses (and creates if missing) lines named bench-100, bench-500, bench-1000 and bench-2000.
 """
 
 from __future__ import annotations
@@ -194,11 +207,14 @@ def asgi_server(app_name: str = "pb-bench-board-web") -> Iterator[tuple[str, int
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 120  # Django starts slowly on a busy machine
+        while True:
             try:
-                requests.get(f"{base}/login/", timeout=2)
+                requests.get(f"{base}/login/", timeout=5)
                 break
             except requests.RequestException:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("uvicorn did not start") from None
                 time.sleep(0.2)
         yield base, server.pid
     finally:
