@@ -36,9 +36,9 @@ os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
 warnings.filterwarnings("ignore")
 
 from production.demo_history import DemandProfile, daily_demand  # noqa: E402
-from production.forecasting import ForecastConfig, select  # noqa: E402
-from production.forecasting import methods as m  # noqa: E402
-from production.forecasting.selection import mase_scale  # noqa: E402
+from production.planning.forecasting import ForecastConfig, select  # noqa: E402
+from production.planning.forecasting import methods as m  # noqa: E402
+from production.planning.forecasting.selection import mase_scale  # noqa: E402
 
 SF_NAMES = {
     "Naive": "naive",

@@ -22,13 +22,13 @@ import simpy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from production.forecasting.methods import moving_average
+from production.comparisons.twin import policies as pol
+from production.comparisons.twin.demand import container_signals, daily_demand
+from production.comparisons.twin.distributions import Dist
+from production.comparisons.twin.line import closed_loop, open_line
+from production.comparisons.twin.metrics import Jobs, policy_metrics
 from production.planning.core import lot_size, net_requirement, safety_stock
-from production.twin import policies as pol
-from production.twin.demand import container_signals, daily_demand
-from production.twin.distributions import Dist
-from production.twin.line import closed_loop, open_line
-from production.twin.metrics import Jobs, policy_metrics
+from production.planning.forecasting.methods import moving_average
 
 PRODUCTS = 50
 DAYS = 365

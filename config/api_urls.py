@@ -10,8 +10,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("v1/", include("production.api.planning_urls")),
-    path("v1/", include("production.api.twin_urls")),
+    path("v1/", include("production.planning.api")),
+    path("v1/", include("production.comparisons.api")),
     path("v1/", include("kanban.api.urls")),
     # Anything else under v1/ is answered in the API's error format (RFC 9457), not HTML.
     re_path(r"^v1/", api_not_found),

@@ -296,8 +296,8 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "production.webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "production.webhooks.models.WebhookEventType",
         # Forecast runs and comparisons share one job status set.
-        "JobStatusEnum": "production.models.ForecastRunStatus",
-        "ComparisonKindEnum": "production.models.ComparisonKind",
+        "JobStatusEnum": "production.planning.models.ForecastRunStatus",
+        "ComparisonKindEnum": "production.comparisons.models.ComparisonKind",
     },
 }
 

@@ -10,8 +10,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("", include("production.urls")),
-    path("", include("production.planning_urls")),
-    path("", include("production.dashboard_urls")),
+    path("", include("production.planning.urls")),
+    path("", include("production.dashboards.urls")),
+    path("", include("production.comparisons.urls")),
     path("", include("kanban.urls")),
 ]

@@ -267,7 +267,9 @@ def lost_cards(request: HttpRequest) -> HttpResponse:
         "form": form,
         "days": days,
         "line": line,
-        "cards": card_selectors.lost_cards(days=days, line_code=line),
+        "cards": card_selectors.lost_cards_page(
+            days=days, line_code=line, page=request.GET.get("page") or 1
+        ),
         "lines": card_selectors.all_lines(),
     }
     return render(request, "kanban/lost_cards.html", context)

@@ -16,16 +16,11 @@ from django.http import HttpRequest
 from production.errors import DomainError
 from production.models import (
     BomLine,
-    Comparison,
     DemandEvent,
-    ForecastRun,
     LineModeSwitch,
     Location,
     Product,
-    ProductForecast,
     ProductionLine,
-    PushPlan,
-    PushPlanLine,
     StockLevel,
     StockMove,
     WorkOrder,
@@ -364,92 +359,3 @@ class DemandEventAdmin(ReadOnlyAdmin):
 
 
 # --- Forecasts and push plans (written by the planning services) -------------------------
-
-
-@admin.register(ForecastRun)
-class ForecastRunAdmin(ReadOnlyAdmin):
-    list_display = (
-        "id",
-        "status",
-        "trigger",
-        "requested_by",
-        "done_products",
-        "total_products",
-        "created_at",
-        "finished_at",
-    )
-    list_filter = ("status", "trigger")
-    list_select_related = ("requested_by",)
-    date_hierarchy = "created_at"
-
-
-@admin.register(ProductForecast)
-class ProductForecastAdmin(ReadOnlyAdmin):
-    list_display = ("product", "method", "sigma_daily", "history_days", "start_date", "updated_at")
-    list_filter = ("method", "product__line")
-    list_select_related = ("product",)
-    search_fields = ("product__sku", "product__name")
-
-
-class PushPlanLineInline(ReadOnlyInline):
-    model = PushPlanLine
-    fields = ("product", "quantity", "beyond_capacity", "work_order")
-    readonly_fields = fields
-    show_change_link = False
-
-
-@admin.register(PushPlan)
-class PushPlanAdmin(ReadOnlyAdmin):
-    list_display = ("line", "period_start", "period_days", "capacity", "load", "over_capacity")
-    list_filter = ("line", "over_capacity")
-    list_select_related = ("line",)
-    date_hierarchy = "period_start"
-    inlines = [PushPlanLineInline]
-
-
-@admin.register(PushPlanLine)
-class PushPlanLineAdmin(ReadOnlyAdmin):
-    list_display = ("plan", "product", "quantity", "beyond_capacity", "work_order")
-    list_filter = ("plan__line", "beyond_capacity")
-    list_select_related = ("plan__line", "product", "work_order__product")
-    search_fields = ("product__sku",)
-
-
-@admin.register(Comparison)
-class ComparisonAdmin(ReadOnlyAdmin):
-    """Push-vs-pull runs of the twin: started from the planner's pages, read here."""
-
-    list_display = ("id", "name", "line", "kind", "status", "progress", "created_by", "created_at")
-    list_filter = ("status", "kind", "line")
-    list_select_related = ("line", "created_by")
-    search_fields = ("name",)
-    date_hierarchy = "created_at"
-
-
-# --- Webhooks and API idempotency ------------------------------------------------------
-# Webhook subscriptions and deliveries have their own admin module; importing it
-# registers them. The rows it leaves out are logs, shown read-only here.
-from production.webhooks import admin as webhooks_admin  # noqa: E402, F401
-from production.webhooks.models import IdempotencyKey, WebhookAttempt  # noqa: E402
-
-if not admin.site.is_registered(WebhookAttempt):
-
-    @admin.register(WebhookAttempt)
-    class WebhookAttemptAdmin(ReadOnlyAdmin):
-        list_display = ("attempted_at", "delivery", "status_code", "duration_ms", "error")
-        list_filter = ("status_code",)
-        list_select_related = ("delivery__subscription",)
-        date_hierarchy = "attempted_at"
-        show_full_result_count = False
-
-
-if not admin.site.is_registered(IdempotencyKey):
-
-    @admin.register(IdempotencyKey)
-    class IdempotencyKeyAdmin(ReadOnlyAdmin):
-        list_display = ("created_at", "user", "method", "path", "status_code", "completed_at")
-        list_filter = ("method", "status_code")
-        list_select_related = ("user",)
-        search_fields = ("key", "path")
-        date_hierarchy = "created_at"
-        show_full_result_count = False

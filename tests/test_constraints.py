@@ -373,7 +373,7 @@ def test_full_and_in_use_cards_may_hold_stock(plant, status: str) -> None:  # ty
 
 
 def push_plan(plant, **overrides: Any):  # type: ignore[no-untyped-def]
-    from production.models import PushPlan
+    from production.planning.models import PushPlan
 
     values = {
         "line": plant.assembly,
@@ -390,7 +390,7 @@ def test_one_push_plan_per_line_and_period(plant) -> None:  # type: ignore[no-un
 
 
 def test_a_product_appears_once_per_push_plan(plant) -> None:  # type: ignore[no-untyped-def]
-    from production.models import PushPlanLine
+    from production.planning.models import PushPlanLine
 
     plan = push_plan(plant)
     PushPlanLine.objects.create(plan=plan, product=plant.finished, quantity=Decimal("5"))
@@ -412,7 +412,7 @@ def test_a_product_appears_once_per_push_plan(plant) -> None:  # type: ignore[no
     ],
 )
 def test_comparison_checks(plant, overrides: dict[str, Any], constraint: str) -> None:  # type: ignore[no-untyped-def]
-    from production.models import Comparison
+    from production.comparisons.models import Comparison
 
     def create() -> Any:
         return Comparison.objects.create(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Max, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from kanban.models import ACTIVE_CARD_STATUSES, KanbanCard, KanbanLoop
+from kanban.models import ACTIVE_CARD_STATUSES, CardEvent, KanbanCard, KanbanLoop
 from production.models import ProductionLine
 
 SCAN_PREFIX = "PB-CARD:"
@@ -44,20 +45,37 @@ def all_loops() -> list[KanbanLoop]:
     return list(KanbanLoop.objects.select_related("product", "location").order_by("product__sku"))
 
 
-def lost_cards(*, days: int, line_code: str = "") -> list[KanbanCard]:
-    """Active cards not scanned or moved for `days` days: the last event or status change."""
+LOST_CARDS_PER_PAGE = 100
+
+
+def lost_cards(*, days: int, line_code: str = "") -> QuerySet[KanbanCard]:
+    """Active cards not scanned or moved for `days` days: the last event or status change.
+
+    Only cards whose status is older than the cutoff are candidates; each one's last event
+    is one probe of the (card, created_at) index, so a plant's millions of card events are
+    never grouped. Oldest first; the page paginates it.
+    """
     cutoff = timezone.now() - timedelta(days=days)
+    last_event = (
+        CardEvent.objects.filter(card_id=OuterRef("pk"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     cards = (
-        KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES)
+        KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES, status_changed_at__lt=cutoff)
+        .annotate(last_event=Subquery(last_event))
+        .filter(Q(last_event__lt=cutoff) | Q(last_event__isnull=True))
         .annotate(
-            last_seen=Greatest(
-                "status_changed_at", Coalesce(Max("events__created_at"), "status_changed_at")
-            )
+            last_seen=Greatest("status_changed_at", Coalesce("last_event", "status_changed_at"))
         )
-        .filter(last_seen__lt=cutoff)
         .select_related("loop__product__line", "loop__location")
         .order_by("last_seen", "pk")
     )
     if line_code:
         cards = cards.filter(loop__product__line__code=line_code)
-    return list(cards)
+    return cards
+
+
+def lost_cards_page(*, days: int, line_code: str = "", page: int | str = 1) -> Page[KanbanCard]:
+    """One page of `lost_cards`: a plant can have thousands."""
+    return Paginator(lost_cards(days=days, line_code=line_code), LOST_CARDS_PER_PAGE).get_page(page)

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from production.api.problems import PROBLEM_CONTENT_TYPE, problem
-from production.models import IdempotencyKey
+from production.webhooks.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 # A first request that died without finishing frees its key after this long.

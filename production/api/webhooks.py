@@ -12,9 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from production.api.common import INTEGRATORS, ApiViewSet
-from production.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from production.webhooks.delivery import webhook_delivery_redeliver
-from production.webhooks.models import WebhookEventType
+from production.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEventType,
+    WebhookSubscription,
+)
 from production.webhooks.services import (
     webhook_subscription_create,
     webhook_subscription_delete,

@@ -1,23 +1,6 @@
-"""Pure planning arithmetic (no Django): safety stock, netting, lot sizing."""
+"""Push planning: forecasts per product and push scheduling of the lines in `push` mode.
 
-from production.planning.core import (
-    LOT_SIZING_POLICIES,
-    lot_size,
-    lot_sizes,
-    net_requirement,
-    net_requirements,
-    safety_stock,
-    safety_stocks,
-    service_level_z,
-)
-
-__all__ = [
-    "LOT_SIZING_POLICIES",
-    "lot_size",
-    "lot_sizes",
-    "net_requirement",
-    "net_requirements",
-    "safety_stock",
-    "safety_stocks",
-    "service_level_z",
-]
+`core` (planning arithmetic) and `forecasting/` (forecast methods) are pure Python and
+numpy with no Django import; `models`, `services/`, `selectors`, `views`, `api` and
+`tasks` are the Django side, built on the core of `production`.
+"""

@@ -9,10 +9,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from production.admin import ReadOnlyAdmin
 from production.errors import DomainError
 from production.webhooks.delivery import webhook_delivery_redeliver
 from production.webhooks.destinations import check_destination
 from production.webhooks.models import (
+    IdempotencyKey,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEventType,
@@ -102,3 +104,22 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         for delivery in queryset:
             webhook_delivery_redeliver(delivery_id=delivery.pk)
         self.message_user(request, f"{queryset.count()} deliveries queued.", messages.SUCCESS)
+
+
+@admin.register(WebhookAttempt)
+class WebhookAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("attempted_at", "delivery", "status_code", "duration_ms", "error")
+    list_filter = ("status_code",)
+    list_select_related = ("delivery__subscription",)
+    date_hierarchy = "attempted_at"
+    show_full_result_count = False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "method", "path", "status_code", "completed_at")
+    list_filter = ("method", "status_code")
+    list_select_related = ("user",)
+    search_fields = ("key", "path")
+    date_hierarchy = "created_at"
+    show_full_result_count = False

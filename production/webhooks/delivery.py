@@ -190,10 +190,9 @@ def _record(
 
 def _queue_retry(delivery_id: int, wait: float) -> None:
     """A timed retry; in the embedded profile (tasks run in process) the sweep does it."""
-    from config.celery import app
-    from production.tasks import webhook_deliver_task
+    from production.webhooks.tasks import webhook_deliver_task
 
-    if app.conf.task_always_eager:
+    if webhook_deliver_task.app.conf.task_always_eager:
         return
     webhook_deliver_task.apply_async(([delivery_id],), countdown=wait)
 

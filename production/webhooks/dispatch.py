@@ -89,7 +89,7 @@ def webhook_emit(event_type: str, payloads: Payloads) -> list[int]:
 
 def queue_deliveries(ids: Sequence[int]) -> None:
     """Hand deliveries to the workers; if the broker is down the sweep sends them later."""
-    from production.tasks import webhook_deliver_task
+    from production.webhooks.tasks import webhook_deliver_task
 
     try:
         for start in range(0, len(ids), QUEUE_CHUNK):

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from production.models import DemandEvent, IdempotencyKey
+from production.models import DemandEvent
+from production.webhooks.models import IdempotencyKey
 from tests.api.conftest import problem_fields, token_client
 
 URL = "/api/v1/demand-events/"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from production.models import DemandEvent, WebhookDelivery
+from production.models import DemandEvent
+from production.webhooks.models import WebhookDelivery
 from production.webhooks.services import webhook_subscription_create
 from tests.api.conftest import problem_fields
 from tests.api.test_demand_events import (

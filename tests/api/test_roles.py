@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from production.models import WebhookSubscription
+from production.webhooks.models import WebhookSubscription
 
 LISTS = [
     "/api/v1/products/",

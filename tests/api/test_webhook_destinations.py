@@ -15,10 +15,10 @@ import pytest
 from django.utils import timezone
 
 from production.errors import DomainError
-from production.models import WebhookDelivery, WebhookSubscription
 from production.services import work_order_create
 from production.webhooks import delivery as sender
 from production.webhooks.delivery import webhook_deliveries_queue_due
+from production.webhooks.models import WebhookDelivery, WebhookSubscription
 from production.webhooks.services import webhook_subscription_create
 from tests.api.conftest import problem_fields
 from tests.api.receiver import running_receiver

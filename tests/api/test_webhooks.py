@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 
 from kanban.models import CardStatus
-from production.models import WebhookDelivery, WebhookSubscription
 from production.services import work_order_create
 from production.webhooks import delivery as sender
 from production.webhooks.delivery import RetryPolicy, webhook_deliveries_queue_due
+from production.webhooks.models import WebhookDelivery, WebhookSubscription
 from production.webhooks.services import webhook_subscription_create
 from tests.api.receiver import Receiver, running_receiver
 
@@ -173,7 +173,7 @@ def test_a_delivery_whose_worker_died_is_sent_after_its_lease(
 ):
     subscribe(receiver, "work_order.created")
     # The broker is down when the change commits: nothing is queued, the row is kept.
-    from production import tasks
+    from production.webhooks import tasks
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("broker unreachable")

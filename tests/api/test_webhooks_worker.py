@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from production.models import WebhookDelivery
 from production.services import work_order_create
-from production.tasks import webhook_deliver_due_task
+from production.webhooks.models import WebhookDelivery
 from production.webhooks.services import webhook_subscription_create
+from production.webhooks.tasks import webhook_deliver_due_task
 from tests.api.receiver import Receiver, running_receiver
 from tests.factories import LineFactory, LocationFactory, ProductFactory
 from tests.integration.conftest import wait_for

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from production.models import Comparison, ComparisonStatus
-from production.twin import compare
+from production.comparisons.models import Comparison, ComparisonStatus
+from production.comparisons.twin import compare
 from tests.browser import ARTIFACTS
 from tests.twin.specs import DESCRIBED
 

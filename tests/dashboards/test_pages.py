@@ -8,8 +8,8 @@ import io
 import pytest
 from django.test import Client
 
-from production.models import Comparison, ComparisonStatus
-from production.twin import compare
+from production.comparisons.models import Comparison, ComparisonStatus
+from production.comparisons.twin import compare
 from tests.twin.specs import DESCRIBED
 
 

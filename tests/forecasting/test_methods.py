@@ -22,7 +22,7 @@ from statsforecast.models import CrostonSBA, Naive, SeasonalNaive, WindowAverage
 from statsforecast.utils import AirPassengers
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-from production.forecasting import methods as m
+from production.planning.forecasting import methods as m
 
 AIR = np.asarray(AirPassengers, dtype=np.float64)
 SPECS = [m.SES, m.HOLT, m.HOLT_WINTERS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from production.forecasting import METHODS, ForecastConfig, forecast_portfolio
+from production.planning.forecasting import METHODS, ForecastConfig, forecast_portfolio
 
 
 def test_each_series_gets_the_method_that_fits_it_and_all_scores() -> None:
@@ -52,7 +52,7 @@ def test_backtest_mase_equals_utilsforecast_mase() -> None:
     import pandas as pd
     from utilsforecast.losses import mase
 
-    from production.forecasting import select
+    from production.planning.forecasting import select
 
     rng = np.random.default_rng(4)
     y = rng.poisson(10, (3, 120)).astype(float)

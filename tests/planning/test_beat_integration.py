@@ -20,14 +20,9 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from production.models import (
-    ForecastRun,
-    LineMode,
-    ProductForecast,
-    PushPlan,
-    WorkOrder,
-)
-from production.services.forecasts import forecast_run_request
+from production.models import LineMode, WorkOrder
+from production.planning.models import ForecastRun, ProductForecast, PushPlan
+from production.planning.services.forecasts import forecast_run_request
 from tests.factories import LineFactory, ProductFactory
 from tests.integration.conftest import ROOT, RedisServer, Worker, wait_for
 from tests.support import subprocess_database_url

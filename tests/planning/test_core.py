@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from production.planning import (
+from production.planning.core import (
     lot_size,
     lot_sizes,
     net_requirement,

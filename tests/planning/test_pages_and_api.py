@@ -10,14 +10,9 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from production.models import (
-    ForecastRun,
-    LineMode,
-    LineModeSwitch,
-    ProductForecast,
-    WorkOrder,
-)
-from production.services.planning import push_plan_run
+from production.models import LineMode, LineModeSwitch, WorkOrder
+from production.planning.models import ForecastRun, ProductForecast
+from production.planning.services.push import push_plan_run
 from tests.factories import LineFactory, ProductFactory
 
 D = Decimal

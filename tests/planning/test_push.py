@@ -12,18 +12,11 @@ from django.utils import timezone
 from kanban.models import CardStatus
 from kanban.services import card_move
 from production.errors import NotAllowed
-from production.models import (
-    DemandEvent,
-    ForecastRunStatus,
-    LineMode,
-    ProductForecast,
-    PushPlan,
-    WorkOrder,
-    WorkOrderStatus,
-)
+from production.models import DemandEvent, LineMode, WorkOrder, WorkOrderStatus
+from production.planning.models import ForecastRunStatus, ProductForecast, PushPlan
+from production.planning.services.forecasts import forecast_run_request
+from production.planning.services.push import forecast_over, push_plan_run, push_plans_run_due
 from production.services import line_switch_mode, work_order_create, work_order_release
-from production.services.forecasts import forecast_run_request
-from production.services.planning import forecast_over, push_plan_run, push_plans_run_due
 from tests.factories import LineFactory, ProductFactory
 
 D = Decimal
@@ -240,8 +233,8 @@ def test_switching_back_and_forth_loses_no_open_work(plant) -> None:  # type: ig
 
 
 def test_nightly_task_refreshes_without_a_request(db) -> None:  # type: ignore[no-untyped-def]
-    from production.models import ForecastRun
-    from production.tasks import forecasts_refresh_task
+    from production.planning.models import ForecastRun
+    from production.planning.tasks import forecasts_refresh_task
 
     ProductFactory(sku="LONELY")
     run_id = forecasts_refresh_task.delay().get()
@@ -252,8 +245,8 @@ def test_nightly_task_refreshes_without_a_request(db) -> None:  # type: ignore[n
 
 def test_a_components_history_is_what_work_orders_consumed(plant) -> None:  # type: ignore[no-untyped-def]
     """Dependent demand: a component's forecast reads what starting work orders took."""
+    from production.planning.services.forecasts import daily_histories
     from production.services import work_order_start
-    from production.services.forecasts import daily_histories
 
     order = work_order_create(product=plant.finished, quantity=D("5"))
     work_order_release(work_order_id=order.pk, actor_id=None)

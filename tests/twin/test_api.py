@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from production.models import Comparison, ComparisonKind, ComparisonStatus, LineMode
-from production.tasks import shadow_compare_task
+from production.comparisons.models import Comparison, ComparisonKind, ComparisonStatus
+from production.comparisons.tasks import shadow_compare_task
+from production.models import LineMode
 from tests.twin.specs import DESCRIBED
 
 
@@ -154,7 +155,7 @@ def test_nightly_shadow_run_compares_the_live_policy_with_the_other(
 
 
 def test_side_by_side_lists_every_policy_of_each_comparison(api, planner) -> None:  # type: ignore[no-untyped-def]
-    from production.twin import compare
+    from production.comparisons.twin import compare
 
     results = compare(dict(DESCRIBED, replications=1))
     ids = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from production.twin import compare
+from production.comparisons.twin import compare
 
 
 def _kpis(spec: dict) -> dict[str, float]:

@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 import simpy
 
-from production.planning import lot_size, net_requirement, safety_stock
-from production.twin import policies as pol
-from production.twin.demand import container_signals, daily_demand
-from production.twin.distributions import Dist
+from production.comparisons.twin import policies as pol
+from production.comparisons.twin.demand import container_signals, daily_demand
+from production.comparisons.twin.distributions import Dist
+from production.planning.core import lot_size, net_requirement, safety_stock
 
 STATIONS = [
     pol.Station("cut", 1, Dist("lognormal", 0.004, 0.7)),

@@ -8,10 +8,10 @@ import copy
 import numpy as np
 import pytest
 
-from production.twin import SpecError, compare, parse_spec
-from production.twin.distributions import Dist, sample_sums_in_groups
-from production.twin.events import EventLine
-from production.twin.line import closed_loop, closed_loop_exact
+from production.comparisons.twin import SpecError, compare, parse_spec
+from production.comparisons.twin.distributions import Dist, sample_sums_in_groups
+from production.comparisons.twin.events import EventLine
+from production.comparisons.twin.line import closed_loop, closed_loop_exact
 
 LINE = [
     {"name": "cut", "unit_time": {"dist": "lognormal", "mean_minutes": 5, "cv": 0.6}},
@@ -219,6 +219,6 @@ def test_the_twin_imports_no_django() -> None:
     import subprocess
     import sys
 
-    code = "import sys, production.twin; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    code = "import sys, production.comparisons.twin; print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from production.models import Comparison, ComparisonStatus
+from production.comparisons.models import Comparison, ComparisonStatus
 from tests.integration.conftest import broker, start_worker, wait_for  # noqa: F401
 from tests.twin.specs import DESCRIBED
 

@@ -236,6 +236,24 @@ def history_for(item: Item, *, first_day: date) -> list[tuple[date, int]]:
     ]
 
 
+def demo_users_create() -> int:
+    """One demo user per role (the plant builder makes them too); returns how many were new."""
+    user_model = get_user_model()
+    made = 0
+    for username, password, role, staff, superuser in DEMO_USERS:
+        user, created = user_model.objects.get_or_create(
+            username=username,
+            defaults={"is_staff": staff, "is_superuser": superuser},
+        )
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            made += 1
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role))
+    return made
+
+
 class Command(BaseCommand):
     help = "Build the demo plant (safe to run again: an existing plant is left as it is)."
 
@@ -359,20 +377,7 @@ class Command(BaseCommand):
         return recorded
 
     def create_users(self) -> int:
-        user_model = get_user_model()
-        made = 0
-        for username, password, role, staff, superuser in DEMO_USERS:
-            user, created = user_model.objects.get_or_create(
-                username=username,
-                defaults={"is_staff": staff, "is_superuser": superuser},
-            )
-            if created:
-                user.set_password(password)
-                user.save(update_fields=["password"])
-                made += 1
-            if role is not None:
-                user.groups.add(Group.objects.get(name=role))
-        return made
+        return demo_users_create()
 
     def print_logins(self) -> None:
         self.stdout.write("Demo logins (demo only, change or delete them on a real system):")

@@ -1,0 +1,58 @@
+"""Forecasts, forecast runs and push plans in the Django admin: written by the planner's
+pages and the nightly tasks, read here."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from production.admin import ReadOnlyAdmin, ReadOnlyInline
+from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
+
+
+@admin.register(ForecastRun)
+class ForecastRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "status",
+        "trigger",
+        "requested_by",
+        "done_products",
+        "total_products",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("status", "trigger")
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProductForecast)
+class ProductForecastAdmin(ReadOnlyAdmin):
+    list_display = ("product", "method", "sigma_daily", "history_days", "start_date", "updated_at")
+    list_filter = ("method", "product__line")
+    list_select_related = ("product",)
+    search_fields = ("product__sku", "product__name")
+
+
+class PushPlanLineInline(ReadOnlyInline):
+    model = PushPlanLine
+    fields = ("product", "quantity", "beyond_capacity", "work_order")
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(PushPlan)
+class PushPlanAdmin(ReadOnlyAdmin):
+    list_display = ("line", "period_start", "period_days", "capacity", "load", "over_capacity")
+    list_filter = ("line", "over_capacity")
+    list_select_related = ("line",)
+    date_hierarchy = "period_start"
+    inlines = [PushPlanLineInline]
+
+
+@admin.register(PushPlanLine)
+class PushPlanLineAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "product", "quantity", "beyond_capacity", "work_order")
+    list_filter = ("plan__line", "beyond_capacity")
+    list_select_related = ("plan__line", "product", "work_order__product")
+    search_fields = ("product__sku",)

@@ -1,0 +1,210 @@
+"""Forecasts and push plans over the API: read them, refresh, plan, explain an order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from production.api.common import PLANNERS, READERS, ApiViewSet
+from production.errors import DomainError
+from production.models import ProductionLine, WorkOrder
+from production.planning import selectors
+from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
+from production.planning.services.forecasts import forecast_run_request
+from production.planning.services.push import push_plan_run
+
+
+class ProductForecastSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku")
+    line = serializers.CharField(source="product.line.code")
+
+    class Meta:
+        model = ProductForecast
+        fields = [
+            "product",
+            "line",
+            "method",
+            "fallback_reason",
+            "scores",
+            "start_date",
+            "values",
+            "sigma_daily",
+            "history_days",
+            "run",
+            "updated_at",
+        ]
+
+
+class ForecastRunSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ForecastRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "total_products",
+            "done_products",
+            "progress_percent",
+            "message",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class PushPlanLineSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku")
+
+    class Meta:
+        model = PushPlanLine
+        fields = ["product", "quantity", "beyond_capacity", "work_order", "explanation"]
+
+
+class PushPlanSerializer(serializers.ModelSerializer):
+    line = serializers.CharField(source="line.code")
+
+    class Meta:
+        model = PushPlan
+        fields = [
+            "id",
+            "line",
+            "period_start",
+            "period_days",
+            "capacity",
+            "load",
+            "over_capacity",
+            "created_at",
+        ]
+
+
+class PushPlanDetailSerializer(PushPlanSerializer):
+    lines = PushPlanLineSerializer(many=True, read_only=True)
+
+    class Meta(PushPlanSerializer.Meta):
+        fields = [*PushPlanSerializer.Meta.fields, "lines"]
+
+
+class PushPlanRunSerializer(serializers.Serializer):
+    line = serializers.SlugField(help_text="Line code; the line must be in push mode.")
+    period_start = serializers.DateField(required=False, help_text="Default: today's period.")
+
+
+class ExplanationSerializer(serializers.Serializer):
+    work_order = serializers.IntegerField()
+    product = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    explanation = serializers.DictField()
+
+
+class BySkuPage(PageNumberPagination):
+    """Forecasts read in SKU order (a cursor cannot order by a related field)."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Each product's current forecast: method kept, every method's backtest scores, values."""
+
+    serializer_class = ProductForecastSerializer
+    pagination_class = BySkuPage  # type: ignore[assignment]
+    lookup_field = "product__sku"
+    lookup_url_kwarg = "sku"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = ["product__sku"]
+    roles = {"read": READERS, "refresh": PLANNERS}
+
+    def get_queryset(self) -> QuerySet[ProductForecast]:
+        return selectors.product_forecasts()
+
+    @extend_schema(request=None, responses={202: ForecastRunSerializer})
+    @action(detail=False, methods=["post"])
+    def refresh(self, request: Request) -> Response:
+        """Queue a refresh of every forecast (a refresh already running is reused)."""
+        run = forecast_run_request(actor_id=self.actor_id())
+        return Response(ForecastRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Refresh runs with their progress."""
+
+    serializer_class = ForecastRunSerializer
+    ordering_fields = ["id", "created_at"]
+
+    def get_queryset(self) -> QuerySet[ForecastRun]:
+        return ForecastRun.objects.all()
+
+
+class PushPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Push plans per line and period, each product's numbers, and the plan run command."""
+
+    ordering_fields = ["id", "period_start"]
+    roles = {"read": READERS, "run": PLANNERS}
+
+    def get_queryset(self) -> QuerySet[PushPlan]:
+        queryset = selectors.push_plans()
+        if self.action == "retrieve":
+            return queryset.prefetch_related("lines__product")
+        return queryset
+
+    def get_serializer_class(self) -> Any:
+        return PushPlanDetailSerializer if self.action == "retrieve" else PushPlanSerializer
+
+    @extend_schema(request=PushPlanRunSerializer, responses={201: PushPlanDetailSerializer})
+    @action(detail=False, methods=["post"])
+    def run(self, request: Request) -> Response:
+        """Plan and release a push line's period now (idempotent per line and period)."""
+        body = PushPlanRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line = ProductionLine.objects.filter(code=body.validated_data["line"]).first()
+        if line is None:
+            raise DomainError("No line with that code.", field="line", code="not_found")
+        plan = push_plan_run(
+            line=line,
+            period_start=body.validated_data.get("period_start"),
+            actor_id=self.actor_id(),
+        )
+        plan = self.get_queryset().prefetch_related("lines__product").get(pk=plan.pk)
+        return Response(PushPlanDetailSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PushOrderViewSet(ApiViewSet):
+    """Why a push work order has its quantity: the numbers it came from."""
+
+    serializer_class = ExplanationSerializer
+    pagination_class = None  # type: ignore[assignment]
+
+    def get_queryset(self) -> QuerySet[WorkOrder]:
+        return WorkOrder.objects.filter(origin="push").select_related("product")
+
+    @action(detail=True, methods=["get"])
+    def explanation(self, request: Request, pk: str | None = None) -> Response:
+        order = get_object_or_404(self.get_queryset(), pk=pk)
+        data = {
+            "work_order": order.pk,
+            "product": order.product.sku,
+            "quantity": order.quantity,
+            "explanation": order.plan_explanation,
+        }
+        return Response(ExplanationSerializer(data).data)
+
+
+router = SimpleRouter()
+router.register("forecasts", ForecastViewSet, basename="forecast")
+router.register("forecast-runs", ForecastRunViewSet, basename="forecast-run")
+router.register("push-plans", PushPlanViewSet, basename="push-plan")
+router.register("push-orders", PushOrderViewSet, basename="push-order")
+
+urlpatterns = router.urls

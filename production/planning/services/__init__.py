@@ -1,0 +1,1 @@
+"""Writes of push planning: forecast refreshes (`forecasts`) and push plans (`push`)."""

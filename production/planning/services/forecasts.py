@@ -1,0 +1,180 @@
+"""Forecast refreshes: demand history in, one ProductForecast per product out.
+
+The numbers come from `production.planning.forecasting` (pure numpy); this module reads the
+daily demand history, runs the portfolio in chunks so progress shows, and stores
+the result. A refresh is requested (queued once) and executed by a Celery task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import partial
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from production.models import DemandEvent, MoveKind, Product, StockMove
+from production.planning.forecasting import ForecastConfig, SeriesForecast, forecast_portfolio
+from production.planning.models import ForecastRun, ForecastRunStatus, ProductForecast
+
+ACTIVE = (ForecastRunStatus.QUEUED, ForecastRunStatus.RUNNING)
+# A run stuck this long (a worker died) no longer blocks a new request.
+STALE_AFTER = timedelta(hours=2)
+
+
+def daily_histories(
+    product_ids: Sequence[int], *, end: date, max_days: int
+) -> dict[int, np.ndarray]:
+    """Daily demand per product, oldest first, from its first demand to the day before ``end``.
+
+    Demand is what customers asked for (demand events) plus what work orders took as
+    components (consumption moves of the ledger tied to a work order): a component's
+    demand is dependent demand. Days without demand are zeros; days before
+    ``end - max_days`` are ignored; a product with no demand in the window gets an empty
+    series.
+    """
+    start = end - timedelta(days=max_days)
+    events = (
+        DemandEvent.objects.filter(
+            product_id__in=product_ids, occurred_at__date__gte=start, occurred_at__date__lt=end
+        )
+        .annotate(day=TruncDate("occurred_at"))
+        .values("product_id", "day")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "day", "total")
+    )
+    components = (
+        StockMove.objects.filter(
+            product_id__in=product_ids,
+            kind=MoveKind.CONSUMPTION,
+            work_order__isnull=False,
+            created_at__date__gte=start,
+            created_at__date__lt=end,
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("product_id", "day")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "day", "total")
+    )
+    daily: dict[int, dict[date, float]] = {pid: {} for pid in product_ids}
+    for pid, day, total in events:
+        daily[pid][day] = daily[pid].get(day, 0.0) + float(total)
+    for pid, day, total in components:
+        daily[pid][day] = daily[pid].get(day, 0.0) - float(total)  # consumption is negative
+    series = {}
+    for pid, days in daily.items():
+        first = min(days, default=end)
+        values = np.zeros((end - first).days)
+        for day, quantity in days.items():
+            values[(day - first).days] = quantity
+        series[pid] = values
+    return series
+
+
+def forecast_run_request(
+    *, actor_id: int | None, trigger: str = "manual", queue: bool = True
+) -> ForecastRun:
+    """Ask for a refresh of every forecast. A refresh already queued or running is reused.
+
+    ``queue=False`` only records the run, for a caller (the nightly task) that executes it.
+    """
+    from production.planning.tasks import forecasts_refresh_task
+
+    with transaction.atomic():
+        active = (
+            ForecastRun.objects.select_for_update()
+            .filter(status__in=ACTIVE, created_at__gte=timezone.now() - STALE_AFTER)
+            .first()
+        )
+        if active is not None:
+            return active
+        run = ForecastRun.objects.create(trigger=trigger, requested_by_id=actor_id)
+        if queue:
+            transaction.on_commit(partial(forecasts_refresh_task.delay, run.pk))
+    return run
+
+
+def _store(
+    run: ForecastRun, products: Sequence[Product], results: Sequence[SeriesForecast], start: date
+) -> None:
+    existing = {f.product_id: f for f in ProductForecast.objects.filter(product__in=products)}
+    to_create: list[ProductForecast] = []
+    to_update: list[ProductForecast] = []
+    for product, result in zip(products, results, strict=True):
+        row = existing.get(product.pk) or ProductForecast(product=product)
+        row.run = run
+        row.method = result.method
+        row.fallback_reason = result.fallback_reason
+        row.scores = result.scores
+        row.start_date = start
+        row.values = [round(v, 4) for v in result.forecast]
+        row.sigma_daily = result.sigma_daily
+        row.history_days = result.history_days
+        row.updated_at = timezone.now()
+        (to_update if row.pk else to_create).append(row)
+    ProductForecast.objects.bulk_create(to_create)
+    ProductForecast.objects.bulk_update(
+        to_update,
+        [
+            "run",
+            "method",
+            "fallback_reason",
+            "scores",
+            "start_date",
+            "values",
+            "sigma_daily",
+            "history_days",
+            "updated_at",
+        ],
+    )
+
+
+def forecast_run_execute(
+    *,
+    run_id: int,
+    today: date | None = None,
+    chunk_size: int = 250,
+    config: ForecastConfig | None = None,
+) -> ForecastRun:
+    """Forecast every product, a chunk at a time; each chunk is stored in its own transaction.
+
+    Progress (``done_products`` of ``total_products``) is visible while it runs. A run
+    that is not queued (already done, or taken by another worker) is left alone.
+    """
+    config = config or ForecastConfig()
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        run = ForecastRun.objects.select_for_update().get(pk=run_id)
+        if run.status != ForecastRunStatus.QUEUED:
+            return run
+        products = list(Product.objects.order_by("pk"))
+        run.status = ForecastRunStatus.RUNNING
+        run.started_at = timezone.now()
+        run.total_products = len(products)
+        run.save(update_fields=["status", "started_at", "total_products"])
+    try:
+        for offset in range(0, len(products), chunk_size):
+            chunk = products[offset : offset + chunk_size]
+            histories = daily_histories(
+                [p.pk for p in chunk], end=today, max_days=config.max_history
+            )
+            results = forecast_portfolio([histories[p.pk] for p in chunk], config)
+            with transaction.atomic():
+                _store(run, chunk, results, today)
+                run.done_products = offset + len(chunk)
+                run.save(update_fields=["done_products"])
+    except Exception as exc:
+        ForecastRun.objects.filter(pk=run.pk).update(
+            status=ForecastRunStatus.FAILED, finished_at=timezone.now(), message=str(exc)[:500]
+        )
+        raise
+    fallbacks = ProductForecast.objects.filter(run=run).exclude(fallback_reason="").count()
+    run.status = ForecastRunStatus.DONE
+    run.finished_at = timezone.now()
+    run.message = f"{len(products)} products forecast, {fallbacks} on a fallback."
+    run.save(update_fields=["status", "finished_at", "message"])
+    return run

@@ -1,0 +1,285 @@
+"""Push scheduling: net forecast demand against stock and open work, cut lots, release.
+
+For each product of a line in push mode, once per planning period (daily by default,
+`PULLBOARD["PUSH_PLAN_PERIOD_DAYS"]`):
+
+    protection interval L = lead time + review period (the period length)
+    forecast over L       = the product's forecast summed over the L days from the period start
+    safety stock          = z(service level) x sigma_daily x sqrt(L)
+    net requirement       = forecast + safety stock + open backorders - on hand - open orders
+    lot                   = the product's lot-sizing policy applied to the net requirement
+
+Each lot becomes a work order with origin `push`, released at once, whatever the
+actual demand turns out to be; its `plan_explanation` holds every number above.
+Load beyond the line's capacity over the period is flagged on the plan and on the
+orders past it, never cut. Running a period twice returns the plan already made.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from production.errors import NotAllowed
+from production.models import (
+    DemandEvent,
+    LineMode,
+    LineModeSwitch,
+    Product,
+    ProductionLine,
+    StockLevel,
+    WorkOrder,
+    WorkOrderOrigin,
+    WorkOrderStatus,
+)
+from production.planning.core import lot_size, net_requirement, safety_stock, service_level_z
+from production.planning.models import ProductForecast, PushPlan, PushPlanLine
+from production.services.work_orders import (
+    NewWorkOrder,
+    work_order_release,
+    work_orders_create_many,
+)
+
+OPEN_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
+_PERIOD_EPOCH = date(2000, 1, 3)  # a Monday: weekly periods start on Mondays
+
+
+def period_days() -> int:
+    return max(1, int(settings.PULLBOARD.get("PUSH_PLAN_PERIOD_DAYS", 1)))
+
+
+def period_start_for(day: date, days: int | None = None) -> date:
+    """The first day of the planning period that contains ``day``."""
+    days = days or period_days()
+    return day - timedelta(days=(day - _PERIOD_EPOCH).days % days)
+
+
+def forecast_over(forecast: ProductForecast | None, *, start: date, days: float) -> float:
+    """Forecast demand over ``days`` (fractional allowed) from ``start``.
+
+    Days past the end of the stored forecast repeat its last value; days before its
+    start (a stale forecast) are read from its first value.
+    """
+    if forecast is None or not forecast.values or days <= 0:
+        return 0.0
+    values = forecast.values
+    offset = (start - forecast.start_date).days
+    total = 0.0
+    whole = math.floor(days)
+    for i in range(whole + 1):
+        share = 1.0 if i < whole else days - whole
+        if share <= 0:
+            break
+        idx = min(max(offset + i, 0), len(values) - 1)
+        total += share * float(values[idx])
+    return total
+
+
+@dataclass
+class _Inputs:
+    on_hand: dict[int, Decimal]
+    open_orders: dict[int, Decimal]
+    backorders: dict[int, Decimal]
+
+
+def _inputs(products: list[Product]) -> _Inputs:
+    ids = [p.pk for p in products]
+    supermarket = {p.pk: p.supermarket_id for p in products}
+    on_hand = {
+        level.product_id: level.on_hand
+        for level in StockLevel.objects.filter(product_id__in=ids)
+        if supermarket[level.product_id] == level.location_id
+    }
+    open_orders = dict(
+        WorkOrder.objects.filter(product_id__in=ids, status__in=OPEN_STATUSES)
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+    backorders = dict(
+        DemandEvent.objects.filter(product_id__in=ids, open_backorder_quantity__gt=0)
+        .values("product_id")
+        .annotate(total=Sum("open_backorder_quantity"))
+        .values_list("product_id", "total")
+    )
+    return _Inputs(on_hand, open_orders, backorders)
+
+
+def _whole_units(quantity: float, policy: str) -> Decimal:
+    """Lot-for-lot and EOQ lots round up to whole units; other policies are multiples already."""
+    value = Decimal(str(round(quantity, 6)))
+    if policy in ("lot_for_lot", "eoq"):
+        return value.to_integral_value(rounding=ROUND_CEILING)
+    return value.quantize(Decimal("0.001"), rounding=ROUND_CEILING)
+
+
+def explain_product(
+    product: Product,
+    *,
+    forecast: ProductForecast | None,
+    on_hand: Decimal,
+    open_orders: Decimal,
+    backorders: Decimal,
+    start: date,
+    review_days: int,
+) -> dict[str, Any]:
+    """Every number of one product's netting and lot sizing, as plain JSON."""
+    lead = float(product.lead_time_days)
+    protection = lead + review_days
+    over = forecast_over(forecast, start=start, days=protection)
+    sigma = float(forecast.sigma_daily) if forecast is not None else 0.0
+    level = float(product.service_level)
+    buffer = safety_stock(sigma_daily=sigma, lead_time_days=protection, service_level=level)
+    net = net_requirement(
+        forecast_over_horizon=over,
+        safety_stock=buffer,
+        on_hand=float(on_hand),
+        open_orders=float(open_orders),
+        backorders=float(backorders),
+    )
+    daily = over / protection if protection > 0 else 0.0
+    lot = lot_size(
+        requirement=net,
+        policy=product.lot_sizing,
+        container_quantity=float(product.container_quantity),
+        fixed_quantity=float(product.fixed_lot_quantity) if product.fixed_lot_quantity else None,
+        daily_demand=daily,
+        setup_cost=float(product.setup_cost),
+        holding_cost_per_unit_day=float(product.holding_cost_per_unit_day),
+    )
+    quantity = _whole_units(lot, product.lot_sizing) if lot > 0 else Decimal("0")
+    return {
+        "product": product.sku,
+        "period_start": start.isoformat(),
+        "lead_time_days": lead,
+        "review_period_days": review_days,
+        "protection_days": protection,
+        "forecast_method": forecast.method if forecast else None,
+        "forecast_fallback": (forecast.fallback_reason if forecast else "No forecast yet."),
+        "forecast_daily_mean": round(daily, 4),
+        "forecast_over_protection": round(over, 4),
+        "sigma_daily": round(sigma, 4),
+        "service_level": level,
+        "z": round(service_level_z(level), 4),
+        "safety_stock": round(buffer, 4),
+        "on_hand": float(on_hand),
+        "open_orders": float(open_orders),
+        "backorders": float(backorders),
+        "net_requirement": round(net, 4),
+        "lot_sizing": product.lot_sizing,
+        "container_quantity": float(product.container_quantity),
+        "fixed_lot_quantity": (
+            float(product.fixed_lot_quantity) if product.fixed_lot_quantity else None
+        ),
+        "quantity": float(quantity),
+    }
+
+
+def push_mode_effective(line: ProductionLine, *, at: datetime) -> bool:
+    """A push line plans once its latest switch's effective time has come."""
+    if line.mode != LineMode.PUSH:
+        return False
+    latest = LineModeSwitch.objects.filter(line=line).order_by("-created_at", "-id").first()
+    return latest is None or latest.effective_at <= at
+
+
+@transaction.atomic
+def push_plan_run(
+    *, line: ProductionLine, period_start: date | None = None, actor_id: int | None = None
+) -> PushPlan:
+    """Plan and release one period of a push line. Idempotent per (line, period)."""
+    line = ProductionLine.objects.select_for_update().get(pk=line.pk)
+    days = period_days()
+    start = period_start_for(period_start or timezone.localdate(), days)
+    existing = PushPlan.objects.filter(line=line, period_start=start).first()
+    if existing is not None:
+        return existing
+    if line.mode != LineMode.PUSH:
+        raise NotAllowed(
+            f"Line {line.code} runs in {line.mode} mode: only push lines are planned.",
+            field="line",
+            code="not_push",
+        )
+    products = list(Product.objects.filter(line=line).select_related("forecast").order_by("sku"))
+    inputs = _inputs(products)
+    capacity = line.capacity_per_day * days
+    plan = PushPlan.objects.create(
+        line=line, period_start=start, period_days=days, capacity=capacity, created_by_id=actor_id
+    )
+    load = Decimal("0")
+    rows: list[PushPlanLine] = []
+    orders: list[NewWorkOrder] = []
+    due = timezone.make_aware(datetime.combine(start, time.min))
+    for product in products:
+        explanation = explain_product(
+            product,
+            forecast=getattr(product, "forecast", None),
+            on_hand=inputs.on_hand.get(product.pk, Decimal("0")),
+            open_orders=inputs.open_orders.get(product.pk, Decimal("0")),
+            backorders=inputs.backorders.get(product.pk, Decimal("0")),
+            start=start,
+            review_days=days,
+        )
+        quantity = Decimal(str(explanation["quantity"]))
+        beyond = False
+        if quantity > 0:
+            load += quantity
+            beyond = load > capacity
+            explanation.update(
+                {
+                    "line_capacity_over_period": float(capacity),
+                    "line_load_after_this_order": float(load),
+                    "beyond_capacity": beyond,
+                }
+            )
+            orders.append(
+                NewWorkOrder(
+                    product=product,
+                    quantity=quantity,
+                    origin=WorkOrderOrigin.PUSH,
+                    due_at=due + timedelta(days=float(product.lead_time_days)),
+                    plan_explanation={"plan_id": plan.pk, **explanation},
+                )
+            )
+        rows.append(
+            PushPlanLine(
+                plan=plan,
+                product=product,
+                quantity=quantity,
+                beyond_capacity=beyond,
+                explanation=explanation,
+            )
+        )
+    created = work_orders_create_many(orders, actor_id=actor_id) if orders else []
+    by_product = {wo.product_id: wo for wo in created}
+    for row in rows:
+        row.work_order = by_product.get(row.product_id)
+    PushPlanLine.objects.bulk_create(rows)
+    for wo in created:
+        work_order_release(work_order_id=wo.pk, actor_id=actor_id)
+    plan.load = load
+    plan.over_capacity = load > capacity
+    plan.save(update_fields=["load", "over_capacity"])
+    return plan
+
+
+def push_plans_run_due(*, today: date | None = None, actor_id: int | None = None) -> list[PushPlan]:
+    """Plan the current period of every line whose push mode is in effect (the beat task)."""
+    now = timezone.now()
+    plans = []
+    for line in ProductionLine.objects.filter(mode=LineMode.PUSH).order_by("code"):
+        if not push_mode_effective(line, at=now):
+            continue
+        try:
+            plans.append(push_plan_run(line=line, period_start=today, actor_id=actor_id))
+        except NotAllowed:
+            continue  # switched back to pull since the line list was read
+    return plans

@@ -1,0 +1,183 @@
+"""Planner pages: forecasts (with refresh progress), push plans and the line mode switch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from production.errors import DomainError
+from production.models import LineMode, LotSizing, ProductionLine
+from production.planning import selectors
+from production.planning.forecasting import METHOD_LABELS
+from production.planning.models import ProductForecast, PushPlan
+from production.planning.services.forecasts import forecast_run_request
+from production.planning.services.push import push_plan_run
+from production.roles import PLANNER, role_required
+from production.services import line_switch_mode
+
+EXPLANATION_ROWS = [
+    ("forecast_method", "Forecast method"),
+    ("forecast_daily_mean", "Forecast per day"),
+    ("lead_time_days", "Lead time (days)"),
+    ("review_period_days", "Review period (days)"),
+    ("protection_days", "Protection interval L (days)"),
+    ("forecast_over_protection", "Forecast over L"),
+    ("sigma_daily", "Sigma of daily forecast error"),
+    ("service_level", "Service level"),
+    ("z", "z"),
+    ("safety_stock", "Safety stock = z x sigma x sqrt(L)"),
+    ("backorders", "Open backorders"),
+    ("on_hand", "On hand"),
+    ("open_orders", "Open work orders"),
+    ("net_requirement", "Net requirement"),
+    ("lot_sizing", "Lot sizing"),
+    ("quantity", "Released quantity"),
+    ("line_load_after_this_order", "Line load after this order"),
+    ("line_capacity_over_period", "Line capacity over the period"),
+]
+
+
+def _shown(key: str, value: object) -> object:
+    if key == "forecast_method" and isinstance(value, str):
+        return METHOD_LABELS.get(value, value)
+    if key == "lot_sizing" and isinstance(value, str):
+        return LotSizing(value).label if value in LotSizing.values else value
+    return value
+
+
+@role_required(PLANNER)
+def forecasts(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {
+            "forecast": f,
+            "label": METHOD_LABELS.get(f.method, f.method),
+            "mase": f.scores.get(f.method, {}).get("mase"),
+            "bias": f.scores.get(f.method, {}).get("bias"),
+            "next_week": sum(f.values[:7]),
+        }
+        for f in selectors.product_forecasts()
+    ]
+    context = {"rows": rows, "run": selectors.latest_forecast_run()}
+    return render(request, "production/planning/forecasts.html", context)
+
+
+@role_required(PLANNER)
+def forecast_progress(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "production/planning/_progress.html", {"run": selectors.latest_forecast_run()}
+    )
+
+
+@require_POST
+@role_required(PLANNER)
+def forecast_refresh(request: HttpRequest) -> HttpResponse:
+    run = forecast_run_request(actor_id=request.user.pk)
+    messages.info(request, f"Forecast refresh {run.pk} is {run.get_status_display().lower()}.")
+    return redirect("planning-forecasts")
+
+
+@role_required(PLANNER)
+def forecast_detail(request: HttpRequest, sku: str) -> HttpResponse:
+    forecast = get_object_or_404(
+        ProductForecast.objects.select_related("product"), product__sku=sku
+    )
+    scores = [
+        {
+            "method": name,
+            "label": METHOD_LABELS.get(name, name),
+            "kept": name == forecast.method,
+            **s,
+        }
+        for name, s in sorted(forecast.scores.items(), key=lambda kv: kv[1].get("mase", 0))
+    ]
+    return render(
+        request,
+        "production/planning/forecast_detail.html",
+        {
+            "forecast": forecast,
+            "label": METHOD_LABELS.get(forecast.method, forecast.method),
+            "scores": scores,
+            "days": list(enumerate(forecast.values[:28])),
+            "chart": selectors.forecast_chart(forecast, label=METHOD_LABELS.get(forecast.method)),
+        },
+    )
+
+
+@role_required(PLANNER)
+def push_plans(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        line = get_object_or_404(ProductionLine, code=request.POST.get("line", ""))
+        try:
+            plan = push_plan_run(line=line, actor_id=request.user.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("planning-push")
+        return redirect("planning-push-plan", plan_id=plan.pk)
+    context = {
+        "plans": selectors.push_plans()[:100],
+        "lines": ProductionLine.objects.order_by("code"),
+    }
+    return render(request, "production/planning/push_plans.html", context)
+
+
+@role_required(PLANNER)
+def push_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(PushPlan.objects.select_related("line"), pk=plan_id)
+    lines = [
+        {
+            "line": row,
+            "numbers": [
+                (label, _shown(key, row.explanation[key]))
+                for key, label in EXPLANATION_ROWS
+                if row.explanation.get(key) is not None
+            ],
+        }
+        for row in selectors.push_plan_lines(plan)
+    ]
+    return render(request, "production/planning/push_plan.html", {"plan": plan, "lines": lines})
+
+
+class SwitchModeForm(forms.Form):
+    mode = forms.ChoiceField(choices=LineMode.choices)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    effective_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Blank: now. Push planning starts once this time has come.",
+    )
+
+
+@role_required(PLANNER)
+def line_mode(request: HttpRequest, code: str) -> HttpResponse:
+    line = get_object_or_404(ProductionLine, code=code)
+    form = SwitchModeForm(
+        request.POST or None,
+        initial={"mode": LineMode.PUSH if line.mode == LineMode.PULL else LineMode.PULL},
+    )
+    if request.method == "POST" and form.is_valid():
+        effective: datetime | None = form.cleaned_data["effective_at"]
+        if effective is not None and timezone.is_naive(effective):
+            effective = timezone.make_aware(effective)
+        try:
+            line_switch_mode(
+                line=line,
+                mode=form.cleaned_data["mode"],
+                reason=form.cleaned_data["reason"],
+                effective_at=effective,
+                actor_id=request.user.pk,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, f"Line {line.code} now runs in {form.cleaned_data['mode']} mode."
+            )
+            return redirect("planning-line-mode", code=line.code)
+    context = {"line": line, "form": form, "history": selectors.line_switch_history(line)}
+    return render(request, "production/planning/line_mode.html", context)
