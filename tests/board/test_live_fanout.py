@@ -109,7 +109,7 @@ def test_boards_fetching_one_version_of_the_columns_cost_one_render(  # type: ig
 ):
     from kanban import views
 
-    line, loops = make_line(code="fan3", products=10, cards=30)  # 300 cards
+    _line, loops = make_line(code="fan3", products=10, cards=30)  # 300 cards
     renders: list[int] = []
 
     def counted(line, **kwargs):  # type: ignore[no-untyped-def]
