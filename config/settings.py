@@ -8,11 +8,13 @@ broker and real workers, and live board updates to Redis pub/sub.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,8 +24,9 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded profile is a demo on one machine; a deployment sets its own key.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="pullboard-embedded-profile-not-for-production")
+# A deployment sets its own key; without one it refuses to start (below, once the profile
+# is known). Only the embedded profile, DEBUG and the test suite fall back to a built-in key.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -143,7 +146,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "reconcile-pull-engine": {
         "task": "production.tasks.reconcile_task",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=env.int("PULLBOARD_RECONCILE_EVERY_SECONDS", default=300)),
     },
     "send-due-webhooks": {
         "task": "production.tasks.webhook_deliver_due_task",
@@ -192,6 +195,14 @@ LIVE_EVENTS_REDIS_URL = REDIS_URL or (
 )
 
 # --- Auth and security --------------------------------------------------------
+if not SECRET_KEY:
+    # pytest sets PYTEST_VERSION for its session and the processes its tests start.
+    if not (DEBUG or (EMBEDDED_TASKS and not USES_POSTGRES) or "PYTEST_VERSION" in os.environ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. A deployment (PostgreSQL or a broker, DEBUG off) "
+            "needs its own key: python -c \"import secrets; print(secrets.token_urlsafe(50))\""
+        )
+    SECRET_KEY = "pullboard-embedded-profile-not-for-production"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -246,7 +257,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -314,6 +325,9 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 PULLBOARD = {
     # Demand events one processing task takes at a time (batching is what makes the rate).
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
+    # The reconciler (every PULLBOARD_RECONCILE_EVERY_SECONDS, beat) queues demand left
+    # unprocessed this long after it was stored.
+    "RECONCILE_STALE_SECONDS": env.int("PULLBOARD_RECONCILE_STALE_SECONDS", default=30),
     # A queued drain not started within this many seconds (its worker died holding it,
     # or every worker is busy) lets the next stored event queue another.
     "DEMAND_PENDING_FLAG_SECONDS": env.int("PULLBOARD_DEMAND_PENDING_FLAG_SECONDS", default=5),
