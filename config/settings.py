@@ -200,7 +200,7 @@ if not SECRET_KEY:
     if not (DEBUG or (EMBEDDED_TASKS and not USES_POSTGRES) or "PYTEST_VERSION" in os.environ):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. A deployment (PostgreSQL or a broker, DEBUG off) "
-            "needs its own key: python -c \"import secrets; print(secrets.token_urlsafe(50))\""
+            'needs its own key: python -c "import secrets; print(secrets.token_urlsafe(50))"'
         )
     SECRET_KEY = "pullboard-embedded-profile-not-for-production"
 AUTH_PASSWORD_VALIDATORS = [
