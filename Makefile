@@ -45,6 +45,9 @@ TEST_DATABASE_URL := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/pul
 TEST_REDIS_URL := $(or $(REDIS_URL),redis://127.0.0.1:6379/15)
 services-check pytest bench: export DATABASE_URL := $(TEST_DATABASE_URL)
 services-check pytest bench: export REDIS_URL := $(TEST_REDIS_URL)
+# Not a deployment: a key of its own unless the caller's environment has one (mypy's
+# Django plugin loads the settings too).
+services-check pytest bench typecheck: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),pullboard-local-tests-and-benchmarks-only-never-a-deployment)
 
 services-check: setup-dev
 	$(BIN)/python scripts/check_services.py

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from csp.middleware import CSPMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
-from production.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE
+from production.api.problems import (
+    PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPE_BASE,
+    RETRY_AFTER_SECONDS,
+    SERVICE_OUTAGES,
+    outage_text,
+    service_unavailable_document,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,3 +85,33 @@ class DatabaseBusyMiddleware(MiddlewareMixin):
             response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+class ServiceUnavailableMiddleware:
+    """While PostgreSQL or Redis cannot be reached, say so: 503 with `Retry-After`.
+
+    API paths get the problem document (DRF's own views get it from the API's exception
+    handler; this covers what fails outside them), pages a "try again" page rendered
+    without the database (no user, no context processors). One log line, no traceback.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SERVICE_OUTAGES):
+            return None
+        log.warning("answered 503 for %s: %s", request.path, outage_text(exception))
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.path_info.startswith("/api/"):
+            return HttpResponse(
+                json.dumps(service_unavailable_document()),
+                status=503,
+                content_type=PROBLEM_CONTENT_TYPE,
+                headers=headers,
+            )
+        page = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
+        return HttpResponse(page, status=503, headers=headers)

@@ -8,12 +8,14 @@ broker and real workers, and live board updates to Redis pub/sub.
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,8 +25,9 @@ env = environ.Env()
 env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# The embedded profile is a demo on one machine; a deployment sets its own key.
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="pullboard-embedded-profile-not-for-production")
+# A deployment sets its own key; without one it refuses to start (below, once the profile
+# is known). Only the embedded profile, DEBUG and the test suite fall back to a built-in key.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -51,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of ours: its process_exception runs last, after every other's.
+    "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +141,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task running when the broker leaves finishes its work (tasks are idempotent; its
+# message comes back after the visibility timeout) rather than being killed mid-way.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A message that a dead worker held comes back after this long (acks_late tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -160,7 +168,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "reconcile-pull-engine": {
         "task": "production.tasks.reconcile_task",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=env.int("PULLBOARD_RECONCILE_EVERY_SECONDS", default=300)),
     },
     "send-due-webhooks": {
         "task": "production.tasks.webhook_deliver_due_task",
@@ -209,6 +217,14 @@ LIVE_EVENTS_REDIS_URL = REDIS_URL or (
 )
 
 # --- Auth and security --------------------------------------------------------
+if not SECRET_KEY:
+    # pytest sets PYTEST_VERSION for its session and the processes its tests start.
+    if not (DEBUG or (EMBEDDED_TASKS and not USES_POSTGRES) or "PYTEST_VERSION" in os.environ):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. A deployment (PostgreSQL or a broker, DEBUG off) "
+            'needs its own key: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    SECRET_KEY = "pullboard-embedded-profile-not-for-production"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -263,7 +279,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -334,6 +350,9 @@ PULLBOARD = {
     # Demand is drained in this many partitions by product (product id modulo N): drains of
     # different partitions touch disjoint stock levels and cards, so they run in parallel.
     "DEMAND_PARTITIONS": env.int("PULLBOARD_DEMAND_PARTITIONS", default=4),
+    # The reconciler (every PULLBOARD_RECONCILE_EVERY_SECONDS, beat) queues demand left
+    # unprocessed this long after it was stored.
+    "RECONCILE_STALE_SECONDS": env.int("PULLBOARD_RECONCILE_STALE_SECONDS", default=30),
     # A queued drain not started within this many seconds (its worker died holding it,
     # or every worker is busy) lets the next stored event queue another.
     "DEMAND_PENDING_FLAG_SECONDS": env.int("PULLBOARD_DEMAND_PENDING_FLAG_SECONDS", default=5),

@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -98,7 +99,9 @@ def _ledger_sums(moves: QuerySet[StockMove]) -> dict[tuple[int, int], Decimal]:
     }
 
 
-def reconcile(*, stale_after: timedelta = timedelta(seconds=30)) -> dict[str, Any]:
+def reconcile(*, stale_after: timedelta | None = None) -> dict[str, Any]:
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.PULLBOARD["RECONCILE_STALE_SECONDS"])
     report: dict[str, Any] = {
         "requeued_events": requeue_stale_demand(older_than=stale_after),
         "levels_repaired": repair_levels(),

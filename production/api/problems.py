@@ -11,19 +11,24 @@ served as `application/problem+json`. `errors` names the fields at fault.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
 from production.api.parsers import max_body_bytes
 from production.errors import DomainError, VersionConflict
+
+log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://pullboard.invalid/problems/"
@@ -41,7 +46,32 @@ TITLES = {
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests",
+    503: "Service unavailable",
 }
+
+# PostgreSQL or Redis out of reach (restarting, network, a full connection pool: Django
+# raises the pool's timeout as an OperationalError): the request may simply be retried.
+SERVICE_OUTAGES: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+def outage_text(exc: BaseException) -> str:
+    """One line for the log: while a service is down this happens on every request."""
+    return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+
+
+def service_unavailable_document() -> dict[str, Any]:
+    """The 503 problem document, for the API and for middleware outside DRF."""
+    return problem_document(
+        503,
+        _("A service Pullboard needs is unreachable for the moment; try again in a few seconds."),
+        code="service_unavailable",
+    )
 
 
 def problem(
@@ -53,7 +83,19 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body: dict[str, Any] = {
+    body = problem_document(status_code, detail, code=code, errors=errors, **extra)
+    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_document(
+    status_code: int,
+    detail: str,
+    *,
+    code: str,
+    errors: list[dict[str, str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
         "type": PROBLEM_TYPE_BASE + code.replace("_", "-"),
         "title": TITLES.get(status_code, "Error"),
         "status": status_code,
@@ -62,7 +104,6 @@ def problem(
         "errors": errors or [],
         **extra,
     }
-    return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -116,6 +157,15 @@ def oversized_input_problem(exc: Exception) -> Response | None:
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error as a problem document, never a bare 500 for input."""
+    if isinstance(exc, SERVICE_OUTAGES):
+        log.warning("API answered 503: %s", outage_text(exc))
+        set_rollback()
+        return Response(
+            service_unavailable_document(),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     oversized = oversized_input_problem(exc)
     if oversized is not None:
         return oversized
@@ -189,8 +239,8 @@ class ProblemSerializer(serializers.Serializer):
 
 
 ERROR_STATUSES = {
-    "read": (status.HTTP_400_BAD_REQUEST, 401, 403, 404, 406, 429),
-    "write": (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429),
+    "read": (status.HTTP_400_BAD_REQUEST, 401, 403, 404, 406, 429, 503),
+    "write": (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429, 503),
 }
 
 

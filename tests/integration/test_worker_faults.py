@@ -111,3 +111,22 @@ def test_demand_is_processed_while_a_backlog_of_deliveries_waits_in_its_own_queu
     queues = redis.Redis.from_url(broker.url)
     assert queues.llen("webhooks") == backlog, "the deliveries wait for their own workers"
     queues.delete("webhooks")
+
+
+def test_a_broker_restart_is_one_warning_in_the_workers_log(start_worker, broker):  # type: ignore[no-untyped-def]
+    worker = start_worker(concurrency=1)
+    broker.kill()
+    time.sleep(8)  # the worker tries to reconnect several times meanwhile
+    broker.start()
+    wait_for(
+        lambda: worker.log.read_text().count("Connected to") >= 2,
+        timeout=60,
+        what="the worker to reconnect",
+    )
+    lines = worker.log.read_text().splitlines()
+    outage = lines[next(i for i, line in enumerate(lines) if "ready." in line) :]
+    assert not [line for line in outage if "CRITICAL" in line or "ERROR" in line]
+    assert not [line for line in outage if "Traceback" in line or "Warning:" in line]
+    warned = [line for line in outage if "WARNING" in line]
+    assert len(warned) == 1 and "Connection to broker lost" in warned[0], warned
+    assert worker.process.poll() is None
