@@ -134,3 +134,20 @@ def test_sizing_a_set_of_loops_matches_sizing_each_alone(plant):  # type: ignore
     finished, component = together[plant.finished_loop.pk][1], together[plant.component_loop.pk][1]
     assert (finished["window_days"], finished["daily_demand"]) == (28, "7.000")
     assert (component["window_days"], component["dependent_daily_demand"]) == (14, "14.000")
+
+
+def test_the_forecast_refresh_costs_the_same_queries_at_300_products_as_at_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    from production.planning.models import ProductForecast
+    from production.planning.tasks import forecasts_refresh_task
+
+    add_demand_history(build_pull_loops(20, prefix="S"), days=80)
+    at_20 = queries_of(forecasts_refresh_task)
+    add_demand_history(build_pull_loops(280, prefix="L"), days=80)
+    with django_assert_max_num_queries(at_20):
+        forecasts_refresh_task()
+    forecasts = ProductForecast.objects.filter(product__sku__startswith="L-")
+    assert forecasts.count() == 280
+    # 3 a day, every day: every method forecasts 3 a day.
+    assert {round(v, 3) for f in forecasts for v in f.values[:7]} == {3.0}
