@@ -151,3 +151,42 @@ def test_the_forecast_refresh_costs_the_same_queries_at_300_products_as_at_20(
     assert forecasts.count() == 280
     # 3 a day, every day: every method forecasts 3 a day.
     assert {round(v, 3) for f in forecasts for v in f.values[:7]} == {3.0}
+
+
+def push_line_with_forecasts(count: int, prefix: str) -> BulkPlant:
+    """A push line whose products each need 15 more: 10 a day over 2 + 1 days, 15 on hand."""
+    from django.utils import timezone
+
+    from production.planning.models import ProductForecast
+
+    plant = build_pull_loops(count, prefix=prefix, with_bom=False)
+    type(plant.line).objects.filter(pk=plant.line.pk).update(mode="push")
+    ProductForecast.objects.bulk_create(
+        ProductForecast(
+            product=p, method="naive", start_date=timezone.localdate(), values=[10.0] * 56
+        )
+        for p in plant.products
+    )
+    return plant
+
+
+def test_push_planning_costs_the_same_queries_for_200_products_as_for_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    from production.planning.tasks import push_plan_task
+
+    small = push_line_with_forecasts(20, "S")
+    at_20 = queries_of(push_plan_task)
+    type(small.line).objects.filter(pk=small.line.pk).update(mode="pull")
+    large = push_line_with_forecasts(200, "L")
+    with django_assert_max_num_queries(at_20):
+        assert len(push_plan_task()) == 1
+    orders = WorkOrder.objects.filter(product__in=large.products)
+    assert orders.count() == 200
+    assert set(orders.values_list("status", "origin", "quantity")) == {
+        ("released", "push", D("15"))
+    }
+    assert set(orders.values_list("events__from_status", "events__to_status")) == {
+        ("", "planned"),
+        ("planned", "released"),
+    }
