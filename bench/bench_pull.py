@@ -8,8 +8,11 @@ Prints, on this machine, with PostgreSQL, Redis and one Celery worker of 2 proce
 
 Run: `make bench` or `.venv/bin/python bench/bench_pull.py [--events 10000]`.
 BENCH_WORKER_ARGS adds options to the worker's command line (e.g. "--prefetch-multiplier=1").
-It creates (and drops) its own database `pullboard_bench`; PostgreSQL and Redis come from
-DATABASE_URL / REDIS_URL (default: the standard local ports).
+It creates (and drops) its own database `pullboard_bench` (BENCH_PULL_DB) and uses Redis
+database 14 (BENCH_PULL_REDIS_DB); PostgreSQL and Redis come from DATABASE_URL / REDIS_URL
+(default: the standard local ports). Then the scale-out runs: 1, 2 and 4 worker processes
+(`--workers`) on 20 and 2,000 products (`--products`), each measured end to end (stored while
+the worker drains) and as a backlog drain (stored first, then drained).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
 SERVER = SERVER.rsplit("/", 1)[0]
-BENCH_DB = "pullboard_bench"
-REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/14"
+# BENCH_PULL_DB and BENCH_PULL_REDIS_DB keep runs on a shared machine apart.
+BENCH_DB = os.environ.get("BENCH_PULL_DB", "pullboard_bench")
+REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0]
+REDIS += "/" + os.environ.get("BENCH_PULL_REDIS_DB", "14")
 os.environ.update(
     DATABASE_URL=f"{SERVER}/{BENCH_DB}", REDIS_URL=REDIS, DJANGO_SETTINGS_MODULE="config.settings"
 )
@@ -63,38 +68,23 @@ def raw_insert_rate(rows: int) -> float:
     return rows / elapsed
 
 
-def build_plant(products: int, cards_per_loop: int):  # type: ignore[no-untyped-def]
-    from decimal import Decimal
+def build_plant(products: int, cards_per_loop: int, prefix: str = "B"):  # type: ignore[no-untyped-def]
+    """`products` products on one pull line, each with a loop of full cards (bulk inserts)."""
+    from tests.bulk_plant import build_pull_loops
 
-    from kanban.services import loop_create
-    from production.models import Location, Product, ProductionLine
+    return build_pull_loops(
+        products, prefix=prefix, cards=cards_per_loop, container_quantity=10, with_bom=False
+    ).products
 
-    line = ProductionLine.objects.create(
-        code="bench", name="Bench line", capacity_per_day=Decimal(10_000), wip_limit=1_000
-    )
-    supermarket = Location.objects.create(code="sm-bench", name="Bench supermarket")
-    made = []
-    for n in range(products):
-        product = Product.objects.create(
-            sku=f"B-{n:03d}",
-            name=f"Bench product {n}",
-            line=line,
-            supermarket=supermarket,
-            container_quantity=Decimal(10),
-            lead_time_days=Decimal(1),
+
+def start_worker(processes: int = 2, *, purge: bool = True) -> subprocess.Popen[bytes]:
+    if purge:
+        subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
         )
-        loop_create(product=product, card_count=cards_per_loop)
-        made.append(product)
-    return made
-
-
-def start_worker() -> subprocess.Popen[bytes]:
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
     log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
     process = subprocess.Popen(
         [
@@ -105,7 +95,7 @@ def start_worker() -> subprocess.Popen[bytes]:
             "config",
             "worker",
             "--concurrency",
-            "2",
+            str(processes),
             "--loglevel",
             "WARNING",
             "--without-mingle",
@@ -117,8 +107,13 @@ def start_worker() -> subprocess.Popen[bytes]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    time.sleep(4)
+    time.sleep(4 + processes)
     return process
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(60)
 
 
 def wait_processed(timeout: float = 300) -> None:
@@ -131,7 +126,7 @@ def wait_processed(timeout: float = 300) -> None:
         time.sleep(0.05)
 
 
-def throughput(products, events: int, chunk: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def throughput(products, events: int, chunk: int, run: str = "tp") -> tuple[float, float]:  # type: ignore[no-untyped-def]
     import random
     from decimal import Decimal
 
@@ -148,8 +143,8 @@ def throughput(products, events: int, chunk: int) -> tuple[float, float]:  # typ
             product=rng.choice(products),
             quantity=Decimal(rng.randint(1, 3)),
             occurred_at=now,
-            external_id=f"tp-{i}",
-            source="bench",
+            external_id=f"{run}-{i}",
+            source=f"bench-{run}",
         )
         for i in range(events)
     ]
@@ -158,11 +153,48 @@ def throughput(products, events: int, chunk: int) -> tuple[float, float]:  # typ
         demand_record_many(items[i : i + chunk])
     stored = time.perf_counter() - start
     wait_processed()
-    span = DemandEvent.objects.filter(source="bench").aggregate(
+    span = DemandEvent.objects.filter(source=f"bench-{run}").aggregate(
         first=Min("created_at"), last=Max("processed_at")
     )
     seconds = (span["last"] - span["first"]).total_seconds()
     return events / seconds, events / stored
+
+
+def backlog_drain(products, events: int, chunk: int, processes: int, run: str) -> float:  # type: ignore[no-untyped-def]
+    """Events stored with no worker running (their drains wait in the queue), then a worker
+    of `processes` processes drains them: events / (last processed - first processed)."""
+    import random
+    from decimal import Decimal
+
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from production.models import DemandEvent
+    from production.services.demand import DemandInput, demand_record_many
+
+    rng = random.Random(2)
+    now = timezone.now()
+    items = [
+        DemandInput(
+            product=rng.choice(products),
+            quantity=Decimal(rng.randint(1, 3)),
+            occurred_at=now,
+            external_id=f"{run}-{i}",
+            source=f"bench-{run}",
+        )
+        for i in range(events)
+    ]
+    for i in range(0, events, chunk):
+        demand_record_many(items[i : i + chunk])
+    worker = start_worker(processes, purge=False)  # the queued drains are the work
+    try:
+        wait_processed()
+    finally:
+        stop_worker(worker)
+    span = DemandEvent.objects.filter(source=f"bench-{run}").aggregate(
+        first=Min("processed_at"), last=Max("processed_at")
+    )
+    return events / max((span["last"] - span["first"]).total_seconds(), 1e-3)
 
 
 def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -226,12 +258,46 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
     }
 
 
+def scale_out(args: argparse.Namespace) -> list[tuple[int, int, float, float]]:
+    """(products, worker processes, end-to-end events/s, backlog drain events/s) per run."""
+    from django.db import connection
+
+    from production.services.demand_processing import demand_partitions
+
+    figures = []
+    sizes = [int(n) for n in args.products.split(",")]
+    processes = [int(n) for n in args.workers.split(",")]
+    runs = 2 * len(processes)
+    for size in sizes:
+        cards = (runs * args.events * 2) // (size * 10) + 20
+        products = build_plant(products=size, cards_per_loop=cards, prefix=f"S{size}")
+        for n in processes:
+            worker = start_worker(n)
+            try:
+                rate, _ = throughput(products, args.events, args.chunk, run=f"e2e-{size}-{n}")
+            finally:
+                stop_worker(worker)
+            drain = backlog_drain(products, args.events, args.chunk, n, run=f"bl-{size}-{n}")
+            figures.append((size, n, rate, drain))
+            connection.close()
+    print(
+        f"  scale-out ({demand_partitions()} drain partitions by product; {args.events} events a run)"
+    )
+    print("    products  processes  end to end (stored while draining)  backlog drain")
+    for size, n, rate, drain in figures:
+        print(f"    {size:>8}  {n:>9}  {rate:>21.0f} events/s  {drain:>12.0f} events/s")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=100, help="events per ERP request")
     parser.add_argument("--rate", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=20, help="of steady-rate latency")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes of the scale-out runs")
+    parser.add_argument("--products", default="20,2000", help="plant sizes of the scale-out runs")
+    parser.add_argument("--only-scale-out", action="store_true")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     recreate_database()
@@ -242,6 +308,14 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    print(f"load average at the start: {os.getloadavg()[0]:.2f} (1 min)")
+    if not args.only_scale_out:
+        single_worker(args)
+    scale_out(args)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+def single_worker(args: argparse.Namespace) -> None:
     baseline = raw_insert_rate(5_000)
     products = build_plant(products=20, cards_per_loop=(args.events * 3) // (20 * 10) + 20)
     worker = start_worker()
@@ -249,8 +323,7 @@ def main() -> None:
         rate, store_rate = throughput(products, args.events, args.chunk)
         lat = latency(products, args.rate, args.seconds)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        stop_worker(worker)
     print("pull engine benchmark (2 cores; PostgreSQL, Redis, 1 worker x 2 processes)")
     print(f"  baseline: raw single-row INSERTs via psycopg      {baseline:10.0f} rows/s")
     print(f"  demand stored (requests of {args.chunk} events)          {store_rate:10.0f} events/s")

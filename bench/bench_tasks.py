@@ -35,19 +35,41 @@ sys.path.insert(0, str(ROOT))
 SIZES = ("demo", "x10", "large")
 
 
-def _tasks() -> list[tuple[str, str, Callable[[], Any]]]:
-    """(name, its period, the task body as beat runs it)."""
+def _forget_tonights_shadow_comparisons() -> None:
+    from django.utils import timezone
+
+    from production.comparisons.models import Comparison, ComparisonKind
+
+    midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    Comparison.objects.filter(kind=ComparisonKind.SHADOW, created_at__gte=midnight).delete()
+
+
+def _forget_this_periods_push_plans() -> None:
+    from django.utils import timezone
+
+    from production.planning.models import PushPlan
+    from production.planning.services.push import period_start_for
+
+    PushPlan.objects.filter(period_start=period_start_for(timezone.localdate())).delete()
+
+
+def _tasks() -> list[tuple[str, str, Callable[[], Any], Callable[[], Any] | None]]:
+    """(name, its period, the task body as beat runs it, what to undo first, untimed).
+
+    Shadow comparisons and push plans are made once per night or period: the plant (or the
+    warm-up) may hold tonight's already, and the task would find its work done.
+    """
     from kanban.tasks import loops_size_task
     from production.comparisons.tasks import shadow_compare_task
     from production.planning.tasks import forecasts_refresh_task, push_plan_task
     from production.tasks import reconcile_task
 
     return [
-        ("reconciler", "5 min", reconcile_task),
-        ("loop sizing", "nightly", loops_size_task),
-        ("forecast refresh", "nightly", forecasts_refresh_task),
-        ("shadow comparison", "nightly", shadow_compare_task),
-        ("push planning", "daily", push_plan_task),
+        ("reconciler", "5 min", reconcile_task, None),
+        ("loop sizing", "nightly", loops_size_task, None),
+        ("forecast refresh", "nightly", forecasts_refresh_task, None),
+        ("shadow comparison", "nightly", shadow_compare_task, _forget_tonights_shadow_comparisons),
+        ("push planning", "daily", push_plan_task, _forget_this_periods_push_plans),
     ]
 
 
@@ -61,8 +83,10 @@ def measure(repeat: int, only: str) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    def once(task: Callable[[], Any]) -> tuple[float, int]:
+    def once(task: Callable[[], Any], undo: Callable[[], Any] | None) -> tuple[float, int]:
         with transaction.atomic():
+            if undo is not None:
+                undo()
             with CaptureQueriesContext(connection) as captured:
                 began = time.perf_counter()
                 task()
@@ -71,12 +95,12 @@ def measure(repeat: int, only: str) -> dict[str, Any]:
         return elapsed, len(captured.captured_queries)
 
     results: dict[str, Any] = {}
-    for name, period, task in _tasks():
+    for name, period, task, undo in _tasks():
         if only and only not in name:
             continue
         try:
-            once(task)  # warm-up: caches, the plan cache, the pages PostgreSQL reads
-            runs = [once(task) for _ in range(repeat)]
+            once(task, undo)  # warm-up: caches, the plan cache, the pages PostgreSQL reads
+            runs = [once(task, undo) for _ in range(repeat)]
             results[name] = {
                 "period": period,
                 "s": statistics.median(t for t, _ in runs),

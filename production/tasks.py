@@ -70,11 +70,11 @@ def demand_processing_kick(product_ids: Iterable[int] | None = None) -> None:
     another, instead of waiting for the broker to hand the lost one back. A spare drain
     finds nothing to claim and costs one query.
     """
-    from production.services.demand_processing import demand_partition_of
+    from production.services.demand_processing import demand_partition_of, demand_partitions
 
-    partitions = (
-        [None] if product_ids is None else sorted({demand_partition_of(p) for p in product_ids})
-    )
+    partitions: list[int | None] = [None]  # one partition: the catch-all drain is the only one
+    if product_ids is not None and demand_partitions() > 1:
+        partitions = [*sorted({demand_partition_of(p) for p in product_ids})]
     try:
         for partition in partitions:
             if _pending_flag_set(partition):
@@ -109,6 +109,9 @@ def demand_process_task(partition: int | None = None) -> int:
     total = 0
     while processed := demand_process_pending(limit=batch_size, partition=partition):
         total += processed
+        if processed < batch_size:
+            # Nothing more was there when it read: what came after queued its own drain.
+            break
     return total
 
 

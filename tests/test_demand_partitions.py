@@ -19,6 +19,11 @@ from tests.factories import LineFactory, LocationFactory, ProductFactory
 D = Decimal
 
 
+@pytest.fixture(autouse=True)
+def _four_partitions(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PULLBOARD = {**settings.PULLBOARD, "DEMAND_PARTITIONS": 4}
+
+
 def two_products_in_two_partitions() -> tuple[Product, Product]:
     line, supermarket = LineFactory(), LocationFactory()
     first = ProductFactory(line=line, supermarket=supermarket, container_quantity=D("5"))

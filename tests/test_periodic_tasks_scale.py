@@ -134,3 +134,59 @@ def test_sizing_a_set_of_loops_matches_sizing_each_alone(plant):  # type: ignore
     finished, component = together[plant.finished_loop.pk][1], together[plant.component_loop.pk][1]
     assert (finished["window_days"], finished["daily_demand"]) == (28, "7.000")
     assert (component["window_days"], component["dependent_daily_demand"]) == (14, "14.000")
+
+
+def test_the_forecast_refresh_costs_the_same_queries_at_300_products_as_at_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    from production.planning.models import ProductForecast
+    from production.planning.tasks import forecasts_refresh_task
+
+    add_demand_history(build_pull_loops(20, prefix="S"), days=80)
+    at_20 = queries_of(forecasts_refresh_task)
+    add_demand_history(build_pull_loops(280, prefix="L"), days=80)
+    with django_assert_max_num_queries(at_20):
+        forecasts_refresh_task()
+    forecasts = ProductForecast.objects.filter(product__sku__startswith="L-")
+    assert forecasts.count() == 280
+    # 3 a day, every day: every method forecasts 3 a day.
+    assert {round(v, 3) for f in forecasts for v in f.values[:7]} == {3.0}
+
+
+def push_line_with_forecasts(count: int, prefix: str) -> BulkPlant:
+    """A push line whose products each need 15 more: 10 a day over 2 + 1 days, 15 on hand."""
+    from django.utils import timezone
+
+    from production.planning.models import ProductForecast
+
+    plant = build_pull_loops(count, prefix=prefix, with_bom=False)
+    type(plant.line).objects.filter(pk=plant.line.pk).update(mode="push")
+    ProductForecast.objects.bulk_create(
+        ProductForecast(
+            product=p, method="naive", start_date=timezone.localdate(), values=[10.0] * 56
+        )
+        for p in plant.products
+    )
+    return plant
+
+
+def test_push_planning_costs_the_same_queries_for_200_products_as_for_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    from production.planning.tasks import push_plan_task
+
+    small = push_line_with_forecasts(20, "S")
+    at_20 = queries_of(push_plan_task)
+    type(small.line).objects.filter(pk=small.line.pk).update(mode="pull")
+    large = push_line_with_forecasts(200, "L")
+    with django_assert_max_num_queries(at_20):
+        assert len(push_plan_task()) == 1
+    orders = WorkOrder.objects.filter(product__in=large.products)
+    assert orders.count() == 200
+    assert set(orders.values_list("status", "origin", "quantity")) == {
+        ("released", "push", D("15"))
+    }
+    assert set(orders.values_list("events__from_status", "events__to_status")) == {
+        ("", "planned"),
+        ("planned", "released"),
+    }

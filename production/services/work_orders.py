@@ -69,7 +69,7 @@ def work_orders_create_many(
             WorkOrder(
                 product=order.product,
                 line_id=order.product.line_id,
-                location_id=(order.location or order.product.supermarket).pk,
+                location_id=(order.location.pk if order.location else order.product.supermarket_id),
                 quantity=order.quantity,
                 origin=order.origin,
                 due_at=order.due_at,

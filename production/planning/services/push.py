@@ -44,8 +44,8 @@ from production.planning.core import lot_size, net_requirement, safety_stock, se
 from production.planning.models import ProductForecast, PushPlan, PushPlanLine
 from production.services.work_orders import (
     NewWorkOrder,
-    work_order_release,
     work_orders_create_many,
+    work_orders_release_many,
 )
 
 OPEN_STATUSES = (WorkOrderStatus.PLANNED, WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
@@ -263,8 +263,7 @@ def push_plan_run(
     for row in rows:
         row.work_order = by_product.get(row.product_id)
     PushPlanLine.objects.bulk_create(rows)
-    for wo in created:
-        work_order_release(work_order_id=wo.pk, actor_id=actor_id)
+    work_orders_release_many(work_order_ids=[wo.pk for wo in created], actor_id=actor_id)
     plan.load = load
     plan.over_capacity = load > capacity
     plan.save(update_fields=["load", "over_capacity"])
