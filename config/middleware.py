@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from csp.decorators import csp_update
 from csp.middleware import CSPMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
@@ -75,3 +76,11 @@ class DatabaseBusyMiddleware(MiddlewareMixin):
             response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
+
+
+def docs_policy(view: Any) -> Any:
+    """The API docs pages' policy: the site's, plus what Swagger UI and ReDoc need to draw
+    (ReDoc's styled-components write <style> elements, which a policy without
+    'unsafe-inline' for styles blocks and ReDoc then shows only an error; its search
+    worker starts from a blob). Scripts still come from the site only."""
+    return csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(view)
