@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -35,8 +37,23 @@ from production.services import (
 )
 
 
+class BoundedChangeList(ChangeList):
+    """Django's change list, with a filter it cannot compute (a date hierarchy at
+    `?occurred_at__year=9999`, whose next year does not exist) treated as a bad filter:
+    the admin shows the list again with its "invalid filter" note instead of a 500."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """A ledger or an event log: seen in the admin, written only by the services."""
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return BoundedChangeList
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
