@@ -330,6 +330,8 @@ PULLBOARD = {
     "DEMAND_MAX_QUANTITY": env.int("PULLBOARD_DEMAND_MAX_QUANTITY", default=1_000_000),
     "DEMAND_OLDEST_DAYS": env.int("PULLBOARD_DEMAND_OLDEST_DAYS", default=3650),
     "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
+    # Cards one kanban loop may have (admin, services); sizing recommends at most this.
+    "LOOP_MAX_CARDS": env.int("PULLBOARD_LOOP_MAX_CARDS", default=200),
 }
 
 LOGGING = {

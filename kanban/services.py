@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import DurationField, ExpressionWrapper, F, Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kanban.locks import lock_card_ids, lock_cards
 from kanban.models import (
@@ -263,6 +264,11 @@ def _retire(card: KanbanCard, *, actor_id: int | None) -> None:
 
 
 @transaction.atomic
+def loop_max_cards() -> int:
+    """Cards one loop may have: past it, print sheets and boards stop being usable."""
+    return int(settings.PULLBOARD["LOOP_MAX_CARDS"])
+
+
 def loop_create(
     *,
     product: Product,
@@ -277,6 +283,13 @@ def loop_create(
 
     if card_count < 1:
         raise DomainError("A loop needs at least one card.", field="card_count")
+    limit = loop_max_cards()
+    if card_count > limit:
+        raise DomainError(
+            gettext("A loop has at most %(limit)d cards (PULLBOARD_LOOP_MAX_CARDS).")
+            % {"limit": limit},
+            field="card_count",
+        )
     location = location or product.supermarket
     quantity = Decimal(container_quantity or product.container_quantity)
     if quantity <= 0:
@@ -388,9 +401,13 @@ def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
         safety_factor=loop.safety_factor,
         container_quantity=loop.container_quantity,
     )
+    limit = loop_max_cards()
+    capped = count > limit
+    count = min(count, limit)
     loop.recommended_card_count = count
     loop.recommended_at = now
     loop.recommendation = {
+        "capped_at": limit if capped else None,
         "daily_demand": str(daily),
         "dependent_daily_demand": str((dependent / window).quantize(Decimal("0.001"))),
         "window_days": window,
