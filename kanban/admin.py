@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kanban.models import (
     ACTIVE_CARD_STATUSES,
@@ -19,7 +20,7 @@ from kanban.models import (
     KanbanLoop,
     PullSignal,
 )
-from kanban.services import loop_apply_sizing, loop_create, loop_max_cards, loop_size
+from kanban.services import loop_apply_sizing, loop_create, loop_max_cards, loops_size
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.errors import DomainError
 
@@ -164,10 +165,10 @@ class KanbanLoopAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description="Size now (recommend a card count)")
     def size_now(self, request: HttpRequest, queryset: QuerySet[KanbanLoop]) -> None:
-        lines = []
-        for loop in queryset.select_related("product"):
-            sized = loop_size(loop=loop)
-            lines.append(f"{loop.product.sku}: {sized.recommended_card_count}")
+        lines = [
+            f"{loop.product.sku}: {loop.recommended_card_count}"
+            for loop in loops_size(loops=queryset)
+        ]
         messages.success(request, "Recommended cards: " + ", ".join(lines) + ".")
 
     @admin.action(permissions=["change"], description="Apply sizing (add or retire cards)")
@@ -217,17 +218,18 @@ class CardEventAdmin(ReadOnlyAdmin):
         "wip_override",
         "reason",
     )
-    list_filter = ("to_status", "source", "wip_override", "card__loop__product__line")
+    list_filter = ("to_status", "source", "wip_override", "created_at", "card__loop__product__line")
     list_select_related = ("card__loop__product", "actor")
-    search_fields = ("card__loop__product__sku", "reason")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("card__loop__product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
+    ordering = ("-id",)
 
 
 @admin.register(PullSignal)
 class PullSignalAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "card", "work_order", "fulfilled_at")
-    list_filter = ("card__loop__product__line",)
+    list_filter = ("created_at", "card__loop__product__line")
     list_select_related = ("card__loop__product", "work_order__product")
-    search_fields = ("card__loop__product__sku",)
-    date_hierarchy = "created_at"
+    search_fields = ("card__loop__product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
+    ordering = ("-id",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as df
-from django.db.models import Model, QuerySet, Subquery
+from django.db.models import Model, QuerySet
 
 from production.models import (
     DemandEvent,
@@ -23,19 +23,12 @@ from production.models import (
 )
 
 
-def _id_of(model: type[Model], **lookup: Any) -> Subquery:
-    """The id of the row a code names, as a scalar subquery: the filter becomes
-    `product_id = (SELECT id ...)`, which the (product_id, id) index serves together with the
-    cursor's `-id` order (a join on the product table cannot)."""
-    return Subquery(model._default_manager.filter(**lookup).order_by().values("pk")[:1])
-
-
-def _products_of_line(code: str) -> Subquery:
-    return Subquery(Product.objects.filter(line__code=code).order_by().values("pk"))
-
-
 class CodeFilter(df.CharFilter):
-    """A filter by a related row's code (SKU, line or location code), resolved to its id."""
+    """A filter by a related row's code (SKU, line or location code), resolved to its id
+    first (one small query): the filter becomes `product_id = 42`, which PostgreSQL plans
+    from that value's own statistics and serves with the (product_id, id) index in the
+    cursor's `-id` order. A join on the product table, or the id as a subquery, is planned
+    blind and can walk millions of rows backwards for a quiet product or line."""
 
     def __init__(self, *args: Any, model: type[Model], code_field: str, **kwargs: Any) -> None:
         self.code_model, self.code_field = model, code_field
@@ -44,16 +37,23 @@ class CodeFilter(df.CharFilter):
     def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
         if value in ([], (), {}, "", None):
             return qs
-        return qs.filter(**{self.field_name: _id_of(self.code_model, **{self.code_field: value})})
+        found = (
+            self.code_model._default_manager.filter(**{self.code_field: value})
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return qs.none() if found is None else qs.filter(**{self.field_name: found})
 
 
 class LineProductsFilter(df.CharFilter):
-    """A filter by the line of the row's product: `product_id IN (the line's products)`."""
+    """A filter by the line of the row's product: `product_id IN (the line's products)`,
+    the ids read first for the same reason as `CodeFilter`."""
 
     def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
         if value in ([], (), {}, "", None):
             return qs
-        return qs.filter(**{f"{self.field_name}__in": _products_of_line(value)})
+        products = list(Product.objects.filter(line__code=value).values_list("pk", flat=True))
+        return qs.filter(**{f"{self.field_name}__in": products}) if products else qs.none()
 
 
 def sku_filter(field_name: str = "product_id") -> CodeFilter:
@@ -98,7 +98,7 @@ class LineFilter(df.FilterSet):
 class WorkOrderFilter(df.FilterSet):
     product = sku_filter()
     line = line_filter()
-    status = df.MultipleChoiceFilter(choices=WorkOrderStatus.choices)
+    status = df.MultipleChoiceFilter(choices=WorkOrderStatus.choices, distinct=False)
     origin = df.ChoiceFilter(choices=WorkOrderOrigin.choices)
     created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
@@ -113,7 +113,7 @@ class DemandEventFilter(df.FilterSet):
     line = product_line_filter()
     source = df.CharFilter()
     external_id = df.CharFilter()
-    status = df.MultipleChoiceFilter(choices=DemandStatus.choices)
+    status = df.MultipleChoiceFilter(choices=DemandStatus.choices, distinct=False)
     occurred_after = df.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_before = df.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
 
@@ -147,7 +147,7 @@ class StockMoveFilter(df.FilterSet):
     product = sku_filter()
     line = product_line_filter()
     location = location_filter()
-    kind = df.MultipleChoiceFilter(choices=MoveKind.choices)
+    kind = df.MultipleChoiceFilter(choices=MoveKind.choices, distinct=False)
     created_after = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

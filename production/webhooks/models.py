@@ -129,8 +129,9 @@ class WebhookAttempt(models.Model):
 class IdempotencyKey(models.Model):
     """An `Idempotency-Key` a client sent: the request it named and the response it got.
 
-    `status_code` is null while the first request still runs; a second request with
-    the key is then refused rather than run twice.
+    Stored with the first successful response, in the transaction of its effects
+    (`production.api.idempotency`); a row with a null `status_code` is one that an
+    earlier version left while its request ran, and the next repeat runs.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

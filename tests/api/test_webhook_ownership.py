@@ -84,7 +84,7 @@ def test_subscriptions_made_before_owners_belong_to_their_creator_or_to_admins_o
 
     from django.apps import apps
 
-    migration = import_module("production.migrations.0006_input_webhook_owner")
+    migration = import_module("production.migrations.0006_webhook_owner")
     mine = WebhookSubscription.objects.create(
         url=URL, event_types=["demand.received"], created_by=integration_user
     )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0006_input_webhook_owner"),
+        ("production", "0008_demand_external_id_index"),
     ]
 
     operations = [
