@@ -33,4 +33,4 @@ RUN DJANGO_SECRET_KEY=collectstatic-at-build-time-only python manage.py collects
 USER pullboard
 EXPOSE 8000
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", \
-     "--workers", "3", "--proxy-headers", "--forwarded-allow-ips", "*", "--log-level", "warning"]
+     "--workers", "3", "--no-proxy-headers", "--log-level", "warning"]

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from csp.decorators import csp_update
 from csp.middleware import CSPMiddleware
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -115,3 +116,11 @@ class ServiceUnavailableMiddleware:
             )
         page = render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS})
         return HttpResponse(page, status=503, headers=headers)
+
+
+def docs_policy(view: Any) -> Any:
+    """The API docs pages' policy: the site's, plus what Swagger UI and ReDoc need to draw
+    (ReDoc's styled-components write <style> elements, which a policy without
+    'unsafe-inline' for styles blocks and ReDoc then shows only an error; its search
+    worker starts from a blob). Scripts still come from the site only."""
+    return csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})(view)

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kanban.models import (
@@ -19,7 +20,7 @@ from kanban.models import (
     KanbanLoop,
     PullSignal,
 )
-from kanban.services import loop_apply_sizing, loop_create, loops_size
+from kanban.services import loop_apply_sizing, loop_create, loop_max_cards, loops_size
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.errors import DomainError
 
@@ -49,6 +50,16 @@ class LoopCreateForm(forms.ModelForm):
     class Meta:
         model = KanbanLoop
         fields = ("product", "location", "container_quantity", "safety_factor")
+
+    def clean_card_count(self) -> int:
+        count: int = self.cleaned_data["card_count"]
+        limit = loop_max_cards()
+        if count > limit:
+            raise forms.ValidationError(
+                gettext("A loop has at most %(limit)d cards (PULLBOARD_LOOP_MAX_CARDS).")
+                % {"limit": limit}
+            )
+        return count
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from production.validators import SKU_MAX_LENGTH, validate_sku
+
 QUANTITY: dict[str, Any] = {"max_digits": 14, "decimal_places": 3}
 POSITIVE = [MinValueValidator(Decimal("0.001"))]
 
@@ -80,7 +82,7 @@ class LotSizing(models.TextChoices):
 
 
 class Product(models.Model):
-    sku = models.CharField(max_length=64, unique=True)
+    sku = models.CharField(max_length=SKU_MAX_LENGTH, unique=True, validators=[validate_sku])
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=16, default="pcs")
     line = models.ForeignKey(

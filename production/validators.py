@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -18,3 +20,7 @@ validate_sku = RegexValidator(
     ),
     code="invalid_sku",
 )
+
+# A row id as the API gives them: ASCII digits that fit a bigint (`int()` alone would also
+# take "٣" or a number no column holds).
+ROW_ID = re.compile(r"^[0-9]{1,18}$")

@@ -6,7 +6,7 @@ brings them in line with stock, `sizing` stores the loops' recommended card coun
 
 from kanban.services.cards import CARD_TRANSITIONS, allowed_moves, card_move, wip_in_process
 from kanban.services.loops import loop_apply_sizing, loop_create, loops_out_of_sync, loops_resync
-from kanban.services.sizing import demand_in_window, loop_size, loops_size
+from kanban.services.sizing import demand_in_window, loop_max_cards, loop_size, loops_size
 
 __all__ = [
     "CARD_TRANSITIONS",
@@ -15,6 +15,7 @@ __all__ = [
     "demand_in_window",
     "loop_apply_sizing",
     "loop_create",
+    "loop_max_cards",
     "loop_size",
     "loops_out_of_sync",
     "loops_resync",

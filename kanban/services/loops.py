@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kanban.locks import lock_cards
 from kanban.models import (
@@ -31,6 +32,7 @@ from kanban.models import (
 )
 from kanban.policy import drain_containers, signal_cards
 from kanban.services.cards import card_move
+from kanban.services.sizing import loop_max_cards
 from production import live
 from production.bulk import bulk_update_rows
 from production.errors import DomainError
@@ -60,6 +62,13 @@ def loop_create(
 
     if card_count < 1:
         raise DomainError("A loop needs at least one card.", field="card_count")
+    limit = loop_max_cards()
+    if card_count > limit:
+        raise DomainError(
+            gettext("A loop has at most %(limit)d cards (PULLBOARD_LOOP_MAX_CARDS).")
+            % {"limit": limit},
+            field="card_count",
+        )
     location = location or product.supermarket
     quantity = Decimal(container_quantity or product.container_quantity)
     if quantity <= 0:

@@ -34,6 +34,11 @@ BOM_DEPTH = 10  # deeper BOMs than this are taken as a cycle
 Parents = dict[int, list[tuple[int, Decimal]]]  # component -> [(parent, quantity per parent)]
 
 
+def loop_max_cards() -> int:
+    """Cards one loop may have: past it, print sheets and boards stop being usable."""
+    return int(settings.PULLBOARD["LOOP_MAX_CARDS"])
+
+
 def _bom_parents() -> Parents:
     parents: Parents = {}
     for parent_id, component_id, quantity in (
@@ -175,9 +180,13 @@ def _store_sizing(
         safety_factor=loop.safety_factor,
         container_quantity=loop.container_quantity,
     )
+    limit = loop_max_cards()
+    capped = count > limit
+    count = min(count, limit)
     loop.recommended_card_count = count
     loop.recommended_at = now
     loop.recommendation = {
+        "capped_at": limit if capped else None,
         "daily_demand": str(daily),
         "dependent_daily_demand": str((dependent / window).quantize(Decimal("0.001"))),
         "window_days": window,

@@ -7,11 +7,14 @@ replayed) or a whole `spec` (a line that does not exist yet). The run is a Celer
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django_filters import rest_framework as df
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,12 +30,14 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from production.api.common import PLANNERS, ApiViewSet
+from production.api.serializers import demand_time_window
 from production.comparisons.models import Comparison, ComparisonKind, ComparisonStatus
 from production.comparisons.selectors import comparisons_side_by_side
 from production.comparisons.services import comparison_period_spec, comparison_start
 from production.comparisons.twin import spec as twin_spec
 from production.errors import DomainError
 from production.models import ProductionLine
+from production.validators import ROW_ID
 
 SPEC_HELP = (twin_spec.__doc__ or "").strip()
 
@@ -62,6 +67,9 @@ EXAMPLE_SPEC = {
         {"kind": "push", "service_level": 0.95, "lot_sizing": "containers"},
     ],
 }
+
+
+MAX_PERIOD = timedelta(days=366)
 
 
 class ComparisonCreateSerializer(serializers.Serializer):
@@ -94,7 +102,7 @@ class ComparisonCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Override the line's process model (spec format).",
     )
-    seed = serializers.IntegerField(min_value=0, default=0)
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     replications = serializers.IntegerField(min_value=1, max_value=50, default=5)
     spec = serializers.JSONField(required=False, help_text=SPEC_HELP)
 
@@ -103,9 +111,38 @@ class ComparisonCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"line": "Give either a live `line` or a whole `spec`, not both."}
             )
+        self._check_period(attrs)
         if attrs.get("spec") is not None and not isinstance(attrs["spec"], dict):
             raise serializers.ValidationError({"spec": "Must be an object."})
         return attrs
+
+    def _check_period(self, attrs: dict[str, Any]) -> None:
+        """A period inside the demand history the API accepts (`demand_time_window`), at
+        most `MAX_PERIOD_DAYS` long and in order: year 1 or 9999 never reach the twin."""
+        oldest, latest = demand_time_window(timezone.now())
+        for name in ("start", "end"):
+            moment = attrs.get(name)
+            if moment is None:
+                continue
+            try:
+                inside = oldest <= moment <= latest
+            except OverflowError:
+                inside = False
+            if not inside:
+                raise serializers.ValidationError(
+                    {
+                        name: gettext("Must lie between %(oldest)s and %(latest)s.")
+                        % {"oldest": oldest.date(), "latest": latest.date()}
+                    }
+                )
+        start, end = attrs.get("start"), attrs.get("end") or timezone.now()
+        if start is not None and not timedelta(0) < end - start <= MAX_PERIOD:
+            raise serializers.ValidationError(
+                {
+                    "start": gettext("Must come before the end, at most %(days)d days before.")
+                    % {"days": MAX_PERIOD.days}
+                }
+            )
 
 
 class ComparisonSerializer(serializers.ModelSerializer):
@@ -244,10 +281,10 @@ class ComparisonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     )
     @action(detail=False, methods=["get"], url_path="side-by-side")
     def side_by_side(self, request: Request) -> Response:
-        try:
-            ids = [int(i) for i in request.query_params.get("ids", "").split(",") if i.strip()]
-        except ValueError:
-            raise DomainError("ids must be comma-separated numbers.", field="ids") from None
+        parts = [i.strip() for i in request.query_params.get("ids", "").split(",") if i.strip()]
+        if not all(ROW_ID.match(i) for i in parts):
+            raise DomainError(gettext("ids must be comma-separated numbers."), field="ids")
+        ids = [int(i) for i in parts]
         if not ids or len(ids) > 20:
             raise DomainError("Give between 1 and 20 ids.", field="ids")
         return Response({"rows": comparisons_side_by_side(ids=ids)})

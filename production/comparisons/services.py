@@ -9,6 +9,7 @@ from the line's capacity and the spread of its finished work orders.
 
 from __future__ import annotations
 
+import logging
 import math
 from datetime import datetime, timedelta
 from functools import partial
@@ -32,6 +33,8 @@ from production.models import (
     WorkOrderStatus,
 )
 from production.policies import policy_for
+
+log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 28
 SAFETY_FACTOR = 0.2  # the sizing rule's `a` when a product has no loop to read
@@ -263,6 +266,17 @@ def comparison_run(*, comparison_id: int) -> Comparison | None:
         )
     except SpecError as err:
         _finish(comparison_id, status=ComparisonStatus.FAILED, error=str(err))
+    except MemoryError:
+        # Celery takes a MemoryError out of a task as fatal and the worker process exits:
+        # this comparison failed, the worker did not. The spec's size bound should make
+        # this rare; when it happens the comparison says so.
+        log.error("comparison %s ran out of memory", comparison_id)
+        _finish(
+            comparison_id,
+            status=ComparisonStatus.FAILED,
+            error="The twin ran out of memory: make the spec smaller (demand, horizon, "
+            "replications or policies).",
+        )
     except Exception as err:
         _finish(comparison_id, status=ComparisonStatus.FAILED, error=f"The twin failed: {err}")
         raise

@@ -19,6 +19,7 @@ from production.csv_export import csv_response as _csv
 from production.errors import DomainError
 from production.models import ProductionLine
 from production.roles import PLANNER, role_required
+from production.validators import ROW_ID
 
 MAX_DAYS = 366
 
@@ -109,7 +110,7 @@ def comparison(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(PLANNER)
 def side_by_side(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:20]
+    ids = [int(i) for i in request.GET.getlist("ids") if ROW_ID.match(i)][:20]
     rows = sel.comparisons_side_by_side(ids=ids)
     if request.GET.get("format") == "csv":
         header = list(rows[0]) if rows else ["comparison", "name", "policy"]

@@ -3,7 +3,10 @@ pages and the nightly tasks, read here."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
@@ -32,6 +35,11 @@ class ProductForecastAdmin(ReadOnlyAdmin):
     list_filter = ("method", "product__line")
     list_select_related = ("product",)
     search_fields = ("product__sku", "product__name")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A forecast is derived (made again each night): an admin deleting a product
+        takes its forecast with it, where a read-only forecast would block the deletion."""
+        return request.user.is_superuser
 
 
 class PushPlanLineInline(ReadOnlyInline):

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from production.api.common import PLANNERS, READERS, ApiViewSet
+from production.api.common import PLANNERS, ApiViewSet
 from production.errors import DomainError
 from production.models import ProductionLine, WorkOrder
 from production.planning import selectors
@@ -124,7 +124,7 @@ class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     lookup_url_kwarg = "sku"
     lookup_value_regex = "[^/]+"
     ordering_fields = ["product__sku"]
-    roles = {"read": READERS, "refresh": PLANNERS}
+    roles = {"read": PLANNERS, "refresh": PLANNERS}
 
     def get_queryset(self) -> QuerySet[ProductForecast]:
         return selectors.product_forecasts()
@@ -142,6 +142,7 @@ class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
 
     serializer_class = ForecastRunSerializer
     ordering_fields = ["id", "created_at"]
+    roles = {"read": PLANNERS}
 
     def get_queryset(self) -> QuerySet[ForecastRun]:
         return ForecastRun.objects.all()
@@ -151,7 +152,7 @@ class PushPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     """Push plans per line and period, each product's numbers, and the plan run command."""
 
     ordering_fields = ["id", "period_start"]
-    roles = {"read": READERS, "run": PLANNERS}
+    roles = {"read": PLANNERS, "run": PLANNERS}
 
     def get_queryset(self) -> QuerySet[PushPlan]:
         queryset = selectors.push_plans()
@@ -185,6 +186,7 @@ class PushOrderViewSet(ApiViewSet):
 
     serializer_class = ExplanationSerializer
     pagination_class = None  # type: ignore[assignment]
+    roles = {"read": PLANNERS}
 
     def get_queryset(self) -> QuerySet[WorkOrder]:
         return WorkOrder.objects.filter(origin="push").select_related("product")

@@ -10,7 +10,8 @@ urlpatterns = [
     path(
         "planning/forecasts/progress/", views.forecast_progress, name="planning-forecast-progress"
     ),
-    path("planning/forecasts/<str:sku>/", views.forecast_detail, name="planning-forecast"),
+    # `path`: a SKU stored before the SKU pattern held everywhere may contain "/".
+    path("planning/forecasts/<path:sku>/", views.forecast_detail, name="planning-forecast"),
     path("planning/push/", views.push_plans, name="planning-push"),
     path("planning/push/<int:plan_id>/", views.push_plan, name="planning-push-plan"),
     path("planning/lines/<slug:code>/mode/", views.line_mode, name="planning-line-mode"),

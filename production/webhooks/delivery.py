@@ -44,6 +44,10 @@ RESPONSE_KEPT = 2000
 # Longer than one attempt can take (connect + read timeouts), so a lease outlives its send.
 LEASE = timedelta(seconds=60)
 TIMEOUT = (3.05, 10)
+# Of the receiver's answer, at most this much is read, and only for this long after the
+# attempt began: a receiver that trickles its body, or sends megabytes, cannot hold a worker.
+RESPONSE_READ_BYTES = 8192
+ATTEMPT_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,19 @@ def _attempt(delivery: WebhookDelivery) -> bool:
             headers=signed_headers(delivery, delivery.subscription.secret, at),
             timeout=TIMEOUT,
             allow_redirects=False,
+            stream=True,
         )
-        status_code = response.status_code
-        response_body = response.text[:RESPONSE_KEPT]
-        if response.is_redirect:
+        with response:
+            status_code = response.status_code
+            body, cut = _read_some(response, started)
+        response_body = body.decode(response.encoding or "utf-8", "replace")[:RESPONSE_KEPT]
+        if cut:
+            status_code = None
+            error = (
+                f"The receiver took longer than {ATTEMPT_SECONDS:g} s to answer; cut off "
+                "(answer promptly, then do the work)."
+            )
+        elif response.is_redirect:
             error = "Redirects are not followed; subscribe the URL it points to."
     except DomainError as exc:
         error = f"Not sent: {exc.message}"
@@ -129,6 +142,20 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     ok = status_code is not None and 200 <= status_code < 300
     _record(delivery, ok, status_code, response_body, error, time.monotonic() - started)
     return ok
+
+
+def _read_some(response: requests.Response, started: float) -> tuple[bytes, bool]:
+    """Up to `RESPONSE_READ_BYTES` of the body, while the attempt is younger than
+    `ATTEMPT_SECONDS`; returns the bytes and whether the deadline cut the reading."""
+    body = b""
+    while len(body) < RESPONSE_READ_BYTES:
+        if time.monotonic() - started > ATTEMPT_SECONDS:
+            return body, True
+        chunk = response.raw.read1(RESPONSE_READ_BYTES - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body, False
 
 
 def _blocked_cause(exc: BaseException) -> BlockedDestination | None:

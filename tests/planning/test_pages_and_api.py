@@ -150,7 +150,8 @@ def test_api_forecasts_push_plans_and_explanations(
     )
     assert again.json()["id"] == plan["id"]
     order_id = plan["lines"][1]["work_order"]
-    why = reader.get(f"/api/v1/push-orders/{order_id}/explanation/").json()
+    assert reader.get(f"/api/v1/push-orders/{order_id}/explanation/").status_code == 403
+    why = api.get(f"/api/v1/push-orders/{order_id}/explanation/").json()
     assert why["product"] == "NUT"
     assert why["explanation"]["net_requirement"] > 0
     assert why["explanation"]["forecast_over_protection"] == pytest.approx(18)  # 6/day x 3 days

@@ -38,6 +38,11 @@ from production.planning.core import LOT_SIZING_POLICIES
 POLICY_KINDS = ("kanban", "conwip", "push")
 MAX_REPLICATIONS = 50
 MAX_HORIZON_DAYS = 3660
+MAX_POLICIES = 10
+MAX_CARDS = 10_000
+# Demand orders plus jobs (containers or lots) over every replication and policy, estimated
+# before anything runs: about a minute of the twin, and memory well under a gigabyte.
+MAX_SIMULATED_WORK = 20_000_000
 MINUTES_PER_DAY = 1440.0
 
 
@@ -248,10 +253,43 @@ def parse_spec(raw: Any) -> Spec:
     if reps > MAX_REPLICATIONS:
         raise SpecError(f"at most {MAX_REPLICATIONS}", field="replications")
     seed = _num(raw.get("seed", 0), "seed", allow_zero=True, integer=True)
-    policies = [
-        _policy(p, i, skus, stations) for i, p in enumerate(_list(raw.get("policies"), "policies"))
-    ]
-    return Spec(horizon, seed, reps, stations, products, policies, raw)
+    raw_policies = _list(raw.get("policies"), "policies")
+    if len(raw_policies) > MAX_POLICIES:
+        raise SpecError(f"at most {MAX_POLICIES} policies", field="policies")
+    policies = [_policy(p, i, skus, stations) for i, p in enumerate(raw_policies)]
+    spec = Spec(horizon, seed, reps, stations, products, policies, raw)
+    _check_size(spec)
+    return spec
+
+
+def _work_per_replication(product: ProductSpec, horizon: int) -> float:
+    """Demand orders and containers of one product over the horizon, once."""
+    d = product.demand
+    if d["kind"] == "poisson":
+        orders = units = d["rate_per_day"] * horizon
+    elif d["kind"] == "distribution":
+        orders, units = float(horizon), d["mean_per_day"] * horizon
+    elif d.get("events") is not None:
+        kept = [q for day, q in d["events"] if day < horizon]
+        orders, units = float(len(kept)), float(sum(kept))
+    else:
+        daily = d["daily"][:horizon]
+        orders, units = float(sum(1 for q in daily if q)), float(sum(daily))
+    return orders + units / product.model.container_quantity + horizon
+
+
+def _check_size(spec: Spec) -> None:
+    """Refuse, before it runs, a spec whose simulation would not fit in a worker."""
+    per_product = [_work_per_replication(p, spec.horizon_days) for p in spec.products]
+    work = sum(per_product) * spec.replications * len(spec.policies)
+    if work > MAX_SIMULATED_WORK:
+        biggest = max(range(len(per_product)), key=per_product.__getitem__)
+        raise SpecError(
+            f"the spec would simulate about {work:,.0f} demand orders and jobs over its "
+            f"replications and policies, past the bound of {MAX_SIMULATED_WORK:,}: lower "
+            "the demand, the horizon, the replications or the number of policies",
+            field=f"products[{biggest}].demand",
+        )
 
 
 def _policy(raw: Any, i: int, skus: list[str], stations: list[Station]) -> PolicySpec:
@@ -260,6 +298,8 @@ def _policy(raw: Any, i: int, skus: list[str], stations: list[Station]) -> Polic
     kind = raw.get("kind")
     if kind == "kanban":
         cards = _per_product(raw.get("cards"), skus, f"{path}.cards")
+        if max(cards) > MAX_CARDS:
+            raise SpecError(f"at most {MAX_CARDS:,} cards per product", field=f"{path}.cards")
         n_cells = 1 + sum(1 for s in stations[:-1] if s.supermarket_after)
         cell_cards = None
         if n_cells > 1:
