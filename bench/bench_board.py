@@ -1,13 +1,26 @@
-"""Board benchmark: render time and queries at 100, 500 and 2,000 cards; move-to-arrival delay.
+"""Board benchmark: render time and queries by board size; move-to-arrival delay; fan-out.
 
-    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_board.py [--moves 100]
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_board.py \
+        [--moves 100] [--fanout 50,200] [--fanout-seconds 60] [--only-fanout]
 
 Prints figures, asserts nothing. Render time is the server's (Django test client, all
 middleware, no network), median of repeated requests; the ratio against the 100-card
 board of the same run says how it grows. Move-to-arrival: client A posts a move to a
-uvicorn server; client B, holding the board's event stream open, hears the hint and
-re-fetches the columns; the delay is from A's request to B holding the new columns.
-Uses (and creates if missing) lines named bench-100, bench-500 and bench-2000.
+uvicorn server; client B, holding the board's event stream open, swaps in the change it
+is sent (or fetches the columns when it cannot); the delay is from A's request to B
+holding the new board.
+
+Fan-out: 50 and 200 boards (asyncio clients behaving as board.js: the stream, the
+catch-up fetch on "ready", changes applied when they follow on, a fetch otherwise) open
+on one 1,000-card line served by one uvicorn process, and a move a second. It prints
+moves delivered / expected (a board has a move once it holds that board version or a
+later one), p50 / p95 / max move-to-arrival, the server's CPU (share of one core, from
+/proc), the PostgreSQL connections the server held (by application name) and the Redis
+subscriptions to the line's channel, both at their peak, and how many fetches the boards
+made and changes they applied in place. Many boards on the shared PostgreSQL: before
+the pool, 50 boards held about 150 connections, so run the fan-out against a private
+server (see the recipes) when comparing with code that has no pool.
+Uses (and creates if missing) lines named bench-100, bench-500, bench-1000 and bench-2000.
 """
 
 from __future__ import annotations
@@ -194,11 +207,14 @@ def asgi_server(app_name: str = "pb-bench-board-web") -> Iterator[tuple[str, int
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 120  # Django starts slowly on a busy machine
+        while True:
             try:
-                requests.get(f"{base}/login/", timeout=2)
+                requests.get(f"{base}/login/", timeout=5)
                 break
             except requests.RequestException:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("uvicorn did not start") from None
                 time.sleep(0.2)
         yield base, server.pid
     finally:
@@ -230,8 +246,9 @@ def move_to_arrival(moves: int) -> None:
                 etag = board.get(f"{base}/boards/{line.code}/columns/").headers.get("ETag", "")
                 etag = etag.removeprefix("W/").strip('"')
             with board.get(f"{base}/boards/{line.code}/events/", stream=True, timeout=30) as stream:
-                # chunk_size=1: hand each line over as soon as it arrives (no read-ahead wait)
-                lines = stream.iter_lines(chunk_size=1, decode_unicode=True)
+                # Each event comes as one HTTP chunk, handed over as it arrives (a change is
+                # tens of KiB: read byte by byte, it took the client itself hundreds of ms).
+                lines = stream.iter_lines(chunk_size=65536, decode_unicode=True)
                 try:
                     watch(lines, board, etag)
                 except requests.RequestException:
@@ -489,7 +506,8 @@ def fanout(clients_counts: list[int], seconds: int) -> None:
     )
     print(
         f"{'boards':>6} {'delivered':>14} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
-        f"{'server CPU':>10} {'PG conns':>8} {'Redis subs':>10} {'fetches':>8} {'applied':>8}"
+        f"{'server CPU':>10} {'PG conns':>8} {'Redis subs':>10} {'fetches':>8} {'applied':>8} "
+        f"{'client CPU':>10}"
     )
     app_name = "pb-bench-board-fanout"
     for count in clients_counts:
@@ -530,6 +548,7 @@ async def _fanout_run(
     moves: list[tuple[float, str]] = []  # (posted at, fingerprint after the move)
     held: list[tuple[int, int]] = []
     cpu_start, wall_start = _cpu_seconds(pid), time.perf_counter()
+    clients_start = time.process_time()
     for second in range(seconds):
         due = wall_start + second
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
@@ -550,7 +569,9 @@ async def _fanout_run(
                 await sync_to_async(_connections_held)(app_name, f"{channel_prefix}{line.pk}")
             )
     await asyncio.sleep(3)  # the last move's arrivals
-    cpu = (_cpu_seconds(pid) - cpu_start) / (time.perf_counter() - wall_start)
+    wall = time.perf_counter() - wall_start
+    cpu = (_cpu_seconds(pid) - cpu_start) / wall
+    clients_cpu = (time.process_time() - clients_start) / wall
     for run in runs:
         run.cancel()
     await asyncio.gather(*runs, return_exceptions=True)
@@ -565,7 +586,7 @@ async def _fanout_run(
     return (
         f"{count:>6} {f'{delivered}/{expected}':>14} {p50:>8.0f} {p95:>8.0f} {peak:>8.0f} "
         f"{cpu * 100:>9.0f}% {pg:>8} {subs:>10} {sum(b.fetches for b in boards):>8} "
-        f"{sum(b.applied for b in boards):>8}"
+        f"{sum(b.applied for b in boards):>8} {clients_cpu * 100:>10.0f}%"
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -138,6 +139,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message that a dead worker held comes back after this long (acks_late tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# One queue per concern, so a burst of one never delays another: demand processing has a
+# worker of its own (docker-compose.yml); webhooks, planning (forecasts, push plans,
+# sizing) and comparisons (the twin) run on others. A worker started without `-Q`
+# consumes every queue listed here.
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in ("demand", "webhooks", "planning", "comparisons", "default")
+]
+CELERY_TASK_ROUTES = {
+    "production.tasks.demand_process_task": {"queue": "demand"},
+    "production.tasks.webhook_deliver_task": {"queue": "webhooks"},
+    "production.tasks.webhook_deliver_due_task": {"queue": "webhooks"},
+    "production.tasks.forecasts_refresh_task": {"queue": "planning"},
+    "production.tasks.push_plan_task": {"queue": "planning"},
+    "kanban.tasks.loops_size_task": {"queue": "planning"},
+    "production.tasks.comparison_run_task": {"queue": "comparisons"},
+    "production.tasks.shadow_compare_task": {"queue": "comparisons"},
+    # reconcile_task and idempotency_keys_prune_task: the default queue.
+}
 CELERY_BEAT_SCHEDULE = {
     "reconcile-pull-engine": {
         "task": "production.tasks.reconcile_task",
@@ -312,6 +331,12 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 PULLBOARD = {
     # Demand events one processing task takes at a time (batching is what makes the rate).
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
+    # Demand is drained in this many partitions by product (product id modulo N): drains of
+    # different partitions touch disjoint stock levels and cards, so they run in parallel.
+    "DEMAND_PARTITIONS": env.int("PULLBOARD_DEMAND_PARTITIONS", default=4),
+    # A queued drain not started within this many seconds (its worker died holding it,
+    # or every worker is busy) lets the next stored event queue another.
+    "DEMAND_PENDING_FLAG_SECONDS": env.int("PULLBOARD_DEMAND_PENDING_FLAG_SECONDS", default=5),
     "SIZING_WINDOW_DAYS": 28,
     "SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME": 5,
     # Shop floor: a repeat scan of one card within this window does nothing; cards not
@@ -320,6 +345,11 @@ PULLBOARD = {
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
     # Push scheduling: length of a planning period (also the review period), in days.
     "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
+    # Demand the API accepts: at most this quantity per event, and `occurred_at` no older
+    # than this many days and no later than this many hours ahead of the server's clock.
+    "DEMAND_MAX_QUANTITY": env.int("PULLBOARD_DEMAND_MAX_QUANTITY", default=1_000_000),
+    "DEMAND_OLDEST_DAYS": env.int("PULLBOARD_DEMAND_OLDEST_DAYS", default=3650),
+    "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
 }
 
 LOGGING = {

@@ -19,7 +19,7 @@ from kanban.models import (
     KanbanLoop,
     PullSignal,
 )
-from kanban.services import loop_apply_sizing, loop_create, loop_size
+from kanban.services import loop_apply_sizing, loop_create, loops_size
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.errors import DomainError
 
@@ -154,10 +154,10 @@ class KanbanLoopAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description="Size now (recommend a card count)")
     def size_now(self, request: HttpRequest, queryset: QuerySet[KanbanLoop]) -> None:
-        lines = []
-        for loop in queryset.select_related("product"):
-            sized = loop_size(loop=loop)
-            lines.append(f"{loop.product.sku}: {sized.recommended_card_count}")
+        lines = [
+            f"{loop.product.sku}: {loop.recommended_card_count}"
+            for loop in loops_size(loops=queryset)
+        ]
         messages.success(request, "Recommended cards: " + ", ".join(lines) + ".")
 
     @admin.action(permissions=["change"], description="Apply sizing (add or retire cards)")

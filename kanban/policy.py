@@ -17,6 +17,8 @@ from production.models import WorkOrderOrigin
 from production.policies import Consumption
 from production.webhooks.events import emit_cards_signalled
 
+RESYNC_CHUNK = 500  # loops per reconciling transaction: short locks, few queries
+
 
 class PullPolicy:
     def stock_consumed(self, consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
@@ -51,17 +53,20 @@ class PullPolicy:
         return cards_by_status_with_age(line_id=line_id, now=now)
 
     def reconcile(self) -> list[str]:
-        """Cards against stock, one loop per transaction (see `loops_resync`)."""
+        """Cards against stock: one query finds the pull loops that disagree, which are
+        then resynchronised a chunk of loops per transaction (see `loops_resync`)."""
         from django.db import transaction
 
-        from kanban.services import loops_resync
+        from kanban.services import loops_out_of_sync, loops_resync
 
         findings: list[str] = []
-        for loop_id in KanbanLoop.objects.filter(product__line__mode="pull").values_list(
-            "pk", flat=True
-        ):
+        loop_ids = loops_out_of_sync()
+        for start in range(0, len(loop_ids), RESYNC_CHUNK):
             with transaction.atomic():
-                findings += loops_resync(KanbanLoop.objects.filter(pk=loop_id), actor_id=None)
+                findings += loops_resync(
+                    KanbanLoop.objects.filter(pk__in=loop_ids[start : start + RESYNC_CHUNK]),
+                    actor_id=None,
+                )
         return findings
 
 

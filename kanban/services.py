@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Max, Sum
+from django.db.models import (
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from kanban.locks import lock_card_ids, lock_cards
@@ -23,6 +39,7 @@ from kanban.models import (
 from kanban.policy import drain_containers, signal_cards
 from kanban.sizing import recommended_card_count
 from production import live
+from production.bulk import bulk_update_rows
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.models import (
     BomLine,
@@ -30,6 +47,7 @@ from production.models import (
     Location,
     MoveKind,
     Product,
+    StockLevel,
     WorkOrderStatus,
 )
 from production.services.stock import LedgerBatch, ensure_stock_levels
@@ -316,22 +334,53 @@ def loop_create(
     return loop
 
 
-def measured_lead_time_days(loop: KanbanLoop, *, last: int = 20) -> tuple[Decimal | None, int]:
-    """Mean signal -> full time over the loop's last fulfilled cycles, and how many."""
-    cycles = (
-        PullSignal.objects.filter(card__loop=loop, fulfilled_at__isnull=False)
-        .order_by("-fulfilled_at")[:last]
-        .annotate(
-            duration=ExpressionWrapper(
-                F("fulfilled_at") - F("created_at"), output_field=DurationField()
-            )
+BOM_DEPTH = 10  # deeper BOMs than this are taken as a cycle
+Parents = dict[int, list[tuple[int, Decimal]]]  # component -> [(parent, quantity per parent)]
+
+
+def _bom_parents() -> Parents:
+    parents: Parents = {}
+    for parent_id, component_id, quantity in (
+        BomLine.objects.order_by().values_list("parent_id", "component_id", "quantity").iterator()
+    ):
+        parents.setdefault(component_id, []).append((parent_id, quantity))
+    return parents
+
+
+def _units_per_level(product_id: int, parents: Parents) -> list[dict[int, Decimal]]:
+    """Level by level up the BOM: product -> units of `product_id` in one of it."""
+    levels: list[dict[int, Decimal]] = []
+    per_unit = {product_id: Decimal("1")}
+    while per_unit and len(levels) < BOM_DEPTH:
+        levels.append(per_unit)
+        above: dict[int, Decimal] = {}
+        for component_id, units in per_unit.items():
+            for parent_id, quantity in parents.get(component_id, ()):
+                above[parent_id] = above.get(parent_id, Decimal("0")) + units * quantity
+        per_unit = above
+    return levels
+
+
+def _demand_by_product(product_ids: set[int], *, start: Any, end: Any) -> dict[int, Decimal]:
+    return dict(
+        DemandEvent.objects.filter(
+            product_id__in=product_ids, occurred_at__gte=start, occurred_at__lt=end
         )
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
     )
-    durations = [c.duration for c in cycles]
-    if not durations:
-        return None, 0
-    mean = sum(durations, timedelta()) / len(durations)
-    return Decimal(mean.total_seconds() / 86400).quantize(Decimal("0.001")), len(durations)
+
+
+def _direct_and_dependent(
+    levels: list[dict[int, Decimal]], demand: dict[int, Decimal]
+) -> tuple[Decimal, Decimal]:
+    found = [
+        sum((units * demand[p] for p, units in level.items() if p in demand), Decimal("0"))
+        for level in levels
+    ]
+    return found[0], sum(found[1:], Decimal("0"))
 
 
 def demand_in_window(*, product_id: int, start: Any, end: Any) -> tuple[Decimal, Decimal]:
@@ -340,47 +389,89 @@ def demand_in_window(*, product_id: int, start: Any, end: Any) -> tuple[Decimal,
 
     A component has little demand of its own; its loop is sized by its parents' demand.
     """
-    direct = Decimal("0")
-    dependent = Decimal("0")
-    per_unit = {product_id: Decimal("1")}  # product -> units of `product_id` in one of it
-    for level in range(10):  # deeper BOMs than this are taken as a cycle
-        if not per_unit:
-            break
-        sums = dict(
-            DemandEvent.objects.filter(
-                product_id__in=list(per_unit), occurred_at__gte=start, occurred_at__lt=end
-            )
-            .values("product_id")
-            .annotate(total=Sum("quantity"))
-            .values_list("product_id", "total")
+    levels = _units_per_level(product_id, _bom_parents())
+    demand = _demand_by_product(set().union(*levels), start=start, end=end)
+    return _direct_and_dependent(levels, demand)
+
+
+def _measured_lead_times(
+    loop_ids: list[int], *, last: int = 20
+) -> dict[int, tuple[Decimal | None, int]]:
+    """Per loop, the mean signal -> full time over its last fulfilled cycles, and how many:
+    one query for every loop (a window ranks each loop's cycles)."""
+    cycles = (
+        PullSignal.objects.filter(card__loop_id__in=loop_ids, fulfilled_at__isnull=False)
+        .annotate(
+            loop_id=F("card__loop_id"),
+            rank=Window(
+                RowNumber(), partition_by=F("card__loop_id"), order_by=F("fulfilled_at").desc()
+            ),
+            duration=ExpressionWrapper(
+                F("fulfilled_at") - F("created_at"), output_field=DurationField()
+            ),
         )
-        found = sum((per_unit[p] * total for p, total in sums.items()), Decimal("0"))
-        if level == 0:
-            direct = found
-        else:
-            dependent += found
-        parents: dict[int, Decimal] = {}
-        for parent_id, component_id, quantity in BomLine.objects.filter(
-            component_id__in=list(per_unit)
-        ).values_list("parent_id", "component_id", "quantity"):
-            parents[parent_id] = parents.get(parent_id, Decimal("0")) + (
-                per_unit[component_id] * quantity
-            )
-        per_unit = parents
-    return direct, dependent
+        .filter(rank__lte=last)
+        .order_by()
+        .values_list("loop_id", "duration")
+    )
+    durations: dict[int, list[timedelta]] = {}
+    for loop_id, duration in cycles.iterator():
+        durations.setdefault(loop_id, []).append(duration)
+    measured: dict[int, tuple[Decimal | None, int]] = {}
+    for loop_id, found in durations.items():
+        mean = sum(found, timedelta()) / len(found)
+        days = Decimal(mean.total_seconds() / 86400).quantize(Decimal("0.001"))
+        measured[loop_id] = (days, len(found))
+    return measured
 
 
 @transaction.atomic
-def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
-    """Store the loop's recommended card count with every input it came from."""
+def loops_size(*, loops: QuerySet[KanbanLoop], now: Any = None) -> list[KanbanLoop]:
+    """Store each loop's recommended card count with every input it came from.
+
+    Set-based: the BOM, the demand of each sizing window and the measured lead times are
+    read once for all the loops, and the recommendations written in one statement.
+    """
     now = now or timezone.now()
+    chosen = list(loops.select_related("product").order_by("pk"))
+    if not chosen:
+        return []
+    parents = _bom_parents()
+    levels = {loop.pk: _units_per_level(loop.product_id, parents) for loop in chosen}
+    demand: dict[int, dict[int, Decimal]] = {}  # window (days) -> product -> demand
+    for window in sorted({loop.sizing_window_days for loop in chosen}):
+        wanted = {
+            p
+            for loop in chosen
+            if loop.sizing_window_days == window
+            for level in levels[loop.pk]
+            for p in level
+        }
+        demand[window] = _demand_by_product(wanted, start=now - timedelta(days=window), end=now)
+    measured_by_loop = _measured_lead_times([loop.pk for loop in chosen])
+    min_cycles = settings.PULLBOARD["SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME"]
+    for loop in chosen:
+        window = loop.sizing_window_days
+        direct, dependent = _direct_and_dependent(levels[loop.pk], demand[window])
+        measured, cycles = measured_by_loop.get(loop.pk, (None, 0))
+        _store_sizing(loop, direct, dependent, measured, cycles, min_cycles=min_cycles, now=now)
+    bulk_update_rows(chosen, ["recommended_card_count", "recommended_at", "recommendation"])
+    return chosen
+
+
+def _store_sizing(
+    loop: KanbanLoop,
+    direct: Decimal,
+    dependent: Decimal,
+    measured: Decimal | None,
+    cycles: int,
+    *,
+    min_cycles: int,
+    now: Any,
+) -> None:
     window = loop.sizing_window_days
-    direct, dependent = demand_in_window(
-        product_id=loop.product_id, start=now - timedelta(days=window), end=now
-    )
     daily = ((direct + dependent) / window).quantize(Decimal("0.001"))
-    measured, cycles = measured_lead_time_days(loop)
-    enough = cycles >= settings.PULLBOARD["SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME"]
+    enough = cycles >= min_cycles
     lead = measured if (enough and measured) else loop.product.lead_time_days
     count = recommended_card_count(
         daily_demand=daily,
@@ -403,7 +494,13 @@ def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
         "recommended_card_count": count,
         "formula": "ceil(D x L x (1 + a) / C)",
     }
-    loop.save(update_fields=["recommended_card_count", "recommended_at", "recommendation"])
+
+
+def loop_size(*, loop: KanbanLoop, now: Any = None) -> KanbanLoop:
+    """Size one loop (see `loops_size`); `loop` is updated in place and returned."""
+    (sized,) = loops_size(loops=KanbanLoop.objects.filter(pk=loop.pk), now=now)
+    for name in ("recommended_card_count", "recommended_at", "recommendation"):
+        setattr(loop, name, getattr(sized, name))
     return loop
 
 
@@ -461,36 +558,86 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
     return {"added": added, "retired": retired, "still_to_retire": max(0, -delta - retired)}
 
 
-def loops_resync(loops: Any, *, actor_id: int | None) -> list[str]:
+def loops_out_of_sync() -> list[int]:
+    """Ids of the pull loops whose cards disagree with stock, in one query: the cards
+    hold more or less than the level, or an empty card has no order (parked in push)."""
+    held = (
+        KanbanCard.objects.filter(loop=OuterRef("pk"), status__in=[C.FULL, C.IN_USE])
+        .order_by()
+        .values("loop")
+        .annotate(total=Sum("remaining_quantity"))
+        .values("total")
+    )
+    on_hand = StockLevel.objects.filter(
+        product=OuterRef("product_id"), location=OuterRef("location_id")
+    ).values("on_hand")
+    unsignalled = KanbanCard.objects.filter(
+        loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True
+    )
+    zero = Value(Decimal("0"), output_field=DecimalField())
+    return list(
+        KanbanLoop.objects.filter(product__line__mode="pull")
+        .annotate(held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero))
+        .filter(~Q(held=F("on_hand")) | Exists(unsignalled))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[str]:
     """Bring cards in line with stock: containers cannot hold more than is on hand.
 
     Where the cards hold more than the level (stock left while the line was in push
     mode, or a count), the difference is drained from the containers, which signals.
-    Stock beyond what the cards hold is loose stock: reported, not moved.
+    Stock beyond what the cards hold is loose stock: reported, not moved. Every loop
+    of the set is done at once (levels locked, then the cards), in the caller's
+    transaction.
     """
-    findings = []
-    for loop in loops.select_related("product__line", "location"):
-        level = ensure_stock_levels([(loop.product_id, loop.location_id)])[
-            (loop.product_id, loop.location_id)
-        ]
-        held = loop.cards.filter(status__in=[C.FULL, C.IN_USE]).aggregate(
-            total=Sum("remaining_quantity")
-        )["total"] or Decimal("0")
-        if held > level.on_hand:
-            drain_containers(
-                {loop: held - level.on_hand}, actor_id=actor_id, reason="resynchronised with stock"
-            )
-            findings.append(
-                f"{loop.product.sku}: cards held {held}, stock {level.on_hand}; "
+    chosen = list(loops.select_related("product__line", "location").order_by("pk"))
+    if not chosen:
+        return []
+    levels = ensure_stock_levels({(loop.product_id, loop.location_id) for loop in chosen})
+    held = dict(
+        KanbanCard.objects.filter(loop__in=chosen, status__in=[C.FULL, C.IN_USE])
+        .order_by()
+        .values("loop_id")
+        .annotate(total=Sum("remaining_quantity"))
+        .values_list("loop_id", "total")
+    )
+    findings: dict[int, list[str]] = {loop.pk: [] for loop in chosen}
+    excess: dict[KanbanLoop, Decimal] = {}
+    for loop in chosen:
+        on_hand = levels[(loop.product_id, loop.location_id)].on_hand
+        holds = held.get(loop.pk, Decimal("0"))
+        if holds > on_hand:
+            excess[loop] = holds - on_hand
+            findings[loop.pk].append(
+                f"{loop.product.sku}: cards held {holds}, stock {on_hand}; "
                 "containers drained to match"
             )
-        elif held < level.on_hand:
-            findings.append(f"{loop.product.sku}: {level.on_hand - held} loose stock beyond cards")
-        # Empty cards of a pull loop without an order (parked while in push) signal now.
-        if loop.product.line.mode == "pull":
-            orphans = list(lock_cards(loop.cards.filter(status=C.EMPTY, work_order__isnull=True)))
-            if orphans:
-                signal_cards(orphans, actor_id=actor_id)
-                KanbanCard.objects.bulk_update(orphans, ["work_order"])
-                findings.append(f"{loop.product.sku}: {len(orphans)} empty cards signalled")
-    return findings
+        elif holds < on_hand:
+            findings[loop.pk].append(
+                f"{loop.product.sku}: {on_hand - holds} loose stock beyond cards"
+            )
+    if excess:
+        drain_containers(excess, actor_id=actor_id, reason="resynchronised with stock")
+    # Empty cards of a pull loop without an order (parked while in push) signal now.
+    pull = {loop.pk: loop for loop in chosen if loop.product.line.mode == "pull"}
+    orphans = (
+        list(
+            lock_cards(
+                KanbanCard.objects.filter(
+                    loop__in=list(pull), status=C.EMPTY, work_order__isnull=True
+                )
+            )
+        )
+        if pull
+        else []
+    )
+    if orphans:
+        signal_cards(orphans, actor_id=actor_id, loops=pull)
+        bulk_update_rows(orphans, ["work_order"])
+        per_loop = Counter(card.loop_id for card in orphans)
+        for loop_id, count in per_loop.items():
+            findings[loop_id].append(f"{pull[loop_id].product.sku}: {count} empty cards signalled")
+    return [finding for loop in chosen for finding in findings[loop.pk]]

@@ -10,10 +10,6 @@ from kanban.models import KanbanLoop
 @shared_task(soft_time_limit=540, time_limit=600)
 def loops_size_task() -> int:
     """Nightly: store a card-count recommendation, with its inputs, for every loop."""
-    from kanban.services import loop_size
+    from kanban.services import loops_size
 
-    sized = 0
-    for loop in KanbanLoop.objects.select_related("product"):
-        loop_size(loop=loop)
-        sized += 1
-    return sized
+    return len(loops_size(loops=KanbanLoop.objects.all()))

@@ -13,14 +13,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from production.bulk import bulk_update_rows
 from production.locks import lock_stock_levels
 from production.models import DemandEvent, StockLevel, StockMove
 from production.policies import registered_policies
 
 log = logging.getLogger(__name__)
+
+ZERO = Decimal("0")
+REPAIR_CHUNK = 500  # levels (or loops) repaired per transaction: short locks, few queries
 
 
 def requeue_stale_demand(*, older_than: timedelta) -> int:
@@ -34,38 +38,64 @@ def requeue_stale_demand(*, older_than: timedelta) -> int:
     return stale
 
 
-def repair_levels() -> list[dict[str, Any]]:
-    """Set every level that disagrees with its ledger to the ledger's sum."""
-    ledger = {
-        (row["product_id"], row["location_id"]): row["total"]
-        for row in StockMove.objects.values("product_id", "location_id").annotate(
-            total=Sum("quantity")
-        )
-    }
+def repair_levels(*, chunk: int = REPAIR_CHUNK) -> list[dict[str, Any]]:
+    """Set every level that disagrees with its ledger to the ledger's sum.
+
+    Found with one pass over the ledger and one over the levels; the suspects are then
+    locked, summed again and written a chunk at a time, so the queries grow with the
+    drift found, never with the plant.
+    """
+    ledger = _ledger_sums(StockMove.objects.all())
     suspects = [
-        level.pk
-        for level in StockLevel.objects.only("pk", "product_id", "location_id", "on_hand")
-        if ledger.get((level.product_id, level.location_id), Decimal("0")) != level.on_hand
+        level_id
+        for level_id, product_id, location_id, on_hand in StockLevel.objects.order_by().values_list(
+            "pk", "product_id", "location_id", "on_hand"
+        )
+        if ledger.get((product_id, location_id), ZERO) != on_hand
     ]
-    repaired = []
-    for level_id in suspects:
-        with transaction.atomic():
-            level = lock_stock_levels([level_id]).get()
-            total = StockMove.objects.filter(
-                product_id=level.product_id, location_id=level.location_id
-            ).aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-            if total != level.on_hand and total >= 0:
-                repaired.append(
-                    {
-                        "product_id": level.product_id,
-                        "location_id": level.location_id,
-                        "level": str(level.on_hand),
-                        "ledger": str(total),
-                    }
-                )
-                level.on_hand = total
-                level.save(update_fields=["on_hand", "updated_at"])
+    repaired: list[dict[str, Any]] = []
+    for start in range(0, len(suspects), chunk):
+        repaired += _repair_level_ids(suspects[start : start + chunk])
     return repaired
+
+
+@transaction.atomic
+def _repair_level_ids(level_ids: list[int]) -> list[dict[str, Any]]:
+    levels = list(lock_stock_levels(level_ids))
+    pairs = {(level.product_id, level.location_id) for level in levels}
+    ledger = _ledger_sums(
+        StockMove.objects.filter(
+            product_id__in={p for p, _ in pairs}, location_id__in={loc for _, loc in pairs}
+        )
+    )
+    repaired, changed = [], []
+    now = timezone.now()
+    for level in levels:
+        total = ledger.get((level.product_id, level.location_id), ZERO)
+        if total != level.on_hand and total >= 0:
+            repaired.append(
+                {
+                    "product_id": level.product_id,
+                    "location_id": level.location_id,
+                    "level": str(level.on_hand),
+                    "ledger": str(total),
+                }
+            )
+            level.on_hand = total
+            level.updated_at = now
+            changed.append(level)
+    bulk_update_rows(changed, ["on_hand", "updated_at"])
+    return repaired
+
+
+def _ledger_sums(moves: QuerySet[StockMove]) -> dict[tuple[int, int], Decimal]:
+    return {
+        (product_id, location_id): total
+        for product_id, location_id, total in moves.order_by()
+        .values("product_id", "location_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "location_id", "total")
+    }
 
 
 def reconcile(*, stale_after: timedelta = timedelta(seconds=30)) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -14,40 +17,75 @@ from production.redis_clients import shared_redis
 log = logging.getLogger(__name__)
 
 PENDING_FLAG = "pullboard:demand:pending"
-PENDING_FLAG_TTL = 60
 
 
-def _pending_flag_set() -> bool:
+def _pending_flag(partition: int | None) -> str:
+    return PENDING_FLAG if partition is None else f"{PENDING_FLAG}:{partition}"
+
+
+# A partition's flag is set only while no catch-all drain is queued: that drain reads every
+# partition after it clears its own flag, so it covers the event (one round trip either way).
+_SET_UNLESS_ALL_QUEUED = """
+if redis.call('exists', KEYS[1]) == 1 then return 0 end
+if redis.call('set', KEYS[2], 1, 'NX', 'EX', ARGV[1]) then return 1 end
+return 0
+"""
+
+
+@functools.cache
+def _flag_script(client: Any) -> Any:
+    return client.register_script(_SET_UNLESS_ALL_QUEUED)
+
+
+def _pending_flag_set(partition: int | None = None) -> bool:
     """Set the flag unless it is set; True if this call set it (one Redis round trip)."""
+    ttl = settings.PULLBOARD["DEMAND_PENDING_FLAG_SECONDS"]
     client = shared_redis()
+    key = _pending_flag(partition)
     if client is None:
-        return bool(cache.add(PENDING_FLAG, 1, timeout=PENDING_FLAG_TTL))
-    return bool(client.set(PENDING_FLAG, 1, nx=True, ex=PENDING_FLAG_TTL))
+        if partition is not None and cache.get(PENDING_FLAG):
+            return False
+        return bool(cache.add(key, 1, timeout=ttl))
+    if partition is None:
+        return bool(client.set(key, 1, nx=True, ex=ttl))
+    return bool(_flag_script(client)(keys=[PENDING_FLAG, key], args=[ttl]))
 
 
-def _pending_flag_clear() -> None:
+def _pending_flag_clear(partition: int | None = None) -> None:
     client = shared_redis()
     if client is None:
-        cache.delete(PENDING_FLAG)
+        cache.delete(_pending_flag(partition))
     else:
-        client.delete(PENDING_FLAG)
+        client.delete(_pending_flag(partition))
 
 
-def demand_processing_kick() -> None:
+def demand_processing_kick(product_ids: Iterable[int] | None = None) -> None:
     """Queue a drain of pending demand unless one is already queued.
 
-    The drain task clears the flag *before* it reads, so an event committed after
-    its last read always finds the flag clear and queues a new drain.
+    One drain (and one flag) per partition of the products given (all demand without
+    them). The drain task clears its flag *before* it reads, so an event committed after
+    its last read always finds the flag clear and queues a new drain. A flag lives only a
+    few seconds (`PULLBOARD_DEMAND_PENDING_FLAG_SECONDS`): if the worker that holds the
+    queued drain dies before starting it, the next event stored after that queues
+    another, instead of waiting for the broker to hand the lost one back. A spare drain
+    finds nothing to claim and costs one query.
     """
+    from production.services.demand_processing import demand_partition_of
+
+    partitions = (
+        [None] if product_ids is None else sorted({demand_partition_of(p) for p in product_ids})
+    )
     try:
-        if _pending_flag_set():
-            demand_process_task.delay()
+        for partition in partitions:
+            if _pending_flag_set(partition):
+                demand_process_task.delay(partition)
     except Exception as exc:
         # The events are stored; the reconciler re-queues them once the broker is back.
         # One line, no traceback: while Redis is down this happens for every event.
         log.warning("could not queue demand processing (%s); the reconciler will", exc)
         try:
-            _pending_flag_clear()
+            for partition in partitions:
+                _pending_flag_clear(partition)
         except Exception as exc:
             log.warning("could not clear the pending-demand flag (%s)", exc)
 
@@ -61,14 +99,15 @@ def demand_processing_kick() -> None:
     retry_backoff=True,
     max_retries=5,
 )
-def demand_process_task() -> int:
-    """Drain unprocessed demand in batches. Idempotent: processed events are never re-read."""
+def demand_process_task(partition: int | None = None) -> int:
+    """Drain unprocessed demand (of one partition, or all) in batches. Idempotent:
+    processed events are never re-read."""
     from production.services import demand_process_pending
 
-    _pending_flag_clear()
+    _pending_flag_clear(partition)
     batch_size = settings.PULLBOARD["DEMAND_BATCH_SIZE"]
     total = 0
-    while processed := demand_process_pending(limit=batch_size):
+    while processed := demand_process_pending(limit=batch_size, partition=partition):
         total += processed
     return total
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -185,7 +186,8 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
         stored = {**before, **_stored(set(new))}
         created = new
     if created:
-        transaction.on_commit(_kick_processing, robust=True)
+        products = {e.product_id for e in created.values()}
+        transaction.on_commit(partial(_kick_processing, products), robust=True)
     emit_demand_received(
         [stored[k] for k in created], {e.product_id: e.product.sku for e in created.values()}
     )
@@ -281,7 +283,8 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
         {**created, **_stored(set(first) - set(created))} if len(created) < len(first) else created
     )
     if created:
-        transaction.on_commit(_kick_processing, robust=True)
+        products = {e.product_id for e in created.values()}
+        transaction.on_commit(partial(_kick_processing, products), robust=True)
     if emit:
         emit_demand_received(
             list(created.values()), {e.product_id: first[k].sku for k, e in created.items()}
@@ -363,7 +366,7 @@ def _insert_by_sku(
     return [row[:4] for row in found if row[4] is None], unknown
 
 
-def _kick_processing() -> None:
+def _kick_processing(product_ids: set[int]) -> None:
     from production.tasks import demand_processing_kick
 
-    demand_processing_kick()
+    demand_processing_kick(product_ids)

@@ -5,6 +5,7 @@ Recording demand is `production.services.demand`; this drains what it stored.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -14,9 +15,23 @@ from production.models import DemandStatus
 from production.services.stock import LedgerBatch, ensure_stock_levels
 
 
+def demand_partitions() -> int:
+    return max(1, int(settings.PULLBOARD["DEMAND_PARTITIONS"]))
+
+
+def demand_partition_of(product_id: int) -> int:
+    """The drain partition of a product's demand (see `demand_process_pending`)."""
+    return product_id % demand_partitions()
+
+
 @transaction.atomic
-def demand_process_pending(*, limit: int = 200) -> int:
+def demand_process_pending(*, limit: int = 200, partition: int | None = None) -> int:
     """Process up to `limit` unprocessed events in one transaction; returns how many.
+
+    With a `partition`, only the events of that partition's products (`demand_partition_of`):
+    drains of different partitions lock disjoint stock levels and cards (demand consumes
+    only its own product's stock), so they run side by side instead of waiting on each
+    other's locks. Without one, any unprocessed event (the reconciler's catch-all drain).
 
     Each event consumes its product's supermarket stock; what is not there is
     backordered. The events' effects and their `processed_at` commit together, so
@@ -28,7 +43,9 @@ def demand_process_pending(*, limit: int = 200) -> int:
     `processed` mark together), and the reconciler then processes those events again.
     The events themselves were stored by a synchronous commit before anyone was told.
     """
-    events = list(claim_unprocessed_demand(limit))
+    events = list(
+        claim_unprocessed_demand(limit, partition=partition, partitions=demand_partitions())
+    )
     if not events:
         return 0
     if connection.vendor == "postgresql":

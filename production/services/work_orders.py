@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from production import live
-from production.bulk import bulk_insert_rows
+from production.bulk import bulk_insert_rows, bulk_update_rows
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.locks import lock_work_orders
 from production.models import (
@@ -241,6 +241,44 @@ def work_order_release(
         actor_id=actor_id,
         expected_version=expected_version,
     )
+
+
+@transaction.atomic
+def work_orders_release_many(*, work_order_ids: Sequence[int], actor_id: int | None = None) -> int:
+    """Release planned work orders in bulk (a push plan releases a line's lots at once).
+
+    The same rule as `work_order_transition`, for a set: locked in pk order, each must be
+    planned and not follow a card; then one update and one insert of events for all.
+    """
+    orders = list(lock_work_orders(work_order_ids))
+    for order in orders:
+        if order.origin == WorkOrderOrigin.KANBAN:
+            raise NotAllowed(
+                "A kanban work order follows its card: move the card instead.",
+                field="origin",
+                code="follows_card",
+            )
+        if S.RELEASED not in WORK_ORDER_TRANSITIONS[order.status]:
+            raise NotAllowed(
+                f"A work order that is {order.get_status_display().lower()} cannot become "
+                f"{S.RELEASED.label.lower()}.",
+                field="status",
+            )
+    now = timezone.now()
+    events = []
+    for order in orders:
+        events.append(
+            WorkOrderEvent(
+                work_order=order, from_status=order.status, to_status=S.RELEASED, actor_id=actor_id
+            )
+        )
+        order.status = S.RELEASED
+        order.version += 1
+        order.released_at = now
+    bulk_update_rows(orders, ["status", "version", "released_at"])
+    bulk_insert_rows(events)
+    live.notify_lines_changed({order.line_id for order in orders})
+    return len(orders)
 
 
 def work_order_start(

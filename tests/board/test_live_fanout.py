@@ -101,3 +101,31 @@ def test_a_change_lanes_cannot_say_tells_boards_to_fetch(make_line):  # type: ig
     _after, message = stream._change_message(line.pk, before, {"changed"})
     assert message is not None and message.startswith("event: changed\n")
     assert json.loads(message.split("data: ", 1)[1]) == {"line": line.pk, "kind": "changed"}
+
+
+@pytest.mark.django_db
+def test_boards_fetching_one_version_of_the_columns_cost_one_render(  # type: ignore[no-untyped-def]
+    operator_client, make_line, monkeypatch
+):
+    from kanban import views
+
+    _line, loops = make_line(code="fan3", products=10, cards=30)  # 300 cards
+    renders: list[int] = []
+
+    def counted(line, **kwargs):  # type: ignore[no-untyped-def]
+        renders.append(line.pk)
+        return board_for_line(line, **kwargs)
+
+    monkeypatch.setattr(views.board_selectors, "board_for_line", counted)
+    monkeypatch.setattr(views, "rendered_columns", views._RenderedColumns())
+    card_move(card_id=loops[0].cards.get(number=1).pk, to=C.EMPTY, actor_id=None)
+    url = reverse("kanban:board-columns", args=["fan3"])
+    answers = [operator_client.get(url, headers={"Accept-Encoding": "gzip"}) for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.content for answer in answers}) == 1
+    assert len(renders) == 1  # five boards, one render
+    plain = operator_client.get(url)  # a client without gzip gets the same fragment
+    assert b'id="board-columns"' in plain.content and len(renders) == 1
+    card_move(card_id=loops[1].cards.get(number=1).pk, to=C.EMPTY, actor_id=None)
+    assert operator_client.get(url).status_code == 200
+    assert len(renders) == 2  # a new version: rendered again

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0005_comparisons"),
+        ("production", "0006_webhook_owner"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0006_scale_indexes"),
+        ("production", "0007_indexes_for_api_filters"),
     ]
 
     operations = [

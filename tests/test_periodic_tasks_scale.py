@@ -1,0 +1,136 @@
+"""Periodic tasks work in sets: their query count does not grow with the plant.
+
+Each test runs a task on a plant of 20 loops, then on one of 200, and holds the larger
+run to the smaller run's query count.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kanban.models import CardStatus, KanbanCard, KanbanLoop, PullSignal
+from kanban.services import loops_size
+from kanban.tasks import loops_size_task
+from production.models import MoveKind, StockLevel, StockMove, WorkOrder
+from production.reconcile import reconcile
+from tests.bulk_plant import BulkPlant, add_demand_history, build_pull_loops
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("steady_subscriptions")]
+D = Decimal
+
+
+def queries_of(run) -> int:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured.captured_queries)
+
+
+def drift(plant: BulkPlant) -> None:
+    """In every loop: 10 units left without the cards knowing, card #3 emptied without its
+    signal (as if the line was parked), and a level that disagrees with its ledger."""
+    StockMove.objects.bulk_create(
+        StockMove(product=p, location=plant.supermarket, kind=MoveKind.ADJUSTMENT, quantity=-q)
+        for p in plant.products
+        for q in (D("5"), D("5"))
+    )
+    KanbanCard.objects.filter(loop__in=plant.loops, number=3).update(
+        status=CardStatus.EMPTY, remaining_quantity=0
+    )
+    StockLevel.objects.filter(product__in=plant.products).update(on_hand=D("99"))
+
+
+def assert_repaired(plant: BulkPlant, report: dict) -> None:  # type: ignore[type-arg]
+    n = len(plant.loops)
+    assert len(report["levels_repaired"]) == n
+    assert set(
+        StockLevel.objects.filter(product__in=plant.products).values_list("on_hand", flat=True)
+    ) == {D("5")}
+    # Card #1 drained to match stock (it signals), card #3's parked signal raised.
+    for number in (1, 3):
+        cards = KanbanCard.objects.filter(loop__in=plant.loops, number=number)
+        assert set(cards.values_list("status", flat=True)) == {CardStatus.EMPTY}
+        assert not cards.filter(work_order__isnull=True).exists()
+    assert WorkOrder.objects.filter(product__in=plant.products).count() == 2 * n
+    assert PullSignal.objects.filter(card__loop__in=plant.loops).count() == 2 * n
+    assert sum("containers drained" in f for f in report["policy_findings"]) == n
+    assert sum("empty cards signalled" in f for f in report["policy_findings"]) == n
+
+
+def test_the_reconciler_on_a_sound_plant_costs_the_same_queries_at_200_loops_as_at_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    build_pull_loops(20, prefix="S")
+    at_20 = queries_of(reconcile)
+    build_pull_loops(180, prefix="L")
+    with django_assert_max_num_queries(at_20):
+        report = reconcile()
+    assert report == {"requeued_events": 0, "levels_repaired": [], "policy_findings": []}
+
+
+def test_the_reconciler_repairs_drift_in_every_loop_with_the_same_queries_at_200_as_at_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    small = build_pull_loops(20, prefix="S")
+    drift(small)
+    report: dict = {}  # type: ignore[type-arg]
+
+    def run() -> None:
+        report.update(reconcile())
+
+    at_20 = queries_of(run)
+    assert_repaired(small, report)
+
+    large = build_pull_loops(200, prefix="L")
+    drift(large)
+    with django_assert_max_num_queries(at_20):
+        report = reconcile()
+    assert_repaired(large, report)
+    assert reconcile()["levels_repaired"] == []  # repaired once, then nothing to find
+
+
+def test_nightly_sizing_costs_the_same_queries_at_200_loops_as_at_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    small = build_pull_loops(20, prefix="S")
+    add_demand_history(small)
+    at_20 = queries_of(loops_size_task)
+    large = build_pull_loops(180, prefix="L")
+    add_demand_history(large)
+    with django_assert_max_num_queries(at_20):
+        assert loops_size_task() == 200
+    # 3/day, L = 2, a = 0.2, C = 5: a component also carries 2 x its parent's 3/day.
+    parent, component = large.loops[0], large.loops[1]
+    parent.refresh_from_db()
+    component.refresh_from_db()
+    assert parent.recommendation["daily_demand"] == "3.000"
+    assert parent.recommended_card_count == 2  # ceil(3 x 2 x 1.2 / 5) = ceil(1.44)
+    assert component.recommendation["dependent_daily_demand"] == "6.000"
+    assert component.recommendation["daily_demand"] == "9.000"
+    assert component.recommended_card_count == 5  # ceil(9 x 2 x 1.2 / 5) = ceil(4.32)
+    assert not KanbanLoop.objects.filter(recommended_card_count__isnull=True).exists()
+
+
+def test_sizing_a_set_of_loops_matches_sizing_each_alone(plant):  # type: ignore[no-untyped-def]
+    from kanban.services import loop_size
+
+    KanbanLoop.objects.filter(pk=plant.component_loop.pk).update(sizing_window_days=14)
+    add_demand_history(
+        BulkPlant(plant.assembly, plant.supermarket, [plant.finished], []), quantity=D("7")
+    )
+    loops_size(loops=KanbanLoop.objects.all())
+    together = {
+        loop.pk: (loop.recommended_card_count, loop.recommendation)
+        for loop in KanbanLoop.objects.all()
+    }
+    alone = {}
+    for loop in KanbanLoop.objects.select_related("product"):
+        sized = loop_size(loop=loop)
+        alone[loop.pk] = (sized.recommended_card_count, sized.recommendation)
+    assert together == alone
+    finished, component = together[plant.finished_loop.pk][1], together[plant.component_loop.pk][1]
+    assert (finished["window_days"], finished["daily_demand"]) == (28, "7.000")
+    assert (component["window_days"], component["dependent_daily_demand"]) == (14, "14.000")
