@@ -11,13 +11,14 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from production.comparisons.selectors import comparison_chart, latest_line_comparison
 from production.models import (
     DemandEvent,
+    Product,
     ProductionLine,
     StockLevel,
     StockMove,
@@ -26,6 +27,7 @@ from production.models import (
     WorkOrderStatus,
 )
 from production.policies import policy_for
+from production.selectors import count_of
 
 DAY = 86400.0
 OPEN = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
@@ -42,6 +44,20 @@ def _daily(qs: QuerySet[Any], stamp: str, amount: str) -> dict[date, float]:
         .values_list("day", "total")
     )
     return {day: float(total or 0) for day, total in rows}
+
+
+def _daily_demand(qs: QuerySet[Any]) -> tuple[dict[date, float], dict[date, float]]:
+    """Units demanded and backordered per day, in one pass over the window's events."""
+    rows = (
+        qs.annotate(day=TruncDate("occurred_at"))
+        .values("day")
+        .annotate(demanded=Sum("quantity"), backordered=Sum("backordered_quantity"))
+        .values_list("day", "demanded", "backordered")
+    )
+    demanded, backordered = {}, {}
+    for day, units, short in rows:
+        demanded[day], backordered[day] = float(units or 0), float(short or 0)
+    return demanded, backordered
 
 
 def _running(days: list[date], daily: dict[date, float], before: float = 0.0) -> list[float]:
@@ -74,10 +90,11 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def lines_overview() -> list[ProductionLine]:
+    """Each line with its products and open orders, each counted in a subquery of its own."""
     return list(
         ProductionLine.objects.annotate(
-            products_count=Count("products", distinct=True),
-            open_orders=Count("work_orders", filter=Q(work_orders__status__in=OPEN), distinct=True),
+            products_count=count_of(Product.objects.filter(line=OuterRef("pk"))),
+            open_orders=count_of(WorkOrder.objects.filter(line=OuterRef("pk"), status__in=OPEN)),
         ).order_by("code")
     )
 
@@ -93,10 +110,8 @@ def line_dashboard(
     orders = WorkOrder.objects.filter(line=line)
     demand = DemandEvent.objects.filter(product__line=line)
 
-    totals = orders.aggregate(
-        made=Coalesce(
-            Sum("quantity", filter=Q(status=WorkOrderStatus.DONE, completed_at__gte=start)), ZERO
-        ),
+    # Open work only, from the (line, status) index; windows in WHERE, never in FILTER.
+    totals = orders.filter(status__in=(WorkOrderStatus.PLANNED, *OPEN)).aggregate(
         wip_now=Coalesce(Sum("quantity", filter=Q(status__in=OPEN)), ZERO),
         waiting=Count(
             "id", filter=Q(status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN)
@@ -105,10 +120,10 @@ def line_dashboard(
             "created_at", filter=Q(status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN)
         ),
     )
-    dem = demand.aggregate(
-        demanded=Coalesce(Sum("quantity", filter=Q(occurred_at__gte=start)), ZERO),
-        backordered=Coalesce(Sum("backordered_quantity", filter=Q(occurred_at__gte=start)), ZERO),
-        open_backorders=Coalesce(Sum("open_backorder_quantity"), ZERO),
+    open_backorders = float(
+        demand.filter(open_backorder_quantity__gt=0).aggregate(
+            total=Coalesce(Sum("open_backorder_quantity"), ZERO)
+        )["total"]
     )
     on_hand = float(
         StockLevel.objects.filter(
@@ -134,10 +149,7 @@ def line_dashboard(
         "quantity",
     )
     signalled = _daily(orders.filter(created_at__gte=start), "created_at", "quantity")
-    demanded = _daily(demand.filter(occurred_at__gte=start), "occurred_at", "quantity")
-    backordered = _daily(
-        demand.filter(occurred_at__gte=start), "occurred_at", "backordered_quantity"
-    )
+    demanded, backordered = _daily_demand(demand.filter(occurred_at__gte=start))
     moves = _daily(
         StockMove.objects.filter(
             product__line=line, location_id=F("product__supermarket_id"), created_at__gte=start
@@ -152,11 +164,11 @@ def line_dashboard(
     stock_start = on_hand - sum(moves.values())
     wip_series = _running(calendar, net_in, wip_start)
     stock_series = _running(calendar, moves, stock_start)
-    made = float(totals["made"])
+    made = sum(completed.values())
     throughput = made / days
     wip_mean = sum(wip_series) / len(wip_series) if wip_series else 0.0
     cycle_mean = sum(cycle) / len(cycle) if cycle else 0.0
-    demanded_total = float(dem["demanded"])
+    demanded_total = sum(demanded.values())
     oldest = totals["oldest_waiting"]
     kpis = {
         "throughput_per_day": throughput,
@@ -167,8 +179,8 @@ def line_dashboard(
         "lead_time_mean_days": sum(lead) / len(lead) if lead else 0.0,
         "lead_time_p90_days": _quantile(lead, 0.9),
         "cycle_time_mean_days": cycle_mean,
-        "fill_rate": 1 - float(dem["backordered"]) / demanded_total if demanded_total else 1.0,
-        "backorders_open": float(dem["open_backorders"]),
+        "fill_rate": 1 - sum(backordered.values()) / demanded_total if demanded_total else 1.0,
+        "backorders_open": open_backorders,
         "units_demanded": demanded_total,
         "signals_waiting": totals["waiting"],
         "oldest_signal_age_days": (now - oldest).total_seconds() / DAY if oldest else 0.0,

@@ -27,8 +27,8 @@ def _list(client: Client, path: str, max_queries: Any) -> tuple[list[dict[str, A
         response = client.get(path, {"page_size": 50} if "?" not in path else None)
     assert response.status_code == 200, response.content[:300]
     pages = [q["sql"] for q in captured.captured_queries if "DESC LIMIT" in q["sql"]]
-    assert len(pages) == 1, pages
-    return response.json()["results"], pages[0]
+    assert len(pages) <= 1, pages
+    return response.json()["results"], pages[0] if pages else ""
 
 
 def _plan(sql: str, *, sort_free: bool) -> str:
@@ -60,7 +60,6 @@ CASES = [
 UNORDERED_CASES = [
     # Several values: an index finds the few rows, a sort of those orders them.
     ("/api/v1/work-orders/?status=planned&status=released", "production_workorder"),
-    ("/api/v1/demand-events/?line={components}", "production_demandevent"),
     ("/api/v1/stock/ledger/?line={components}", "production_stockmove"),
 ]
 
@@ -94,7 +93,8 @@ def test_filters_of_several_values_read_only_their_rows(
     )
     plan = _plan(sql, sort_free=False)
     assert f"Seq Scan on {table}" not in plan, plan
-    assert f"Backward using {table}_pkey" not in plan, plan
+    # The primary key walked backwards only through the ids of the few rows found first.
+    assert f"Backward using {table}_pkey" not in plan or "Index Cond: (id = ANY" in plan, plan
 
 
 def test_lists_filter_what_they_say(
@@ -131,6 +131,28 @@ def test_lists_filter_what_they_say(
     with django_assert_max_num_queries(4):
         response = admin_client_on_plant.get("/api/v1/work-orders/?product=NO-SUCH-SKU")
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_a_quiet_line_is_read_by_its_rows_ids(
+    crowded_plant: dict[str, int],
+    admin_client_on_plant: Client,
+    django_assert_max_num_queries: Any,
+) -> None:
+    quiet = ProductionLine.objects.order_by("id")[1]
+    rows, sql = _list(
+        admin_client_on_plant,
+        f"/api/v1/demand-events/?line={quiet.code}&page_size=1000",
+        django_assert_max_num_queries,
+    )
+    assert len(rows) == DemandEvent.objects.filter(product__line=quiet).count() > 20
+    assert '"production_demandevent"."id" IN (' in sql, sql
+    # A line without demand answers an empty page without reading the events at all.
+    rows, sql = _list(
+        admin_client_on_plant,
+        f"/api/v1/demand-events/?line={_lines()['components']}",
+        django_assert_max_num_queries,
+    )
+    assert rows == [] and sql == ""
 
 
 @pytest.mark.parametrize(
