@@ -37,6 +37,8 @@ import psycopg
 from tests.integration.conftest import ROOT, RedisServer, Worker, launch_worker
 from tests.support import free_port
 
+# A key answered "in use" for this long is stuck (the ERP gives up on it and says so).
+KEY_STUCK_AFTER_S = 30
 PG_USER = "pgtest"  # initdb refuses root: the cluster belongs to this throwaway user
 DATABASE = "pullboard"
 INTAKE = "/api/v1/demand-events/"
@@ -101,8 +103,17 @@ class PrivatePostgres:
         if self.as_user:
             shutil.chown(self.home, PG_USER, PG_USER)
         self._run(str(self.initdb), "-D", str(self.data), "-U", "postgres", "--auth=trust")
-        self._run(str(self.pg_ctl), "-D", str(self.data), "-o", self._options(),
-                  "-l", str(self.home / "log"), "-w", "start")  # fmt: skip
+        self._run(
+            str(self.pg_ctl),
+            "-D",
+            str(self.data),
+            "-o",
+            self._options(),
+            "-l",
+            str(self.home / "log"),
+            "-w",
+            "start",
+        )
         with psycopg.connect(
             f"postgres://postgres@127.0.0.1:{self.port}/postgres", autocommit=True
         ) as admin:
@@ -110,8 +121,19 @@ class PrivatePostgres:
 
     def restart(self) -> None:
         """`pg_ctl restart -m fast`: every session is cut, the cluster comes back."""
-        self._run(str(self.pg_ctl), "-D", str(self.data), "-o", self._options(),
-                  "-l", str(self.home / "log"), "-m", "fast", "-w", "restart")  # fmt: skip
+        self._run(
+            str(self.pg_ctl),
+            "-D",
+            str(self.data),
+            "-o",
+            self._options(),
+            "-l",
+            str(self.home / "log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
     def destroy(self) -> None:
         if self.data.exists():
@@ -135,8 +157,18 @@ class WebServer:
 
     def _spawn(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(self.port), "--log-level", "warning"],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=self.log.open("ab"),
@@ -190,6 +222,7 @@ class Exchange:
     answered_at: float = 0.0
     in_use_since: float | None = None  # first 409 idempotency_key_in_use
     in_use_for: float = 0.0
+    stuck: bool = False
 
 
 def _post(port: int, token: str, key: str, body: Any) -> tuple[int, dict[str, str], Any]:
@@ -234,6 +267,7 @@ class Erp(threading.Thread):
         self.exchanges: list[Exchange] = []
         self.seen: Counter[int | str] = Counter()
         self.failure: BaseException | None = None
+        self.sending_since: float | None = None  # a request is on the wire since then
         self._events = 0
 
     def _next(self) -> Exchange:
@@ -255,9 +289,9 @@ class Erp(threading.Thread):
     def send(self, exchange: Exchange) -> None:
         backoff = 0.1
         while True:
-            sent = time.monotonic()
+            sent = self.sending_since = time.monotonic()
             try:
-                status, headers, data = _post(self.port(), self.token, exchange.key, exchange.body)
+                status, _, data = _post(self.port(), self.token, exchange.key, exchange.body)
             except (OSError, http.client.HTTPException):
                 exchange.attempts.append("connection")
                 self.seen["connection"] += 1
@@ -266,12 +300,20 @@ class Erp(threading.Thread):
                 self.seen[status] += 1
                 if _in_use(status, data) and exchange.in_use_since is None:
                     exchange.in_use_since = sent
-                if 200 <= status < 500 and status != 429 and not _in_use(status, data):
+                exchange.stuck = (
+                    _in_use(status, data)
+                    and exchange.in_use_since is not None
+                    and sent - exchange.in_use_since > KEY_STUCK_AFTER_S
+                )
+                final = 200 <= status < 500 and status != 429 and not _in_use(status, data)
+                if final or exchange.stuck:
                     exchange.status, exchange.answer = status, data
                     exchange.sent_at, exchange.answered_at = sent, time.monotonic()
                     if exchange.in_use_since is not None:
                         exchange.in_use_for = exchange.answered_at - exchange.in_use_since
                     return
+            finally:
+                self.sending_since = None
             time.sleep(backoff)
             backoff = min(backoff * 2, 0.5)
 
@@ -301,7 +343,9 @@ class Fault:
     name: str
     at: float  # monotonic time it was injected
     took: float  # how long injecting it took (a restart's own duration)
+    wall: float  # the same moment by the clock the database stamps events with
     recovery: float | None = None  # injection to the first 2xx of a request sent after it
+    processing: float | None = None  # injection to the first event stored after it processed
 
 
 class Soak:
@@ -394,7 +438,10 @@ class Soak:
 
     def inject(self, name: str) -> Fault:
         """One fault, while the ERP keeps sending."""
-        at = time.monotonic()
+        if name == "web":  # the kill lands mid-request
+            assert self.erp is not None
+            self._while_a_request_runs(self.erp)
+        at, wall = time.monotonic(), time.time()
         if name == "worker":  # kill -9 a worker (and its pool), then start a new one
             alive = [w for w in self.workers if w.process.poll() is None]
             alive[0].kill_hard()
@@ -414,9 +461,19 @@ class Soak:
             took = time.monotonic() - at
         else:
             raise ValueError(name)
-        fault = Fault(name, at, took)
+        fault = Fault(name, at, took, wall)
         self.faults.append(fault)
         return fault
+
+    @staticmethod
+    def _while_a_request_runs(erp: Erp, *, timeout: float = 5) -> None:
+        """Wait until a request has been on the wire a little while: the kill lands mid-request."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            since = erp.sending_since
+            if since is not None and time.monotonic() - since > 0.02:
+                return
+            time.sleep(0.002)
 
     def measure_recovery(self, fault: Fault, *, timeout: float = 60) -> None:
         assert self.erp is not None
@@ -453,7 +510,22 @@ class Soak:
             time.sleep(0.5)
             left = self.unprocessed()
         self.timings["settle_s"] = time.monotonic() - began
+        self._measure_processing()
         return left
+
+    def _measure_processing(self) -> None:
+        """For each fault, how long until an event stored after it was processed."""
+        from production.models import DemandEvent
+
+        with self.database() as db:
+            for fault in self.faults:
+                row = db.execute(
+                    f"SELECT extract(epoch FROM min(processed_at)) FROM "
+                    f"{DemandEvent._meta.db_table} WHERE created_at > to_timestamp(%s)",
+                    [fault.wall],
+                ).fetchone()
+                if row is not None and row[0] is not None:
+                    fault.processing = float(row[0]) - fault.wall
 
     # what the books say
 
@@ -558,8 +630,9 @@ class Soak:
         assert self.erp is not None and self.web is not None
         wrong = []
         for exchange in self.erp.exchanges:
-            status, headers, data = _post(self.web.port, self.plant["token"], exchange.key,
-                                          exchange.body)  # fmt: skip
+            status, headers, data = _post(
+                self.web.port, self.plant["token"], exchange.key, exchange.body
+            )
             if (status, data) != (exchange.status, exchange.answer) or headers.get(
                 "idempotent-replayed"
             ) != "true":
@@ -575,6 +648,7 @@ class Soak:
             "attempts_by_answer": dict(sorted(self.erp.seen.items(), key=str)),
             "retried_requests": sum(1 for e in exchanges if len(e.attempts) > 1),
             "longest_key_in_use_s": round(max((e.in_use_for for e in exchanges), default=0), 2),
+            "stuck_keys": sum(1 for e in exchanges if e.stuck),
             "web_restarts": self.web.restarts,
             "workers_started": len(self.workers),
             "faults": [
@@ -582,6 +656,7 @@ class Soak:
                     "fault": f.name,
                     "injection_s": round(f.took, 2),
                     "recovery_s": None if f.recovery is None else round(f.recovery, 2),
+                    "processing_s": None if f.processing is None else round(f.processing, 2),
                 }
                 for f in self.faults
             ],

@@ -12,6 +12,7 @@ import json
 import sys
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 import django
 
@@ -23,6 +24,7 @@ def seed() -> dict[str, object]:
     from knox.models import AuthToken
 
     from kanban.services import loop_create
+    from production.models import Product
     from tests.factories import LineFactory, LocationFactory, ProductFactory, UserFactory
 
     user = UserFactory(username="soak-erp", roles=["integration"])
@@ -31,11 +33,14 @@ def seed() -> dict[str, object]:
     supermarket = LocationFactory(code="soak-sm")
     products = []
     for n, (container, cards) in enumerate(LOOPS):
-        product = ProductFactory(
-            sku=f"SOAK-{n}",
-            line=line,
-            supermarket=supermarket,
-            container_quantity=Decimal(container),
+        product = cast(
+            Product,
+            ProductFactory(
+                sku=f"SOAK-{n}",
+                line=line,
+                supermarket=supermarket,
+                container_quantity=Decimal(container),
+            ),
         )
         loop_create(product=product, card_count=cards)
         products.append({"sku": product.sku, "container": container, "cards": cards})

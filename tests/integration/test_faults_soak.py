@@ -10,11 +10,12 @@ private PostgreSQL and Redis, and the ERP are in `tests/integration/soak.py`;
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.soak import Soak, SoakUnavailable
+from tests.integration.soak import KEY_STUCK_AFTER_S, Soak, SoakUnavailable
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -24,7 +25,7 @@ FAULTS = ["worker", "web", "redis", "postgres"]
 
 
 @pytest.fixture
-def soak(tmp_path: Path) -> Soak:
+def soak(tmp_path: Path) -> Iterator[Soak]:
     try:
         run = Soak(tmp_path)
     except SoakUnavailable as exc:
@@ -43,11 +44,17 @@ def test_every_event_exactly_once_through_kills_and_restarts(soak: Soak) -> None
     print("soak figures:", figures)
 
     assert soak.erp is not None
+    stuck = [e.key for e in soak.erp.exchanges if e.stuck]
+    assert not stuck, f"keys answered 'in use' for more than {KEY_STUCK_AFTER_S} s: {stuck}"
+    assert figures["longest_key_in_use_s"] < RECOVERY_BOUND_S
     refused = [(e.key, e.status, e.answer) for e in soak.erp.exchanges if e.status >= 400]
     assert not refused, f"the ERP's valid demand was refused: {refused[:5]}"
     for fault in soak.faults:
         assert fault.recovery is not None, f"intake never answered again after {fault.name}"
-        assert fault.recovery < RECOVERY_BOUND_S, f"{fault.name}: {fault.recovery:.1f} s"
+        assert fault.recovery < RECOVERY_BOUND_S, f"intake after {fault.name}: {fault.recovery} s"
+        assert fault.processing is not None and fault.processing < RECOVERY_BOUND_S, (
+            f"processing after {fault.name}: {fault.processing} s"
+        )
 
     books = soak.books()
     sent = {item["external_id"]: item for e in soak.erp.exchanges for item in e.items}
