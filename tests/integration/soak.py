@@ -361,6 +361,7 @@ class Soak:
         self.erp: Erp | None = None
         self.plant: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
+        self.started_at = self.ended_at = 0.0
 
     # set-up and teardown
 
@@ -486,8 +487,14 @@ class Soak:
             time.sleep(0.05)
 
     def run(self, schedule: list[str], *, gap: float, warm_up: float = 3.0) -> None:
-        """Send demand throughout; inject each fault of `schedule` `gap` seconds apart."""
+        """Send demand throughout; inject each fault of `schedule` `gap` seconds apart.
+
+        The `warm_up` before the first fault is the baseline the figures compare with."""
         erp = self.start_erp()
+        deadline = time.monotonic() + 60
+        while len(erp.exchanges) < 20 and time.monotonic() < deadline:  # a warm web process
+            time.sleep(0.05)
+        self.started_at = time.monotonic()
         time.sleep(warm_up)
         for name in schedule:
             fault = self.inject(name)
@@ -495,6 +502,7 @@ class Soak:
             time.sleep(max(0.0, gap - (time.monotonic() - fault.at)))
         erp.stop.set()
         erp.join(60)
+        self.ended_at = time.monotonic()
         if erp.failure is not None:
             raise erp.failure
 
@@ -625,6 +633,63 @@ class Soak:
             }
         return out
 
+    def problems(self, *, bound: float) -> list[str]:
+        """Every way the soak's outcome breaks a rule; empty when all held.
+
+        `bound`: seconds within which intake must answer again, and processing resume,
+        after each fault, and the longest a key may answer "in use"."""
+        assert self.erp is not None
+        exchanges = self.erp.exchanges
+        found = [
+            f"key stuck 'in use' over {KEY_STUCK_AFTER_S} s: {e.key}" for e in exchanges if e.stuck
+        ]
+        found += [
+            f"refused: {e.key} {e.status} {str(e.answer)[:200]}"
+            for e in exchanges
+            if e.status >= 400 and not e.stuck
+        ]
+        longest = max((e.in_use_for for e in exchanges), default=0.0)
+        if longest >= bound:
+            found.append(f"a key answered 'in use' for {longest:.1f} s")
+        for fault in self.faults:
+            if fault.recovery is None or fault.recovery >= bound:
+                found.append(f"intake after {fault.name}: {fault.recovery} s")
+            if fault.processing is None or fault.processing >= bound:
+                found.append(f"processing after {fault.name}: {fault.processing} s")
+        books = self.books()
+        sent = {item["external_id"] for e in exchanges if 200 <= e.status < 300 for item in e.items}
+        stored = books["events"]
+        if lost := sent - set(stored):
+            found.append(f"{len(lost)} accepted events not stored, e.g. {sorted(lost)[:5]}")
+        if extra := set(stored) - sent:
+            found.append(f"{len(extra)} events stored that were not accepted: {sorted(extra)[:5]}")
+        if twice := [external_id for external_id, n in stored.items() if n > 1]:
+            found.append(f"stored more than once: {twice[:5]}")
+        if books["unprocessed"]:
+            found.append(f"{books['unprocessed']} events unprocessed after the reconciler ran")
+        found += [
+            f"level of product {product_id}: {on_hand}, ledger {ledger}"
+            for product_id, on_hand, ledger in books["levels_off_ledger"]
+            if on_hand != ledger or on_hand < 0
+        ]
+        for sku, want in self.expected().items():
+            got = {
+                "consumed": books["consumed"].get(sku, 0),
+                "backordered": books["backordered"].get(sku, 0),
+                "emptied": books["signals"].get(sku, 0),
+            }
+            if got != want:
+                found.append(f"{sku}: expected {want}, found {got} (consumption, signals)")
+            if (
+                not books["empty_cards"].get(sku, 0)
+                == books["work_orders"].get(sku, 0)
+                == want["emptied"]
+            ):
+                found.append(f"{sku}: empty cards or work orders differ from {want['emptied']}")
+        found += [f"card {c} has {n} open signals" for c, n in books["cards_with_two_open_signals"]]
+        found += [f"not replayed: {wrong}" for wrong in self.replay_every_key()]
+        return found
+
     def replay_every_key(self) -> list[str]:
         """Send every request again with its key: each must get its stored answer back."""
         assert self.erp is not None and self.web is not None
@@ -642,7 +707,29 @@ class Soak:
     def figures(self) -> dict[str, Any]:
         assert self.erp is not None and self.web is not None
         exchanges = self.erp.exchanges
+        first_fault = min((f.at for f in self.faults), default=self.ended_at)
+
+        def rate(since: float, until: float) -> float:
+            events = sum(
+                len(e.items)
+                for e in exchanges
+                if since <= e.answered_at < until and 200 <= e.status < 300
+            )
+            return round(events / max(until - since, 1e-9), 1)
+
+        calm = sorted(
+            e.answered_at - e.sent_at
+            for e in exchanges
+            if e.sent_at >= self.started_at and e.answered_at < first_fault
+        ) or [0.0]
+        baseline_rate = rate(self.started_at, first_fault)
+        faulted_rate = rate(first_fault, self.ended_at)
         return {
+            "baseline_events_per_s": baseline_rate,
+            "baseline_request_p50_ms": round(1000 * calm[len(calm) // 2], 1),
+            "baseline_request_p99_ms": round(1000 * calm[int(len(calm) * 0.99)], 1),
+            "under_faults_events_per_s": faulted_rate,
+            "under_faults_vs_baseline": round(faulted_rate / max(baseline_rate, 1e-9), 2),
             "requests": len(exchanges),
             "events": sum(len(e.items) for e in exchanges),
             "attempts_by_answer": dict(sorted(self.erp.seen.items(), key=str)),
