@@ -110,6 +110,69 @@ class Worker:
                 self.kill_hard()
 
 
+def launch_worker(
+    *,
+    name: str,
+    log: Path,
+    database_url: str,
+    broker_url: str,
+    redis_url: str | None = None,
+    concurrency: int = 2,
+    batch_size: int | None = None,
+    queues: str | None = None,
+) -> Worker:
+    """Start one `celery -A config worker` and wait until it is ready.
+
+    Without `queues` (`-Q a,b`) the worker consumes every queue of the settings.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "PYTHONUNBUFFERED": "1",
+    }
+    if batch_size:
+        env["PULLBOARD_DEMAND_BATCH_SIZE"] = str(batch_size)
+    if redis_url:  # flags, throttle and live hints on this Redis too (else the suite's)
+        env["REDIS_URL"] = redis_url
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "--without-mingle",
+            "--without-gossip",
+            "--hostname",
+            f"{name}@%h",
+            *(["-Q", queues] if queues else []),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker = Worker(process, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if b" ready." in log.read_bytes():
+            return worker
+        if process.poll() is not None:
+            pytest.fail(f"celery worker exited:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+    worker.kill_hard()
+    pytest.fail(f"celery worker not ready in 60 s:\n{log.read_text()[-3000:]}")
+
+
 @pytest.fixture
 def start_worker(
     broker: RedisServer, tmp_path: Path, transactional_db: None
@@ -126,53 +189,18 @@ def start_worker(
         queues: str | None = None,
     ) -> Worker:
         """Without `queues` (`-Q a,b`) the worker consumes every queue of the settings."""
-        log = tmp_path / f"worker-{len(workers)}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": subprocess_database_url(),
-            "CELERY_BROKER_URL": broker.url,
-            "PYTHONUNBUFFERED": "1",
-        }
-        if batch_size:
-            env["PULLBOARD_DEMAND_BATCH_SIZE"] = str(batch_size)
-        if redis_url:  # flags, throttle and live hints on this Redis too (else the suite's)
-            env["REDIS_URL"] = redis_url
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                str(concurrency),
-                "--pool",
-                "prefork",
-                "--without-mingle",
-                "--without-gossip",
-                "--hostname",
-                f"test{len(workers)}@%h",
-                *(["-Q", queues] if queues else []),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        worker = launch_worker(
+            name=f"test{len(workers)}",
+            log=tmp_path / f"worker-{len(workers)}.log",
+            database_url=subprocess_database_url(),
+            broker_url=broker.url,
+            redis_url=redis_url,
+            concurrency=concurrency,
+            batch_size=batch_size,
+            queues=queues,
         )
-        worker = Worker(process, log)
         workers.append(worker)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if b" ready." in log.read_bytes():
-                return worker
-            if process.poll() is not None:
-                pytest.fail(f"celery worker exited:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-        pytest.fail(f"celery worker not ready in 60 s:\n{log.read_text()[-3000:]}")
+        return worker
 
     yield start
     for worker in workers:
