@@ -107,6 +107,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
     if DATABASE_POOL:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        # The pool checks a connection before lending it (one empty query): after a
+        # PostgreSQL restart the first requests would otherwise get its dead connections.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),

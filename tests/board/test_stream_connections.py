@@ -146,3 +146,25 @@ def test_more_open_boards_than_pool_connections_stay_live_and_leave_the_database
     finally:
         for stream in streams:
             stream.response.close()
+
+
+def test_after_the_database_drops_the_pools_connections_the_next_request_succeeds(  # type: ignore[no-untyped-def]
+    pooled_server, operator, plant
+):
+    """A PostgreSQL restart ends every pooled connection; the pool must not lend a dead
+    one (the soak saw the first requests after each restart answer 500)."""
+    url, app_name = pooled_server
+    client = Client()
+    client.force_login(operator)
+    cookies = {"sessionid": client.cookies["sessionid"].value}
+    page = f"{url}/boards/assembly/columns/"
+    assert requests.get(page, cookies=cookies, timeout=10).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = %s",
+            [app_name],
+        )
+        assert cursor.fetchone()[0] >= 1
+    answers = [requests.get(page, cookies=cookies, timeout=10).status_code for _ in range(4)]
+    assert answers == [200] * 4
