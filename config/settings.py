@@ -8,11 +8,13 @@ broker and real workers, and live board updates to Redis pub/sub.
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "config.middleware.PullboardCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,10 +89,27 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pullboard.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Connection budget on PostgreSQL. A web process (started from config.asgi or
+# config.wsgi) has one bounded psycopg pool: at most DATABASE_POOL_MAX_SIZE connections
+# however many requests and open boards it serves; a request that finds the pool busy
+# for DATABASE_POOL_TIMEOUT seconds is answered 503 (config.middleware). Celery workers,
+# beat, management commands and the tests keep plain connections: a prefork worker
+# process runs one task at a time (one connection, reused for CONN_MAX_AGE seconds), and
+# a pool's threads would not survive the fork. DATABASE_POOL=true/false overrides.
+WEB_PROCESS = "config.asgi" in sys.modules or "config.wsgi" in sys.modules
+DATABASE_POOL = env.bool("DATABASE_POOL", default=WEB_PROCESS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     # SQLite in WAL mode copes with the web process and in-process tasks writing together.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -119,6 +139,24 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message that a dead worker held comes back after this long (acks_late tasks).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# One queue per concern, so a burst of one never delays another: demand processing has a
+# worker of its own (docker-compose.yml); webhooks, planning (forecasts, push plans,
+# sizing) and comparisons (the twin) run on others. A worker started without `-Q`
+# consumes every queue listed here.
+CELERY_TASK_QUEUES = [
+    Queue(name) for name in ("demand", "webhooks", "planning", "comparisons", "default")
+]
+CELERY_TASK_ROUTES = {
+    "production.tasks.demand_process_task": {"queue": "demand"},
+    "production.tasks.webhook_deliver_task": {"queue": "webhooks"},
+    "production.tasks.webhook_deliver_due_task": {"queue": "webhooks"},
+    "production.tasks.forecasts_refresh_task": {"queue": "planning"},
+    "production.tasks.push_plan_task": {"queue": "planning"},
+    "kanban.tasks.loops_size_task": {"queue": "planning"},
+    "production.tasks.comparison_run_task": {"queue": "comparisons"},
+    "production.tasks.shadow_compare_task": {"queue": "comparisons"},
+    # reconcile_task and idempotency_keys_prune_task: the default queue.
+}
 CELERY_BEAT_SCHEDULE = {
     "reconcile-pull-engine": {
         "task": "production.tasks.reconcile_task",
@@ -297,6 +335,9 @@ PULLBOARD = {
     # different partitions touch disjoint stock levels and cards, so they run in parallel.
     # 1 (one drain at a time) keeps the fewest drains, and the best latency on a small box.
     "DEMAND_PARTITIONS": env.int("PULLBOARD_DEMAND_PARTITIONS", default=1),
+    # A queued drain not started within this many seconds (its worker died holding it,
+    # or every worker is busy) lets the next stored event queue another.
+    "DEMAND_PENDING_FLAG_SECONDS": env.int("PULLBOARD_DEMAND_PENDING_FLAG_SECONDS", default=5),
     "SIZING_WINDOW_DAYS": 28,
     "SIZING_MIN_CYCLES_FOR_MEASURED_LEAD_TIME": 5,
     # Shop floor: a repeat scan of one card within this window does nothing; cards not
@@ -305,6 +346,11 @@ PULLBOARD = {
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
     # Push scheduling: length of a planning period (also the review period), in days.
     "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
+    # Demand the API accepts: at most this quantity per event, and `occurred_at` no older
+    # than this many days and no later than this many hours ahead of the server's clock.
+    "DEMAND_MAX_QUANTITY": env.int("PULLBOARD_DEMAND_MAX_QUANTITY", default=1_000_000),
+    "DEMAND_OLDEST_DAYS": env.int("PULLBOARD_DEMAND_OLDEST_DAYS", default=3650),
+    "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
 }
 
 LOGGING = {

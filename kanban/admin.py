@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from kanban.models import (
     ACTIVE_CARD_STATUSES,
@@ -206,17 +207,18 @@ class CardEventAdmin(ReadOnlyAdmin):
         "wip_override",
         "reason",
     )
-    list_filter = ("to_status", "source", "wip_override", "card__loop__product__line")
+    list_filter = ("to_status", "source", "wip_override", "created_at", "card__loop__product__line")
     list_select_related = ("card__loop__product", "actor")
-    search_fields = ("card__loop__product__sku", "reason")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("card__loop__product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
+    ordering = ("-id",)
 
 
 @admin.register(PullSignal)
 class PullSignalAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "card", "work_order", "fulfilled_at")
-    list_filter = ("card__loop__product__line",)
+    list_filter = ("created_at", "card__loop__product__line")
     list_select_related = ("card__loop__product", "work_order__product")
-    search_fields = ("card__loop__product__sku",)
-    date_hierarchy = "created_at"
+    search_fields = ("card__loop__product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
+    ordering = ("-id",)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.utils.safestring import SafeString, mark_safe
 
 if TYPE_CHECKING:
-    from kanban.selectors import BoardCard, BoardCell
+    from kanban.selectors.board import BoardCard, BoardCell
 
 
 def _moves_html(card: BoardCard) -> str:

@@ -43,12 +43,12 @@ class PullPolicy:
         loops_resync(KanbanLoop.objects.filter(product__line_id=line_id), actor_id=actor_id)
 
     def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
-        from kanban.selectors import active_cards_per_product
+        from kanban.selectors.loops import active_cards_per_product
 
         return active_cards_per_product(line_id=line_id)
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
-        from kanban.selectors import cards_by_status_with_age
+        from kanban.selectors.loops import cards_by_status_with_age
 
         return cards_by_status_with_age(line_id=line_id, now=now)
 

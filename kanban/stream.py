@@ -1,31 +1,55 @@
-"""Server-sent events for open boards: "line X changed" hints, nothing more.
+"""Server-sent events for open boards: each change of a line, sent as the swimlanes it changed.
 
-Served by an async view under ASGI (uvicorn), so an open board holds no thread. A
-hint tells the board to re-fetch its columns; the server stays the source of truth.
-Under WSGI (the threaded test server, `runserver` without ASGI) the view answers
-204, which tells EventSource not to reconnect: the board's polling carries it.
+Served by an async view under ASGI (uvicorn), so an open board holds no thread, and no
+database connection either: the view checks who asks and which line, gives its
+connection back, then only waits. The server stays the source of truth.
+
+One feed per line and web process serves every board of that line the process holds:
+one subscription to the line's hints, and one read of the board per change (hints that
+arrive meanwhile are folded into the next read), whatever the number of boards. The
+feed compares the new read with the last and sends each board
+
+- `lanes`: `{"base", "etag", "head", "lanes": [{"id", "html"}], "wip_over"}`, the column
+  heads and the swimlanes that changed from fingerprint `base` to `etag`. A board that
+  holds `base` swaps them in; a board that holds anything else fetches its columns.
+- `changed`: `{"line", "kind"}`, when lanes cannot say it (a lane added or removed, the
+  line's mode or limits changed, a read that failed): every board fetches its columns.
+
+Under WSGI (the threaded test server, `runserver` without ASGI) the view answers 204,
+which tells EventSource not to reconnect: the board's polling carries it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.template.loader import render_to_string
 
+from kanban.selectors.board import Board, board_change, board_for_line
 from production import live_transport
 from production.models import ProductionLine
 from production.roles import OPERATOR, PLANNER, has_role
+
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
 # Streams end after a while and the browser reconnects (with a catch-up fetch), so
 # connections are spread again across web processes after a deploy or a scale-up.
 STREAM_LIFETIME_SECONDS = 600.0
 RECONNECT_MS = 2000
+# A board that reads its stream slower than changes come gets told to fetch instead.
+BACKLOG_PER_BOARD = 32
 
 
 async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
@@ -41,6 +65,9 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
         polling = HttpResponse(status=204)
         polling["X-Pullboard-Live"] = "polling (live events need the ASGI server)"
         return polling
+    # The checks are done: give the connection back (to the pool) before waiting. It
+    # was opened in this request's thread for database work, so it is closed there.
+    await sync_to_async(connections.close_all)()
     response = StreamingHttpResponse(
         _events(line.pk), content_type="text/event-stream; charset=utf-8"
     )
@@ -51,16 +78,152 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
 
 async def _events(line_id: int) -> AsyncIterator[str]:
     started = time.monotonic()
-    subscribed = False
-    async with aclosing(live_transport.listen(line_id, heartbeat=HEARTBEAT_SECONDS)) as hints:
-        async for hint in hints:
-            if not subscribed:
-                # Only now: a board catching up on "ready" cannot miss a hint in between.
-                subscribed = True
-                yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
-            elif hint is None:
+    async with follow(line_id) as changes:
+        # Only now, once the feed listens: a board catching up on "ready" misses nothing.
+        yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
+        while time.monotonic() - started <= STREAM_LIFETIME_SECONDS:
+            try:
+                message = await asyncio.wait_for(changes.get(), HEARTBEAT_SECONDS)
+            except TimeoutError:
                 yield ": keep-alive\n\n"
-            else:
-                yield f"event: changed\ndata: {hint}\n\n"
-            if time.monotonic() - started > STREAM_LIFETIME_SECONDS:
+                continue
+            if message is None:  # the feed stopped (its hints' transport failed)
                 return
+            yield message
+
+
+def _refetch(line_id: int, kind: str) -> str:
+    return f"event: changed\ndata: {json.dumps({'line': line_id, 'kind': kind})}\n\n"
+
+
+class BoardFeed:
+    """The hints of one line, turned into one message for all of its boards in this process."""
+
+    def __init__(self, line_id: int) -> None:
+        self.line_id = line_id
+        self.boards: set[asyncio.Queue[str | None]] = set()
+        self.listening = asyncio.Event()
+        self.dirty = asyncio.Event()
+        self.kinds: set[str] = set()
+        self.board: Board | None = None
+        self.task = asyncio.create_task(self._run(), name=f"board-feed-{line_id}")
+
+    async def _run(self) -> None:
+        reading = None
+        try:
+            async with aclosing(live_transport.listen(self.line_id)) as hints:
+                async for hint in hints:
+                    if reading is None:  # subscribed: take the first read to compare with
+                        reading = asyncio.create_task(self._read_on_change())
+                        self.dirty.set()
+                        self.listening.set()
+                    elif hint is not None:
+                        self.kinds.add(_kind_of(hint))
+                        self.dirty.set()
+        finally:
+            if reading is not None:
+                reading.cancel()
+            for board in self.boards:
+                self._offer(board, None)
+
+    async def _read_on_change(self) -> None:
+        while True:
+            await self.dirty.wait()
+            self.dirty.clear()
+            kinds, self.kinds = self.kinds, set()
+            try:
+                self.board, message = await sync_to_async(_read_change, thread_sensitive=False)(
+                    self.line_id, self.board, kinds
+                )
+            except Exception:  # a board then fetches its columns, as it would poll
+                log.exception("board of line %s not read for its live change", self.line_id)
+                self.board, message = None, _refetch(self.line_id, "changed")
+            if message is not None:
+                for board in self.boards:
+                    self._offer(board, message)
+
+    def _offer(self, board: asyncio.Queue[str | None], message: str | None) -> None:
+        try:
+            board.put_nowait(message)
+        except asyncio.QueueFull:  # far behind: drop what it has not read; one fetch catches up
+            while not board.empty():
+                board.get_nowait()
+            board.put_nowait(message if message is None else _refetch(self.line_id, "behind"))
+
+
+def _kind_of(hint: str) -> str:
+    try:
+        return str(json.loads(hint).get("kind") or "changed")
+    except (ValueError, AttributeError):
+        return "changed"
+
+
+def _read_change(
+    line_id: int, before: Board | None, kinds: set[str]
+) -> tuple[Board | None, str | None]:
+    """`_change_message` in a worker thread, whose connection goes back right after."""
+    try:
+        return _change_message(line_id, before, kinds)
+    finally:
+        connections.close_all()  # this thread's connection, back to the pool
+
+
+def _change_message(
+    line_id: int, before: Board | None, kinds: set[str]
+) -> tuple[Board | None, str | None]:
+    """Read the line's board and say what changed since `before` (two queries).
+
+    No message for the first read, unless hints came before it: nothing to compare with.
+    """
+    line = ProductionLine.objects.filter(pk=line_id).first()
+    after = board_for_line(line) if line is not None else None
+    if before is None and not kinds:
+        return after, None
+    if after is None or before is None:
+        return after, _refetch(line_id, "changed")
+    change = board_change(before, after)
+    if change.full:
+        return after, _refetch(line_id, "mode" if "mode" in kinds else "changed")
+    payload = {
+        "base": change.base,
+        "etag": change.etag,
+        "head": render_to_string("kanban/_board_head.html", {"board": after}),
+        "lanes": [
+            {
+                "id": lane.product_id,
+                "html": render_to_string("kanban/_lane.html", {"board": after, "lane": lane}),
+            }
+            for lane in change.lanes
+        ],
+        "wip_over": after.wip_over,
+    }
+    return after, f"event: lanes\ndata: {json.dumps(payload)}\n\n"
+
+
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, BoardFeed]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@asynccontextmanager
+async def follow(line_id: int) -> AsyncIterator[asyncio.Queue[str | None]]:
+    """The messages for one board of a line, from the line's feed in this process."""
+    feeds = _feeds.setdefault(asyncio.get_running_loop(), {})
+    feed = feeds.get(line_id)
+    if feed is None or feed.task.done():
+        feed = feeds[line_id] = BoardFeed(line_id)
+    board: asyncio.Queue[str | None] = asyncio.Queue(maxsize=BACKLOG_PER_BOARD)
+    feed.boards.add(board)
+    try:
+        listening = asyncio.ensure_future(feed.listening.wait())
+        await asyncio.wait([listening, feed.task], return_when=asyncio.FIRST_COMPLETED)
+        listening.cancel()
+        if feed.task.done() and not feed.listening.is_set():
+            feed.task.result()  # the transport's error, raised to the stream
+        yield board
+    finally:
+        feed.boards.discard(board)
+        if not feed.boards:
+            feed.task.cancel()
+            if feeds.get(line_id) is feed:
+                del feeds[line_id]

@@ -5,22 +5,28 @@ Thin: parse, call one service or selector, render. The live stream is in `stream
 
 from __future__ import annotations
 
+import gzip
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import segno
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kanban import selectors
 from kanban.forms import CardMoveForm, LostCardsForm, PrintForm, ScanForm
 from kanban.models import CardEventSource, CardStatus, KanbanCard
 from kanban.scanning import card_scan, repeat_window_seconds
+from kanban.selectors import board as board_selectors
+from kanban.selectors import cards as card_selectors
 from kanban.services import card_move
 from production.errors import DomainError
 from production.models import ProductionLine
@@ -36,18 +42,76 @@ CARDS_PER_SHEET = 8
 
 
 def _line_or_404(code: str) -> ProductionLine:
-    line = selectors.board_line(code)
+    line = board_selectors.board_line(code)
     if line is None:
         raise Http404(f"There is no line {code!r}.")
     return line
 
 
+class _RenderedColumns:
+    """The columns fragment as last rendered, per board fingerprint, in this process.
+
+    The fragment is the same for everyone (nothing in it depends on who asks), so the
+    boards that fetch one version of a line cost one render and one gzip: after a
+    change every board that could not apply it live fetches the same version at once.
+    A render per fingerprint at a time; a few versions are kept.
+    """
+
+    KEEP = 16
+
+    def __init__(self) -> None:
+        self._bodies: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._rendering: dict[str, threading.Lock] = {}
+
+    def get(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+        """(fingerprint, HTML, gzipped HTML) of the line's columns."""
+        if etag is None:  # after a write: read the board to learn its fingerprint
+            return self._render(line, None)
+        with self._lock:
+            hit = self._bodies.get(etag)
+            if hit is None:
+                one_render = self._rendering.setdefault(etag, threading.Lock())
+        if hit is not None:
+            return etag, *hit
+        with one_render:
+            with self._lock:
+                hit = self._bodies.get(etag)
+            if hit is not None:
+                return etag, *hit
+            try:
+                return self._render(line, etag)
+            finally:
+                with self._lock:
+                    self._rendering.pop(etag, None)
+
+    def _render(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+        board = board_selectors.board_for_line(line, etag=etag)
+        html = render_to_string("kanban/_columns.html", {"board": board}).encode()
+        bodies = (html, gzip.compress(html, compresslevel=6))
+        with self._lock:
+            self._bodies[board.etag] = bodies
+            self._bodies.move_to_end(board.etag)
+            while len(self._bodies) > self.KEEP:
+                self._bodies.popitem(last=False)
+        return board.etag, *bodies
+
+
+rendered_columns = _RenderedColumns()
+
+
 def _columns_response(
     request: HttpRequest, line: ProductionLine, *, status: int = 200, etag: str | None = None
 ) -> HttpResponse:
-    board = selectors.board_for_line(line, etag=etag)
-    response = render(request, "kanban/_columns.html", {"board": board}, status=status)
-    response["ETag"] = f'"{board.etag}"'
+    etag, html, gzipped = rendered_columns.get(line, etag)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(gzipped, status=status, content_type="text/html; charset=utf-8")
+        response["Content-Encoding"] = "gzip"
+        response["ETag"] = f'W/"{etag}"'  # compressed: a weak validator, as gzip_page does
+    else:
+        response = HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+        response["ETag"] = f'"{etag}"'
+    patch_vary_headers(response, ["Accept-Encoding"])
     response["Cache-Control"] = "no-cache"
     return response
 
@@ -55,7 +119,7 @@ def _columns_response(
 @role_required(*SHOP_FLOOR)
 @require_GET
 def board_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "kanban/board_index.html", {"lines": selectors.board_lines()})
+    return render(request, "kanban/board_index.html", {"lines": board_selectors.board_lines()})
 
 
 @gzip_page  # a board of 500 cards is ~560 KiB of HTML, ~25 KiB gzipped
@@ -63,7 +127,7 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(code)
-    return render(request, "kanban/board.html", {"board": selectors.board_for_line(line)})
+    return render(request, "kanban/board.html", {"board": board_selectors.board_for_line(line)})
 
 
 @gzip_page
@@ -72,7 +136,7 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 def board_columns(request: HttpRequest, code: str) -> HttpResponse:
     """The changing part of the board; 304 when nothing changed (the polling fallback)."""
     line = _line_or_404(code)
-    etag = selectors.board_etag(line)
+    etag = board_selectors.board_etag(line)
     seen = parse_etags(request.headers.get("If-None-Match", ""))
     if f'"{etag}"' in seen or f'W/"{etag}"' in seen:
         response = HttpResponseNotModified()
@@ -165,12 +229,14 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     form = PrintForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
-    cards = selectors.cards_to_print(line_code=data.get("line") or "", loop_id=data.get("loop"))
+    cards = card_selectors.cards_to_print(
+        line_code=data.get("line") or "", loop_id=data.get("loop")
+    )
     printable = [
         {
             "card": card,
-            "code": selectors.scan_code(card.pk),
-            "qr": segno.make(selectors.scan_code(card.pk), error="m").svg_data_uri(
+            "code": card_selectors.scan_code(card.pk),
+            "qr": segno.make(card_selectors.scan_code(card.pk), error="m").svg_data_uri(
                 scale=6, border=2
             ),
         }
@@ -182,8 +248,8 @@ def print_cards(request: HttpRequest) -> HttpResponse:
         "sheets": sheets,
         "count": len(printable),
         "paper": data.get("paper") or "a4",
-        "lines": selectors.all_lines(),
-        "loops": selectors.all_loops(),
+        "lines": card_selectors.all_lines(),
+        "loops": card_selectors.all_loops(),
         "chosen": bool(data.get("line") or data.get("loop")),
     }
     return render(request, "kanban/print.html", context)
@@ -201,7 +267,9 @@ def lost_cards(request: HttpRequest) -> HttpResponse:
         "form": form,
         "days": days,
         "line": line,
-        "cards": selectors.lost_cards(days=days, line_code=line),
-        "lines": selectors.all_lines(),
+        "cards": card_selectors.lost_cards_page(
+            days=days, line_code=line, page=request.GET.get("page") or 1
+        ),
+        "lines": card_selectors.all_lines(),
     }
     return render(request, "kanban/lost_cards.html", context)

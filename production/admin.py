@@ -6,12 +6,17 @@ never through a plain model save, so the admin writes the same events as the boa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from production.errors import DomainError
 from production.models import (
@@ -35,8 +40,48 @@ from production.services import (
 )
 
 
+class EstimatedCountPaginator(Paginator):
+    """Pages of a ledger without counting millions of rows exactly.
+
+    PostgreSQL's own estimate of the rows (EXPLAIN) stands in for `count()` once it passes
+    `exact_below`; smaller results (a filter, a search) are counted exactly. The last page
+    number is then approximate, which the admin's pages of a ledger can live with.
+    """
+
+    exact_below = 20_000
+
+    @cached_property
+    def count(self) -> int:
+        estimate = self._estimate()
+        if estimate is None or estimate < self.exact_below:
+            return super().count
+        return estimate
+
+    def _estimate(self) -> int | None:
+        queryset = self.object_list
+        if not isinstance(queryset, QuerySet):
+            return None
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return None
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A ledger or an event log: seen in the admin, written only by the services."""
+    """A ledger or an event log: seen in the admin, written only by the services.
+
+    Ledgers grow to millions of rows: no exact count of them (`EstimatedCountPaginator`,
+    no full result count), and the big ones use no `date_hierarchy` (it reads every row's
+    date) but the date filter's fixed choices.
+    """
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -211,7 +256,7 @@ class StockMoveAdmin(ReadOnlyAdmin):
         "created_by",
         "note",
     )
-    list_filter = ("kind", "location", "product__line")
+    list_filter = ("kind", "created_at", "location", "product__line")
     list_select_related = (
         "product",
         "location",
@@ -219,9 +264,8 @@ class StockMoveAdmin(ReadOnlyAdmin):
         "demand_event__product",
         "created_by",
     )
-    search_fields = ("product__sku", "note")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
 
 
 # --- Work orders ---------------------------------------------------------------------
@@ -268,10 +312,10 @@ class WorkOrderAdmin(ReadOnlyAdmin):
         "created_at",
         "completed_at",
     )
-    list_filter = ("status", "origin", "line")
+    list_filter = ("status", "origin", "created_at", "line")
     list_select_related = ("product", "line")
-    search_fields = ("=id", "product__sku", "product__name")
-    date_hierarchy = "created_at"
+    search_fields = ("=id", "product__sku__exact")
+    search_help_text = _("A work order's number, or a product's SKU exactly.")
     inlines = [WorkOrderEventInline]
     actions = ["release", "start", "complete", "cancel"]
 
@@ -328,11 +372,11 @@ class WorkOrderAdmin(ReadOnlyAdmin):
 @admin.register(WorkOrderEvent)
 class WorkOrderEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "work_order", "from_status", "to_status", "actor", "reason")
-    list_filter = ("to_status", "work_order__line")
+    list_filter = ("to_status", "created_at", "work_order__line")
     list_select_related = ("work_order__product", "actor")
-    search_fields = ("=work_order__id", "work_order__product__sku", "reason")
-    date_hierarchy = "created_at"
-    show_full_result_count = False
+    search_fields = ("=work_order__id",)
+    search_help_text = _("A work order's number.")
+    ordering = ("-id",)
 
 
 # --- Demand --------------------------------------------------------------------------
@@ -351,11 +395,11 @@ class DemandEventAdmin(ReadOnlyAdmin):
         "open_backorder_quantity",
         "processed_at",
     )
-    list_filter = ("status", "source", "product__line")
+    # No filter by source: its choices would be every distinct source of millions of rows.
+    list_filter = ("status", "occurred_at", "product__line")
     list_select_related = ("product",)
-    search_fields = ("external_id", "product__sku")
-    date_hierarchy = "occurred_at"
-    show_full_result_count = False
+    search_fields = ("external_id__exact", "product__sku__exact")
+    search_help_text = _("An external id or a product's SKU, exactly.")
 
 
 # --- Forecasts and push plans (written by the planning services) -------------------------

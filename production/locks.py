@@ -1,8 +1,17 @@
 """Row locks, one helper per locked thing, always in primary-key order.
 
-Lock order across the code base: stock levels (parents before components, as the
-BOM is walked), then kanban cards, then work orders. Two paths that follow it
-never deadlock.
+Lock order across the code base: production lines, then stock levels (parents
+before components, as the BOM is walked), then kanban cards, then work orders.
+Two paths that follow it never deadlock.
+
+Rules that span rows have one row that guards them, locked before the rows they
+count: a line's WIP limit its line (`lock_lines`), a loop's card count its stock
+level (one per product and location, as the loop), one receipt per order the
+order itself. A line is locked `FOR NO KEY UPDATE`, which does not conflict with
+the `FOR KEY SHARE` that PostgreSQL's deferred foreign-key checks take at commit:
+the demand engine never locks a line, but the work orders it inserts reference
+one, and a plain `FOR UPDATE` on the line would make the engine's commit wait for
+a transaction that itself waits for the engine's stock levels.
 """
 
 from __future__ import annotations
@@ -14,7 +23,16 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Mod
 
-from production.models import DemandEvent, StockLevel, WorkOrder
+from production.models import DemandEvent, ProductionLine, StockLevel, WorkOrder
+
+
+def lock_lines(ids: Iterable[int]) -> QuerySet[ProductionLine]:
+    """The lines whose rules span rows (WIP limit), locked first, in pk order."""
+    return (
+        ProductionLine.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=list(ids))
+        .order_by("pk")
+    )
 
 
 def lock_stock_levels(ids: Iterable[int]) -> QuerySet[StockLevel]:

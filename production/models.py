@@ -230,7 +230,12 @@ class StockMove(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["product", "location", "created_at"])]
+        indexes = [
+            models.Index(fields=["product", "location", "created_at"]),
+            # The ledger API's filters, each with its cursor order (-id).
+            models.Index(fields=["product", "id"], name="stock_move_product_id_idx"),
+            models.Index(fields=["kind", "id"], name="stock_move_kind_id_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_move_not_zero"),
             models.CheckConstraint(
@@ -291,6 +296,14 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["line", "status"]),
             models.Index(fields=["product", "status"]),
+            # The API's filters, each with its cursor order (-id).
+            models.Index(fields=["product", "id"], name="work_order_product_id_idx"),
+            models.Index(fields=["line", "id"], name="work_order_line_id_idx"),
+            models.Index(fields=["status", "id"], name="work_order_status_id_idx"),
+            # A line's dashboard window of orders signalled, released and done.
+            models.Index(fields=["line", "created_at"], name="work_order_line_created_idx"),
+            models.Index(fields=["line", "released_at"], name="work_order_line_released_idx"),
+            models.Index(fields=["line", "completed_at"], name="work_order_line_done_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -359,6 +372,15 @@ class DemandEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["product", "occurred_at"]),
+            # The API's filters, each with its cursor order (-id).
+            models.Index(fields=["product", "id"], name="demand_product_id_idx"),
+            models.Index(fields=["status", "id"], name="demand_status_id_idx"),
+            models.Index(fields=["external_id"], name="demand_external_id_idx"),
+            models.Index(
+                fields=["id"],
+                name="demand_open_backorder_id_idx",
+                condition=Q(open_backorder_quantity__gt=0),
+            ),
             models.Index(
                 fields=["created_at"],
                 name="demand_unprocessed_idx",

@@ -17,7 +17,6 @@ from production.redis_clients import shared_redis
 log = logging.getLogger(__name__)
 
 PENDING_FLAG = "pullboard:demand:pending"
-PENDING_FLAG_TTL = 60
 
 
 def _pending_flag(partition: int | None) -> str:
@@ -40,15 +39,16 @@ def _flag_script(client: Any) -> Any:
 
 def _pending_flag_set(partition: int | None = None) -> bool:
     """Set the flag unless it is set; True if this call set it (one Redis round trip)."""
+    ttl = settings.PULLBOARD["DEMAND_PENDING_FLAG_SECONDS"]
     client = shared_redis()
     key = _pending_flag(partition)
     if client is None:
         if partition is not None and cache.get(PENDING_FLAG):
             return False
-        return bool(cache.add(key, 1, timeout=PENDING_FLAG_TTL))
+        return bool(cache.add(key, 1, timeout=ttl))
     if partition is None:
-        return bool(client.set(key, 1, nx=True, ex=PENDING_FLAG_TTL))
-    return bool(_flag_script(client)(keys=[PENDING_FLAG, key], args=[PENDING_FLAG_TTL]))
+        return bool(client.set(key, 1, nx=True, ex=ttl))
+    return bool(_flag_script(client)(keys=[PENDING_FLAG, key], args=[ttl]))
 
 
 def _pending_flag_clear(partition: int | None = None) -> None:
@@ -64,7 +64,11 @@ def demand_processing_kick(product_ids: Iterable[int] | None = None) -> None:
 
     One drain (and one flag) per partition of the products given (all demand without
     them). The drain task clears its flag *before* it reads, so an event committed after
-    its last read always finds the flag clear and queues a new drain.
+    its last read always finds the flag clear and queues a new drain. A flag lives only a
+    few seconds (`PULLBOARD_DEMAND_PENDING_FLAG_SECONDS`): if the worker that holds the
+    queued drain dies before starting it, the next event stored after that queues
+    another, instead of waiting for the broker to hand the lost one back. A spare drain
+    finds nothing to claim and costs one query.
     """
     from production.services.demand_processing import demand_partition_of, demand_partitions
 

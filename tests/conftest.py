@@ -125,3 +125,16 @@ def plant(db) -> Plant:  # type: ignore[no-untyped-def]
     component_loop = loop_create(product=component, card_count=4)
     finished_loop = loop_create(product=finished, card_count=3)
     return Plant(assembly, fab, supermarket, finished, component, finished_loop, component_loop)
+
+
+@pytest.fixture
+def steady_subscriptions(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Webhook subscriptions are remembered per process for 2 s; a query-count comparison
+    between two runs must not depend on whether the moment passed between them (it does
+    on a loaded machine). Changes made through the services still clear it at once."""
+    from production.webhooks import dispatch
+
+    dispatch.forget_subscriptions()
+    monkeypatch.setattr(dispatch, "SUBSCRIPTIONS_TTL", 3600.0)
+    yield
+    dispatch.forget_subscriptions()

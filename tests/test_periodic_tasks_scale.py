@@ -19,7 +19,7 @@ from production.models import MoveKind, StockLevel, StockMove, WorkOrder
 from production.reconcile import reconcile
 from tests.bulk_plant import BulkPlant, add_demand_history, build_pull_loops
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("steady_subscriptions")]
 D = Decimal
 
 

@@ -39,7 +39,7 @@ class CardFilter(df.FilterSet):
     loop = df.NumberFilter(field_name="loop_id")
     product = df.CharFilter(field_name="loop__product__sku", help_text="Product SKU.")
     line = df.CharFilter(field_name="loop__product__line__code", help_text="Line code.")
-    status = df.MultipleChoiceFilter(choices=CardStatus.choices)
+    status = df.MultipleChoiceFilter(choices=CardStatus.choices, distinct=False)
     changed_after = df.IsoDateTimeFilter(field_name="status_changed_at", lookup_expr="gte")
     changed_before = df.IsoDateTimeFilter(field_name="status_changed_at", lookup_expr="lt")
 

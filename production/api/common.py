@@ -12,20 +12,24 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from redis.exceptions import RedisError
 from rest_framework import filters, permissions, throttling, viewsets
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from production.api.auth import CachedTokenAuthentication
+from production.api.parsers import BoundedJSONParser
 from production.api.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, ProblemSerializer
 from production.errors import DomainError
 from production.redis_clients import shared_redis
@@ -138,11 +142,57 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
         return super().wait()
 
 
+BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+
+
 class CursorPage(CursorPagination):
+    """DRF's cursor pages, refusing what it would guess around: a `page_size` that is not
+    a whole number from 1 to `max_page_size`, and a cursor the API did not make (400,
+    naming the parameter; DRF answers 404 for some and fails on others)."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = "-id"
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return int(raw)
+
+    def _bad_cursor(self) -> ValidationError:
+        return ValidationError(
+            {self.cursor_query_param: [_("Not a cursor of this list: follow next or previous.")]}
+        )
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not BASE64.match(encoded):
+            raise self._bad_cursor()  # DRF's decoder skips such characters and reads nothing
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise self._bad_cursor() from None
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        if self.cursor_query_param not in request.query_params:
+            return super().paginate_queryset(queryset, request, view)
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, OverflowError, DjangoValidationError, DataError):
+            # A position the cursor's ordering field cannot hold (a forged cursor).
+            raise self._bad_cursor() from None
 
 
 class PullboardAutoSchema(AutoSchema):
@@ -185,12 +235,16 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     authentication_classes = [CachedTokenAuthentication, SessionAuthentication]
     permission_classes = [RolePermission]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     throttle_classes = [TokenRateThrottle]
     content_negotiation_class = QuickContentNegotiation
     schema = PullboardAutoSchema()
     filter_backends = [DjangoFilterBackend, filters.OrderingFilter]
     pagination_class = CursorPage
+    # Ids are positive whole numbers that fit a bigint: any other path segment is not a
+    # resource (404 problem), never a lookup that fails on the way to the database.
+    # Viewsets looked up by code or SKU set their own.
+    lookup_value_regex = "[0-9]{1,18}"
 
     def actor_id(self) -> int | None:
         return self.request.user.pk

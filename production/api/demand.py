@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
-from production.api.serializers import DemandEventInputSerializer
+from production.api.serializers import (
+    DemandEventInputSerializer,
+    demand_quantity_limit,
+    demand_time_window,
+)
 from production.models import DemandEvent, Product
 from production.services.demand import (
     DemandBySku,
@@ -41,10 +47,11 @@ def parse_items(data: Any) -> tuple[list[DemandBySku], bool]:
     if len(items) > MAX_ITEMS:
         raise ValidationError({"": [f"Send at most {MAX_ITEMS} events per request."]})
     child = DemandEventInputSerializer()
+    limits = Limits.now()
     errors: dict[int, Any] = {}
     valid: list[dict[str, Any] | None] = []
     for index, item in enumerate(items):
-        checked = quick_check(item)
+        checked = quick_check(item, limits)
         if checked is not None:
             valid.append(checked)
             continue
@@ -53,12 +60,14 @@ def parse_items(data: Any) -> tuple[list[DemandBySku], bool]:
         except ValidationError as exc:
             errors[index] = exc.detail
             valid.append(None)
+    if many:
+        errors.update(_conflicting_repeats(valid))
     if errors:
         skus = {v["product"] for v in valid if v}
         known = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
         for index, item in enumerate(valid):
             if item is not None and item["product"] not in known:
-                errors[index] = _unknown_sku(item["product"])
+                errors[index] = {**errors.get(index, {}), **_unknown_sku(item["product"])}
         raise _item_errors(errors, many)
     now = timezone.now()
     inputs = [
@@ -73,6 +82,32 @@ def parse_items(data: Any) -> tuple[list[DemandBySku], bool]:
         if item is not None
     ]
     return inputs, many
+
+
+def _conflicting_repeats(valid: Sequence[dict[str, Any] | None]) -> dict[int, Any]:
+    """Items of one list that repeat an earlier item's (source, external_id) with other
+    content: the ERP means two different events, so neither is taken. An exact repeat is
+    harmless (it is stored once)."""
+    first: dict[tuple[str, str], int] = {}
+    errors: dict[int, Any] = {}
+    for index, item in enumerate(valid):
+        if item is None:
+            continue
+        key = (item["source"], item["external_id"])
+        earlier = first.setdefault(key, index)
+        if earlier == index or _content(valid[earlier]) == _content(item):
+            continue
+        message = gettext(
+            "Items [%(first)d] and [%(second)d] have the same source and external_id but "
+            "different content."
+        ) % {"first": earlier, "second": index}
+        errors[earlier] = errors[index] = {"external_id": [message]}
+    return errors
+
+
+def _content(item: dict[str, Any] | None) -> tuple[Any, ...]:
+    assert item is not None
+    return (item["product"], item["quantity"], item.get("occurred_at"))
 
 
 def _unknown_sku(sku: str) -> dict[str, list[str]]:
@@ -105,7 +140,21 @@ def _plain_text(value: Any, max_length: int) -> bool:
     )
 
 
-def quick_check(item: Any) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Limits:
+    """What one request accepts (read once per request, from the settings)."""
+
+    max_quantity: Decimal
+    oldest: datetime
+    latest: datetime
+
+    @classmethod
+    def now(cls) -> Limits:
+        oldest, latest = demand_time_window(timezone.now())
+        return cls(demand_quantity_limit(), oldest, latest)
+
+
+def quick_check(item: Any, limits: Limits) -> dict[str, Any] | None:
     """The common, well-formed event, checked fast; None sends it to the serializer.
 
     Accepts a strict subset of what `DemandEventInputSerializer` accepts, with the
@@ -126,6 +175,8 @@ def quick_check(item: Any) -> dict[str, Any] | None:
             return None
     else:
         return None
+    if quantity > limits.max_quantity:
+        return None
     checked = {
         "external_id": external_id,
         "source": source,
@@ -138,7 +189,9 @@ def quick_check(item: Any) -> dict[str, Any] | None:
             return None
         try:
             occurred_at = datetime.fromisoformat(raw_time)
-        except ValueError:
+            if not limits.oldest <= occurred_at <= limits.latest:
+                return None
+        except (ValueError, OverflowError):
             return None
         checked["occurred_at"] = occurred_at
     return checked

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
+from production.api.parsers import max_body_bytes
 from production.errors import DomainError, VersionConflict
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -35,6 +37,7 @@ TITLES = {
     406: "Not acceptable",
     409: "Conflict with the current state",
     412: "Stale version",
+    413: "Request body too large",
     415: "Unsupported media type",
     422: "Idempotency key reused with a different request",
     429: "Too many requests",
@@ -98,8 +101,24 @@ def flatten_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     ]
 
 
+def oversized_input_problem(exc: Exception) -> Response | None:
+    """A body past Django's upload bounds, read by the view: 413, not Django's HTML 400."""
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        set_rollback()
+        return problem(
+            413,
+            _("The request body is too large: at most %(limit)d bytes are accepted.")
+            % {"limit": max_body_bytes()},
+            code="body_too_large",
+        )
+    return None
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error as a problem document, never a bare 500 for input."""
+    oversized = oversized_input_problem(exc)
+    if oversized is not None:
+        return oversized
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
@@ -171,7 +190,7 @@ class ProblemSerializer(serializers.Serializer):
 
 ERROR_STATUSES = {
     "read": (status.HTTP_400_BAD_REQUEST, 401, 403, 404, 406, 429),
-    "write": (400, 401, 403, 404, 406, 409, 412, 415, 422, 429),
+    "write": (400, 401, 403, 404, 406, 409, 412, 413, 415, 422, 429),
 }
 
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from production.models import (
@@ -18,6 +25,7 @@ from production.models import (
     StockMove,
     WorkOrder,
 )
+from production.validators import SKU_MAX_LENGTH, SKU_PATTERN, validate_sku
 
 POSITIVE = Decimal("0.001")
 
@@ -35,9 +43,10 @@ class BomItemSerializer(serializers.Serializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     sku = serializers.RegexField(
-        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
-        max_length=64,
-        help_text="Letters, digits, dot, dash, underscore.",
+        SKU_PATTERN,
+        max_length=SKU_MAX_LENGTH,
+        error_messages={"invalid": validate_sku.message},
+        help_text="Starts with a letter or digit; then letters, digits, dot, dash, underscore.",
     )
     line = serializers.SlugRelatedField(
         slug_field="code", queryset=ProductionLine.objects.all(), help_text="Code of the line."
@@ -151,14 +160,86 @@ class DemandEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def demand_quantity_limit() -> Decimal:
+    return Decimal(settings.PULLBOARD["DEMAND_MAX_QUANTITY"])
+
+
+def demand_time_window(now: datetime) -> tuple[datetime, datetime]:
+    """The `occurred_at` accepted at `now`: from `DEMAND_OLDEST_DAYS` back to
+    `DEMAND_AHEAD_HOURS` ahead (clocks of two systems are never quite equal)."""
+    limits = settings.PULLBOARD
+    return (
+        now - timedelta(days=limits["DEMAND_OLDEST_DAYS"]),
+        now + timedelta(hours=limits["DEMAND_AHEAD_HOURS"]),
+    )
+
+
+DATE_ONLY = re.compile(r"^\s*[0-9]{4}-?[0-9]{2}-?[0-9]{2}\s*$")
+
+
+class ZonedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time with its offset (`Z` or `+02:00`): a bare date or a time
+    without a zone is refused, since the API cannot know which day or hour it means."""
+
+    default_error_messages = {
+        "date_only": _("Give a date and a time with its offset, e.g. 2026-03-01T08:30:00Z."),
+        "naive": _("Give the time zone offset (Z or +hh:mm), e.g. 2026-03-01T08:30:00+01:00."),
+        "overflow": _("This date and time is out of range."),
+    }
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            if DATE_ONLY.match(value):
+                self.fail("date_only")
+            parsed = None
+            with contextlib.suppress(ValueError):
+                parsed = parse_datetime(value)
+            if parsed is not None and parsed.tzinfo is None:
+                self.fail("naive")
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class DemandEventInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(
         max_length=128, help_text="Your id of the event: a repeat (per source) changes nothing."
     )
     source = serializers.CharField(max_length=64, default="erp")  # type: ignore[assignment]
     product = serializers.CharField(max_length=64, help_text="SKU of the product demanded.")
-    quantity = quantity_field()
-    occurred_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+    quantity = quantity_field(
+        help_text="At most `PULLBOARD_DEMAND_MAX_QUANTITY` (1,000,000 unless configured)."
+    )
+    occurred_at = ZonedDateTimeField(
+        required=False,
+        help_text="With its offset; from `PULLBOARD_DEMAND_OLDEST_DAYS` (3,650) ago to "
+        "`PULLBOARD_DEMAND_AHEAD_HOURS` (24) ahead. Defaults to now.",
+    )
+
+    def validate_quantity(self, value: Decimal) -> Decimal:
+        limit = demand_quantity_limit()
+        if value > limit:
+            raise serializers.ValidationError(
+                _("At most %(limit)s per event.") % {"limit": f"{limit:,}"}
+            )
+        return value
+
+    def validate_occurred_at(self, value: datetime) -> datetime:
+        oldest, latest = demand_time_window(timezone.now())
+        try:
+            inside = oldest <= value <= latest
+        except OverflowError:
+            inside = False
+        if not inside:
+            raise serializers.ValidationError(
+                _("Must lie between %(oldest)s and %(latest)s.")
+                % {
+                    "oldest": oldest.date().isoformat(),
+                    "latest": latest.isoformat(timespec="minutes"),
+                }
+            )
+        return value
 
 
 class DemandEventResultSerializer(DemandEventSerializer):

@@ -115,13 +115,6 @@ class ProductViewSet(
             product=serializer.instance, bom=bom, actor_id=self.actor_id(), **values
         )
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        serializer = super().get_serializer(*args, **kwargs)
-        if self.action == "create":
-            # A taken SKU is refused by the service with a clear message.
-            serializer.fields["sku"].validators = []  # type: ignore[attr-defined]
-        return serializer
-
 
 @extend_schema_view(
     list=extend_schema(summary="Production lines"),

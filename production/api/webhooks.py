@@ -19,9 +19,11 @@ from production.webhooks.models import (
     WebhookEventType,
     WebhookSubscription,
 )
+from production.webhooks.selectors import deliveries_of, subscriptions_of
 from production.webhooks.services import (
     webhook_subscription_create,
     webhook_subscription_delete,
+    webhook_subscription_rotate_secret,
     webhook_subscription_update,
 )
 
@@ -33,14 +35,31 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
         min_length=1,
         max_length=len(WebhookEventType.values),
     )
-    secret = serializers.CharField(
-        read_only=True, help_text="Check each delivery's `webhook-signature` with it."
-    )
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "event_types", "description", "is_active", "secret", "created_at"]
-        read_only_fields = ["id", "secret", "created_at"]
+        fields = ["id", "url", "event_types", "description", "is_active", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    """The answer to a subscription's creation: the only one that carries its secret."""
+
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="Check each delivery's `webhook-signature` with it. Shown only here and "
+        "when rotated: keep it.",
+    )
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+        read_only_fields = [*WebhookSubscriptionSerializer.Meta.read_only_fields, "secret"]
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="The new signing secret, shown this once."
+    )
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):
@@ -74,13 +93,26 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 ROLES = dict.fromkeys(
-    ("list", "retrieve", "create", "partial_update", "destroy", "read", "redeliver"), INTEGRATORS
+    (
+        "list",
+        "retrieve",
+        "create",
+        "partial_update",
+        "destroy",
+        "read",
+        "redeliver",
+        "rotate_secret",
+    ),
+    INTEGRATORS,
 )
 
 
 @extend_schema_view(
     list=extend_schema(summary="Webhook subscriptions"),
-    create=extend_schema(summary="Subscribe a URL to event types"),
+    create=extend_schema(
+        summary="Subscribe a URL to event types (the answer carries the secret, once)",
+        responses={201: WebhookSubscriptionCreatedSerializer},
+    ),
     partial_update=extend_schema(summary="Change a subscription"),
     destroy=extend_schema(summary="Remove a subscription"),
 )
@@ -99,12 +131,15 @@ class WebhookSubscriptionViewSet(
     roles = ROLES
 
     def get_queryset(self) -> QuerySet[WebhookSubscription]:
-        return WebhookSubscription.objects.all()
+        return subscriptions_of(self.request.user)
 
-    def perform_create(self, serializer: Any) -> None:
-        serializer.instance = webhook_subscription_create(
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription = webhook_subscription_create(
             actor_id=self.actor_id(), **serializer.validated_data
         )
+        return Response(WebhookSubscriptionCreatedSerializer(subscription).data, status=201)
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = webhook_subscription_update(
@@ -113,6 +148,16 @@ class WebhookSubscriptionViewSet(
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
         webhook_subscription_delete(subscription=instance)
+
+    @extend_schema(
+        summary="Give the subscription a new signing secret (returned this once)",
+        request=None,
+        responses={200: WebhookSecretSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
+        secret = webhook_subscription_rotate_secret(subscription=self.get_object())
+        return Response(WebhookSecretSerializer({"secret": secret}).data)
 
 
 @extend_schema_view(
@@ -125,7 +170,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, A
     roles = ROLES
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
-        return WebhookDelivery.objects.prefetch_related("attempts")
+        return deliveries_of(self.request.user)
 
     @extend_schema(
         summary="Send a delivery again (same webhook-id, so receivers can de-duplicate)",

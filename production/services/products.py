@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from production.errors import DomainError
 from production.models import BomLine, Product, ProductionLine
+from production.validators import SKU_MAX_LENGTH, validate_sku
 
 PRODUCT_FIELDS = ("name", "unit", "line", "supermarket", "container_quantity", "lead_time_days")
 LINE_FIELDS = ("name", "capacity_per_day", "wip_limit")
@@ -54,10 +57,23 @@ def _check_positive(values: dict[str, Any], names: Sequence[str]) -> None:
             )
 
 
+def _check_sku(sku: str) -> None:
+    try:
+        validate_sku(sku)
+    except ValidationError as exc:
+        raise DomainError(str(exc.message), field="sku", code="invalid") from None
+    if len(sku) > SKU_MAX_LENGTH:
+        raise DomainError(
+            gettext("A SKU has at most %(max)d characters.") % {"max": SKU_MAX_LENGTH},
+            field="sku",
+        )
+
+
 @transaction.atomic
 def product_create(
     *, sku: str, bom: Sequence[BomItem] = (), actor_id: int | None = None, **values: Any
 ) -> Product:
+    _check_sku(sku)
     if Product.objects.filter(sku=sku).exists():
         raise DomainError(f"A product with SKU {sku} already exists.", field="sku", code="unique")
     _check_positive(values, ("container_quantity", "lead_time_days"))

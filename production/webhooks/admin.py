@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from production.admin import ReadOnlyAdmin
 from production.errors import DomainError
@@ -22,6 +23,7 @@ from production.webhooks.models import (
 )
 from production.webhooks.services import (
     webhook_subscription_create,
+    webhook_subscription_rotate_secret,
     webhook_subscription_update,
 )
 
@@ -34,7 +36,7 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["url", "event_types", "description", "is_active"]
+        fields = ["url", "event_types", "description", "is_active", "owner"]
 
     def clean_url(self) -> str:
         """The services check it too; here a refused URL is shown on the form, not as an error page."""
@@ -48,20 +50,44 @@ class SubscriptionForm(forms.ModelForm):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """The secret is never on the page: it is shown once, in a message, when the
+    subscription is made or its secret rotated."""
+
     form = SubscriptionForm
-    list_display = ["url", "event_types", "is_active", "created_at"]
+    list_display = ["url", "event_types", "owner", "is_active", "created_at"]
     list_filter = ["is_active"]
-    readonly_fields = ["secret", "created_at"]
+    list_select_related = ["owner"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["owner"]
+    actions = ["rotate_secret"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         values = {
             k: form.cleaned_data[k] for k in ("url", "event_types", "description", "is_active")
         }
+        owner = form.cleaned_data.get("owner")
         if change:
-            webhook_subscription_update(subscription=obj, **values)
-        else:
-            created = webhook_subscription_create(actor_id=request.user.pk, **values)
-            obj.pk, obj.secret = created.pk, created.secret
+            webhook_subscription_update(subscription=obj, owner=owner, **values)
+            return
+        created = webhook_subscription_create(
+            actor_id=request.user.pk, owner_id=owner.pk if owner else None, **values
+        )
+        obj.pk, obj.secret, obj.owner_id = created.pk, created.secret, created.owner_id
+        self._show_secret(request, created)
+
+    def _show_secret(self, request: HttpRequest, subscription: WebhookSubscription) -> None:
+        self.message_user(
+            request,
+            _("Signing secret of %(url)s (shown this once, keep it): %(secret)s")
+            % {"url": subscription.url, "secret": subscription.secret},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Rotate the signing secret (the new one is shown once)"))
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:
+        for subscription in queryset:
+            webhook_subscription_rotate_secret(subscription=subscription)
+            self._show_secret(request, subscription)
 
 
 class AttemptInline(admin.TabularInline):

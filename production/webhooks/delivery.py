@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -197,20 +198,25 @@ def _queue_retry(delivery_id: int, wait: float) -> None:
     webhook_deliver_task.apply_async(([delivery_id],), countdown=wait)
 
 
-def webhook_deliveries_queue_due(*, limit: int = 500) -> int:
-    """The sweep: queue pending deliveries that are due (lost messages, expired leases)."""
+def webhook_deliveries_queue_due(*, page: int = 1000) -> int:
+    """The sweep: queue every pending delivery that is due (lost messages, expired leases),
+    a page at a time, oldest first. A delivery queued twice is sent once (`_claim`)."""
     from production.webhooks.dispatch import queue_deliveries
 
-    ids = list(
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if ids:
-        queue_deliveries(ids)
-    return len(ids)
+    now = timezone.now()
+    due = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    queued = 0
+    after = Q()
+    while rows := list(
+        due.filter(after)
+        .order_by("next_attempt_at", "pk")
+        .values_list("next_attempt_at", "pk")[:page]
+    ):
+        queue_deliveries([pk for _, pk in rows])
+        queued += len(rows)
+        last_at, last_pk = rows[-1]
+        after = Q(next_attempt_at__gt=last_at) | Q(next_attempt_at=last_at, pk__gt=last_pk)
+    return queued
 
 
 @transaction.atomic

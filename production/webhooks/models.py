@@ -47,10 +47,22 @@ class WebhookSubscription(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_subscriptions",
+        help_text=(
+            "The API client this subscription and its deliveries belong to; only it (and "
+            "admins) can see or change them. Empty: admins only."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [models.Index(fields=["owner", "id"], name="webhook_subscription_owner_idx")]
 
     def __str__(self) -> str:
         return f"{self.url} ({', '.join(self.event_types)})"
@@ -117,8 +129,9 @@ class WebhookAttempt(models.Model):
 class IdempotencyKey(models.Model):
     """An `Idempotency-Key` a client sent: the request it named and the response it got.
 
-    `status_code` is null while the first request still runs; a second request with
-    the key is then refused rather than run twice.
+    Stored with the first successful response, in the transaction of its effects
+    (`production.api.idempotency`); a row with a null `status_code` is one that an
+    earlier version left while its request ran, and the next repeat runs.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -10,7 +10,11 @@ from django.db import transaction
 from production.errors import DomainError
 from production.webhooks.destinations import check_destination
 from production.webhooks.dispatch import forget_subscriptions
-from production.webhooks.models import WebhookEventType, WebhookSubscription
+from production.webhooks.models import (
+    WebhookEventType,
+    WebhookSubscription,
+    new_webhook_secret,
+)
 
 
 def _check_event_types(event_types: Sequence[str]) -> list[str]:
@@ -30,7 +34,11 @@ def webhook_subscription_create(
     description: str = "",
     is_active: bool = True,
     actor_id: int | None = None,
+    owner_id: int | None = None,
 ) -> WebhookSubscription:
+    """A new subscription, owned by `owner_id` (the actor unless said otherwise: an admin
+    may subscribe on behalf of an API client). Its secret is on the returned object; it is
+    the only time the API shows it."""
     check_destination(url)
     subscription = WebhookSubscription.objects.create(
         url=url,
@@ -38,6 +46,7 @@ def webhook_subscription_create(
         description=description,
         is_active=is_active,
         created_by_id=actor_id,
+        owner_id=owner_id if owner_id is not None else actor_id,
     )
     transaction.on_commit(forget_subscriptions)
     forget_subscriptions()
@@ -52,7 +61,7 @@ def webhook_subscription_update(
         check_destination(values["url"])
     if "event_types" in values:
         values["event_types"] = _check_event_types(values["event_types"])
-    fields = [k for k in ("url", "event_types", "description", "is_active") if k in values]
+    fields = [k for k in ("url", "event_types", "description", "is_active", "owner") if k in values]
     for name in fields:
         setattr(subscription, name, values[name])
     if fields:
@@ -68,3 +77,16 @@ def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
     subscription.delete()
     transaction.on_commit(forget_subscriptions)
     forget_subscriptions()
+
+
+@transaction.atomic
+def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> str:
+    """Give the subscription a new signing secret and return it (shown this once).
+
+    Every delivery signed from now on, retries of earlier ones included, uses the new secret.
+    """
+    subscription.secret = new_webhook_secret()
+    subscription.save(update_fields=["secret"])
+    transaction.on_commit(forget_subscriptions)
+    forget_subscriptions()
+    return subscription.secret

@@ -1,9 +1,11 @@
 /* Pullboard shop-floor board.
  *
- * The server is the source of truth: every change (a move here, a hint from the
- * live stream, a poll) ends in the columns fragment being swapped in as the server
- * renders it. Moves go through each card's buttons (htmx); dragging a card onto a
- * column just presses the matching button, so both paths are one.
+ * The server is the source of truth: every change ends in markup the server rendered
+ * being swapped in. A move here and a poll swap the whole columns fragment; the live
+ * stream sends the swimlanes a change touched, which are swapped in when the board
+ * holds the fingerprint they were computed from (else the board fetches its columns).
+ * Moves go through each card's buttons (htmx); dragging a card onto a column just
+ * presses the matching button, so both paths are one.
  */
 (function () {
   "use strict";
@@ -139,7 +141,7 @@
   function moveInFlight() { return !!board.querySelector(".htmx-request"); }
 
   function flushRefresh() {
-    if (refreshAgain) { refreshAgain = false; refresh(); }
+    if (refreshAgain) { refreshAgain = false; refresh(); } else { applyPending(); }
   }
 
   function refresh() {
@@ -184,6 +186,63 @@
       board.classList.remove("is-refreshing");
       flushRefresh();
     });
+  }
+
+  // ---- a change from the live stream: the swimlanes it touched ---------------------
+  function parse(html) {
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    return holder.content.firstElementChild;
+  }
+
+  function busy() {
+    return dragging || refreshing || moveInFlight() || !!(dialog && dialog.open);
+  }
+
+  // Swap in a change's lanes; false when the board does not hold the change's base.
+  function applyChange(change) {
+    var current = columns();
+    if (!current) { return false; }
+    if (current.dataset.etag === change.etag) { return true; }  // already there
+    var head = current.querySelector("#board-head");
+    var lanes = change.lanes.map(function (lane) {
+      return { old: document.getElementById("lane-section-" + lane.id), html: lane.html };
+    });
+    if (change.base !== current.dataset.etag || !head || lanes.some(function (lane) { return !lane.old; })) {
+      return false;
+    }
+    var active = document.activeElement;
+    var focusId = active && active.id && current.contains(active) ? active.id : null;
+    head.replaceWith(parse(change.head));
+    lanes.forEach(function (lane) {
+      var fresh = parse(lane.html);
+      lane.old.replaceWith(fresh);
+      window.htmx.process(fresh);
+    });
+    current.dataset.etag = change.etag;
+    current.classList.toggle("wip-at-limit", !!change.wip_over);
+    columnsSwapped(focusId);
+    return true;
+  }
+
+  // Changes that came while the board was busy (a drag, a move, a fetch), in order.
+  var pendingChanges = [];
+  var MAX_PENDING = 50;
+
+  function onChange(change) {
+    if (busy()) {
+      if (pendingChanges.length < MAX_PENDING) { pendingChanges.push(change); } else { refreshAgain = true; }
+      return;
+    }
+    if (!applyChange(change)) { refresh(); }  // not the board it was made from: fetch it
+  }
+
+  function applyPending() {
+    if (busy() || !pendingChanges.length) { return; }
+    var changes = pendingChanges;
+    pendingChanges = [];
+    var behind = changes.some(function (change) { return !applyChange(change); });
+    if (behind) { refresh(); }
   }
 
   // ---- moves through htmx ------------------------------------------------------
@@ -293,6 +352,7 @@
       refresh();  // catch up on anything missed while disconnected
     });
     source.addEventListener("changed", refresh);
+    source.addEventListener("lanes", function (evt) { onChange(JSON.parse(evt.data)); });
     source.onerror = function () {
       if (source.readyState === window.EventSource.CLOSED) {
         // The server said no stream here (e.g. no ASGI server): polling carries the board.

@@ -82,21 +82,17 @@ def test_with_redis_down_demand_is_still_stored(erp, plant, caplog, settings):
     assert "throttle not applied" in logged and "could not queue demand processing" in logged
 
 
-def test_a_key_repeated_in_a_list_names_the_product_it_was_stored_for(erp, plant):
+def test_a_key_repeated_in_a_list_for_another_product_is_refused_naming_both(erp, plant):
     response = erp.post(URL, [event(1, sku="F-100"), event(1, sku="C-100")], format="json")
-    assert response.status_code == 201
-    results = response.json()["results"]
-    assert [(r["product"], r["result"]) for r in results] == [
-        ("F-100", "created"),
-        ("F-100", "duplicate"),
-    ]
-    assert DemandEvent.objects.get().product.sku == "F-100"
+    assert response.status_code == 400
+    assert problem_fields(response) == {"[0].external_id", "[1].external_id"}
+    assert DemandEvent.objects.count() == 0
 
 
 def test_an_unknown_sku_in_a_repeated_key_is_refused_too(erp, plant):
     response = erp.post(URL, [event(2), event(2, sku="NOPE")], format="json")
     assert response.status_code == 400
-    assert problem_fields(response) == {"[1].product"}
+    assert problem_fields(response) == {"[0].external_id", "[1].external_id", "[1].product"}
     assert DemandEvent.objects.count() == 0
 
 

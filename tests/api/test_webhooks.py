@@ -25,8 +25,8 @@ def receiver():
         yield r
 
 
-def subscribe(receiver: Receiver, *types: str) -> WebhookSubscription:
-    sub = webhook_subscription_create(url=receiver.url, event_types=list(types))
+def subscribe(receiver: Receiver, *types: str, owner_id: int | None = None) -> WebhookSubscription:
+    sub = webhook_subscription_create(url=receiver.url, event_types=list(types), owner_id=owner_id)
     receiver.secret = sub.secret
     return sub
 
@@ -122,10 +122,10 @@ def test_backoff_grows_with_jitter_and_is_bounded():
 
 
 def test_it_gives_up_after_the_last_attempt_and_can_be_redelivered(
-    erp, plant, receiver, django_capture_on_commit_callbacks, settings
+    erp, integration_user, plant, receiver, django_capture_on_commit_callbacks, settings
 ):
     settings.PULLBOARD = {**settings.PULLBOARD, "WEBHOOKS": {"max_attempts": 2}}
-    subscribe(receiver, "work_order.created")
+    subscribe(receiver, "work_order.created", owner_id=integration_user.pk)
     receiver.answers = [500, 500]
     with django_capture_on_commit_callbacks(execute=True):
         work_order_create(product=plant.component, quantity=Decimal("1"))

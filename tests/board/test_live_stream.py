@@ -89,8 +89,13 @@ def test_a_move_reaches_an_open_board_stream(transport, operator, plant):  # typ
 
     ready, hint, _ = run_async(scenario())
     assert "event: ready" in ready and "retry:" in ready
-    assert hint.startswith("event: changed\ndata: ")
-    assert json.loads(hint.split("data: ", 1)[1]) == {"line": plant.assembly.pk, "kind": "changed"}
+    # The change itself: the swimlane of the moved card, with the card now to make.
+    assert hint.startswith("event: lanes\ndata: ")
+    change = json.loads(hint.split("data: ", 1)[1])
+    assert change["base"] != change["etag"]
+    assert [lane["id"] for lane in change["lanes"]] == [plant.finished.pk]
+    empty_cell = change["lanes"][0]["html"].split('data-status="empty"', 1)[1].split("</ul>")[0]
+    assert f'id="card-{card.pk}"' in empty_cell
 
 
 def test_listen_sends_keepalives_and_unsubscribes_when_closed(settings):  # type: ignore[no-untyped-def]

@@ -184,3 +184,23 @@ def test_lost_card_audit_runs_a_fixed_number_of_queries(  # type: ignore[no-unty
     with django_assert_max_num_queries(6):
         response = planner_client.get(reverse("kanban:lost-cards"), {"days": 30})
     assert response.content.decode().count("<tr>") == 3 * cards + 1  # + the header row
+
+
+def test_lost_card_audit_pages_hundreds_of_cards_in_fixed_queries(  # type: ignore[no-untyped-def]
+    planner_client, make_line, django_assert_max_num_queries
+):
+    make_line(code="old", products=10, cards=25)  # 250 cards, none seen for 40 days
+    KanbanCard.objects.update(status_changed_at=timezone.now() - timedelta(days=40))
+    CardEvent.objects.update(created_at=timezone.now() - timedelta(days=40))
+    with django_assert_max_num_queries(7):
+        first = planner_client.get(reverse("kanban:lost-cards"), {"days": 30})
+    html = first.content.decode()
+    assert first.status_code == 200
+    assert html.count("<tr>") - 1 == 100  # the header row, then one page of cards
+    assert "Cards 1 to 100 of 250, oldest first." in html
+    assert 'rel="next"' in html
+    with django_assert_max_num_queries(7):
+        last = planner_client.get(reverse("kanban:lost-cards"), {"days": 30, "page": 3})
+    html = last.content.decode()
+    assert html.count("<tr>") - 1 == 50
+    assert "Cards 201 to 250 of 250" in html and 'rel="next"' not in html

@@ -76,6 +76,27 @@ def test_a_dragged_card_arrives_live_on_another_board(asgi_server, login, plant,
     assert watcher.evaluate("window.pbSameDocument") is True
 
 
+def test_a_live_change_is_swapped_in_without_fetching_the_board_and_stays_usable(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    watcher = open_board(login(asgi_server, "olga"), "assembly")
+    fetches: list[str] = []
+    watcher.on(
+        "request",
+        lambda request: fetches.append(request.url) if "/columns/" in request.url else None,
+    )
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=None, source="api")
+    expect(watcher.locator(f".cell[data-status=empty] #card-{card.pk}")).to_be_visible(timeout=2000)
+    assert fetches == []  # the swimlane came with the change itself
+    assert watcher.evaluate("window.pbSameDocument") is True
+    # The swapped-in lane works like the rest: its card starts by its button.
+    watcher.click(f"#move-{card.pk}-in_process")
+    expect(watcher.locator(f".cell[data-status=in_process] #card-{card.pk}")).to_be_visible()
+    card.refresh_from_db()
+    assert card.status == C.IN_PROCESS
+
+
 def test_a_stale_move_is_refused_with_why_and_shows_the_card_where_it_is(
     asgi_server, login, plant, operator
 ):  # type: ignore[no-untyped-def]

@@ -119,8 +119,13 @@ def start_worker(
     connection.close()  # the worker must not inherit anything of ours
 
     def start(
-        *, concurrency: int = 2, batch_size: int | None = None, redis_url: str | None = None
+        *,
+        concurrency: int = 2,
+        batch_size: int | None = None,
+        redis_url: str | None = None,
+        queues: str | None = None,
     ) -> Worker:
+        """Without `queues` (`-Q a,b`) the worker consumes every queue of the settings."""
         log = tmp_path / f"worker-{len(workers)}.log"
         env = {
             **os.environ,
@@ -150,6 +155,7 @@ def start_worker(
                 "--without-gossip",
                 "--hostname",
                 f"test{len(workers)}@%h",
+                *(["-Q", queues] if queues else []),
             ],
             cwd=ROOT,
             env=env,

@@ -1,7 +1,6 @@
-"""Reads shaped for the shop-floor pages: the board, print sheets, the lost-card audit.
+"""The board of a line: columns, swimlanes and cards, and the board's fingerprint.
 
-Every read here runs a fixed number of queries whatever the number of cards: one
-query for the cards (with what they show, joined), the rest computed in Python.
+One query for the cards (with what they show, joined), the rest computed in Python.
 """
 
 from __future__ import annotations
@@ -9,15 +8,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, KanbanLoop
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
 from kanban.services import allowed_moves
 from production.models import LineMode, ProductionLine, WorkOrderStatus
 
@@ -50,8 +49,7 @@ AGE_PHRASES: dict[str, str] = {
     C.IN_USE: "in use for",
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "4"
-SCAN_PREFIX = "PB-CARD:"
+BOARD_MARKUP_VERSION = "5"
 
 
 @dataclass
@@ -121,6 +119,26 @@ class Board:
     wip_over: bool
     parked: bool
     etag: str
+    # What a live change is computed from (see `board_change`): a fingerprint of each
+    # swimlane's rows, and of what a change of lanes cannot express (which lanes, in
+    # which order, and the line's own facts).
+    lane_keys: dict[int, int] = field(default_factory=dict)
+    layout: int = 0
+
+
+@dataclass
+class BoardChange:
+    """What moved a board on from `base` to `etag`: the swimlanes that changed.
+
+    `full` when lanes alone cannot say it (a lane added or removed, the line's mode,
+    name or WIP limit changed): the boards then fetch their columns again.
+    """
+
+    base: str
+    etag: str
+    lanes: list[Swimlane]
+    full: bool
+    board: Board
 
 
 def board_lines() -> list[ProductionLine]:
@@ -263,6 +281,9 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     loop_size = {loop_id: sum(counts.values()) for loop_id, counts in per_loop.items()}
     lanes: dict[int, Swimlane] = {}
     cells: dict[int, dict[str, list[BoardCard]]] = {}
+    lane_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        lane_rows[row[6]].append(row)
     worst_rank = {"critical": 2, "warning": 1, "ok": 0}
     for (
         pk,
@@ -326,82 +347,21 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         wip_over=in_process >= line.wip_limit,
         parked=parked,
         etag=etag or _fingerprint_of_rows(line, rows),
+        lane_keys={product_id: hash(tuple(rows)) for product_id, rows in lane_rows.items()},
+        layout=hash((line.mode, line.wip_limit, line.name, line.code, tuple(lanes))),
     )
 
 
-def scan_code(card_id: int) -> str:
-    """What a printed card's QR code says: the scan page reads it back."""
-    return f"{SCAN_PREFIX}{card_id}"
-
-
-def cards_to_print(*, line_code: str = "", loop_id: int | None = None) -> list[KanbanCard]:
-    cards = KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES).select_related(
-        "loop__product__line", "loop__location"
+def board_change(before: Board, after: Board) -> BoardChange:
+    """The swimlanes that differ between two reads of one line's board."""
+    full = before.layout != after.layout
+    lanes = (
+        []
+        if full
+        else [
+            lane
+            for lane in after.swimlanes
+            if before.lane_keys.get(lane.product_id) != after.lane_keys[lane.product_id]
+        ]
     )
-    if loop_id is not None:
-        cards = cards.filter(loop_id=loop_id)
-    elif line_code:
-        cards = cards.filter(loop__product__line__code=line_code)
-    else:
-        return []
-    return list(
-        cards.annotate(
-            loop_size=Count("loop__cards", filter=Q(loop__cards__status__in=ACTIVE_CARD_STATUSES))
-        ).order_by("loop__product__sku", "loop__location__code", "number")
-    )
-
-
-def all_lines() -> list[ProductionLine]:
-    return list(ProductionLine.objects.order_by("code"))
-
-
-def all_loops() -> list[KanbanLoop]:
-    return list(KanbanLoop.objects.select_related("product", "location").order_by("product__sku"))
-
-
-def lost_cards(*, days: int, line_code: str = "") -> list[KanbanCard]:
-    """Active cards not scanned or moved for `days` days: the last event or status change."""
-    cutoff = timezone.now() - timedelta(days=days)
-    cards = (
-        KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES)
-        .annotate(
-            last_seen=Greatest(
-                "status_changed_at", Coalesce(Max("events__created_at"), "status_changed_at")
-            )
-        )
-        .filter(last_seen__lt=cutoff)
-        .select_related("loop__product__line", "loop__location")
-        .order_by("last_seen", "pk")
-    )
-    if line_code:
-        cards = cards.filter(loop__product__line__code=line_code)
-    return list(cards)
-
-
-def active_cards_per_product(*, line_id: int) -> dict[int, int]:
-    """Active (not retired) cards per product of a line's loops."""
-    rows = (
-        KanbanLoop.objects.filter(product__line_id=line_id)
-        .annotate(active=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED)))
-        .values_list("product_id", "active")
-    )
-    return {product_id: active for product_id, active in rows if active}
-
-
-def cards_by_status_with_age(*, line_id: int, now: datetime) -> list[dict[str, Any]]:
-    """A line's active cards by status, with how long the oldest has sat there (days)."""
-    rows = (
-        KanbanCard.objects.filter(loop__product__line_id=line_id)
-        .exclude(status=CardStatus.RETIRED)
-        .values("status")
-        .annotate(count=Count("id"), oldest=Min("status_changed_at"))
-        .order_by("status")
-    )
-    return [
-        {
-            "status": r["status"],
-            "count": r["count"],
-            "oldest_days": round((now - r["oldest"]).total_seconds() / 86400, 2),
-        }
-        for r in rows
-    ]
+    return BoardChange(base=before.etag, etag=after.etag, lanes=lanes, full=full, board=after)

@@ -1,0 +1,250 @@
+"""Card moves: the card cycle, with the stock and work-order effects of each move."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kanban.locks import lock_card_ids
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, PullSignal
+from kanban.policy import signal_cards
+from production import live
+from production.errors import DomainError, NotAllowed, VersionConflict
+from production.locks import lock_lines
+from production.models import MoveKind, WorkOrderStatus
+from production.services.stock import LedgerBatch, ensure_stock_levels
+from production.services.work_orders import work_order_transition
+
+C = CardStatus
+
+CARD_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.FULL: frozenset({C.IN_USE, C.EMPTY, C.RETIRED}),
+    C.IN_USE: frozenset({C.EMPTY}),
+    C.EMPTY: frozenset({C.IN_PROCESS, C.RETIRED}),
+    C.IN_PROCESS: frozenset({C.FULL}),
+    C.RETIRED: frozenset(),
+}
+
+WHY_NOT: dict[tuple[str, str], str] = {
+    (C.IN_USE, C.FULL): "a container in use cannot be full again until it is emptied and made",
+    (C.EMPTY, C.FULL): "an empty container must be made (in process) before it is full",
+    (C.FULL, C.IN_PROCESS): "a full container has nothing to make",
+    (C.IN_PROCESS, C.EMPTY): "work has started on this container",
+    (C.IN_USE, C.RETIRED): "only a full or empty card can be retired",
+    (C.IN_PROCESS, C.RETIRED): "only a full or empty card can be retired",
+}
+
+
+def allowed_moves(status: str) -> frozenset[str]:
+    """Moves an operator may make from a status (retiring is a planner's sizing action)."""
+    return CARD_TRANSITIONS[status] - {C.RETIRED}
+
+
+def wip_in_process(line_id: int) -> int:
+    return KanbanCard.objects.filter(loop__product__line_id=line_id, status=C.IN_PROCESS).count()
+
+
+@transaction.atomic
+def card_move(
+    *,
+    card_id: int,
+    to: str,
+    actor_id: int | None,
+    source: str = CardEventSource.BOARD,
+    reason: str = "",
+    expected_version: int | None = None,
+    wip_override_reason: str = "",
+) -> KanbanCard:
+    """Move a card to another status, with the stock and work-order effects of the move.
+
+    - `full`/`in_use` -> `empty`: the container was used up at the line; whatever the
+      ledger still held for it is consumed, and the pull signal is raised.
+    - `empty` -> `in_process`: its work order starts (components are consumed); the
+      line's WIP limit holds unless an override reason is given, which is logged.
+    - `in_process` -> `full`: its work order completes and one container is received.
+    A stale `expected_version` is refused: two people moving one card, one wins.
+    """
+    current = (
+        KanbanCard.objects.select_related("loop__product__line", "loop__location")
+        .filter(pk=card_id)
+        .first()
+    )
+    if current is None:
+        raise DomainError(f"Card {card_id} does not exist.", code="not_found")
+    if to not in CARD_TRANSITIONS:
+        raise DomainError(
+            f"Unknown status {to!r}; use one of {', '.join(CARD_TRANSITIONS)}.", field="to"
+        )
+    loop, product = current.loop, current.loop.product
+    line = product.line
+    pairs = {(product.pk, loop.location_id)}
+    if to == C.IN_PROCESS:
+        # The WIP limit spans every card of the line: two starts on one line count the
+        # cards in process one after the other, under the line's lock.
+        line = lock_lines([product.line_id]).get()
+        pairs |= {
+            (b.component_id, b.component.supermarket_id)
+            for b in product.bom_lines.select_related("component")
+        }
+    # House lock order (production.locks): line, stock levels, cards, work orders.
+    ensure_stock_levels(pairs)
+    card = lock_card_ids([card_id]).get()
+    if expected_version is not None and card.version != expected_version:
+        raise VersionConflict(
+            f"Card {product.sku} #{card.number} was moved by someone else: it is now "
+            f"{card.get_status_display().lower()}.",
+            current_version=card.version,
+        )
+    if to not in CARD_TRANSITIONS[card.status]:
+        why = WHY_NOT.get((card.status, to), "that move is not part of the card cycle")
+        raise NotAllowed(
+            f"Card {product.sku} #{card.number} cannot go from "
+            f"{card.get_status_display().lower()} to {C(to).label.lower()}: {why}.",
+            field="to",
+        )
+    if line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
+        raise NotAllowed(
+            f"Line {line.code} runs in push mode: its cards are parked. "
+            "Work already in process can still be finished.",
+            field="to",
+            code="parked",
+        )
+
+    override = False
+    from_status = card.status
+    if to == C.EMPTY:
+        _empty_container(card, actor_id=actor_id)
+    elif to == C.IN_PROCESS:
+        override = _check_wip(line, wip_override_reason)
+        _start_work(card, actor_id=actor_id)
+    elif to == C.FULL:
+        card.remaining_quantity = loop.container_quantity
+    elif to == C.RETIRED:
+        _retire(card, actor_id=actor_id)
+
+    card.status = to
+    card.version += 1
+    card.status_changed_at = timezone.now()
+    work_order_id = card.work_order_id
+    if to in (C.FULL, C.RETIRED):
+        card.work_order = None
+    card.save(
+        update_fields=["status", "version", "status_changed_at", "remaining_quantity", "work_order"]
+    )
+    CardEvent.objects.create(
+        card=card,
+        from_status=from_status,
+        to_status=to,
+        source=source,
+        actor_id=actor_id,
+        reason=(wip_override_reason or reason)[:300],
+        work_order_id=work_order_id,
+        wip_override=override,
+    )
+    if to == C.FULL and work_order_id is not None:
+        # Receiving the container may serve backorders, which drain containers again.
+        work_order_transition(
+            work_order_id=work_order_id, to=WorkOrderStatus.DONE, actor_id=actor_id, via_card=True
+        )
+        PullSignal.objects.filter(work_order_id=work_order_id).update(fulfilled_at=timezone.now())
+        card.refresh_from_db()
+    elif to == C.FULL:
+        _receive_without_order(card, actor_id=actor_id)
+        card.refresh_from_db()
+    live.notify_lines_changed([product.line_id])
+    return card
+
+
+def _empty_container(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.remaining_quantity > 0:
+        key = (card.loop.product_id, card.loop.location_id)
+        level = ensure_stock_levels([key])[key]
+        batch = LedgerBatch()
+        batch.consume(
+            level,
+            card.remaining_quantity,
+            actor_id=actor_id,
+            notify=False,
+            note=f"card #{card.number} emptied at the line",
+        )
+        batch.write(actor_id=actor_id)
+        card.remaining_quantity = Decimal("0")
+    card.status = C.EMPTY
+    signal_cards([card], actor_id=actor_id)
+
+
+def _check_wip(line: Any, override_reason: str) -> bool:
+    in_process = wip_in_process(line.pk)
+    if in_process < line.wip_limit:
+        return False
+    if not override_reason.strip():
+        raise NotAllowed(
+            f"Line {line.code} already has {in_process} containers in process "
+            f"(WIP limit {line.wip_limit}). Give a reason to override.",
+            field="wip_override_reason",
+            code="wip_limit",
+        )
+    return True
+
+
+def _start_work(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.work_order_id is None:
+        # A card of a loop that was parked or grown: make its order now.
+        signal_cards([card], actor_id=actor_id)
+        card.save(update_fields=["work_order"])
+    assert card.work_order_id is not None
+    status = card.work_order.status if card.work_order else WorkOrderStatus.PLANNED
+    if status == WorkOrderStatus.PLANNED:
+        work_order_transition(
+            work_order_id=card.work_order_id,
+            to=WorkOrderStatus.RELEASED,
+            actor_id=actor_id,
+            via_card=True,
+        )
+    work_order_transition(
+        work_order_id=card.work_order_id,
+        to=WorkOrderStatus.IN_PROGRESS,
+        actor_id=actor_id,
+        via_card=True,
+    )
+
+
+def _receive_without_order(card: KanbanCard, *, actor_id: int | None) -> None:
+    key = (card.loop.product_id, card.loop.location_id)
+    level = ensure_stock_levels([key])[key]
+    batch = LedgerBatch()
+    batch.add(
+        level,
+        card.loop.container_quantity,
+        kind=MoveKind.RECEIPT,
+        actor_id=actor_id,
+        note=f"card #{card.number} filled",
+    )
+    batch.write(actor_id=actor_id)
+
+
+def _retire(card: KanbanCard, *, actor_id: int | None) -> None:
+    if card.status == C.FULL and card.remaining_quantity > 0:
+        key = (card.loop.product_id, card.loop.location_id)
+        level = ensure_stock_levels([key])[key]
+        batch = LedgerBatch()
+        batch.add(
+            level,
+            -card.remaining_quantity,
+            kind=MoveKind.ADJUSTMENT,
+            actor_id=actor_id,
+            note=f"card #{card.number} retired with its container",
+        )
+        batch.write(actor_id=actor_id)
+    if card.work_order_id is not None:
+        work_order_transition(
+            work_order_id=card.work_order_id,
+            to=WorkOrderStatus.CANCELLED,
+            actor_id=actor_id,
+            reason="card retired",
+            via_card=True,
+        )
+    card.remaining_quantity = Decimal("0")
