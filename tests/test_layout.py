@@ -158,3 +158,15 @@ def test_no_module_named_by_a_concern_prefix_outside_its_folder() -> None:
         if path.stem.startswith(prefixes) and not _concern_of(name)
     ]
     assert offenders == []
+
+
+MAX_MODULE_LINES = 450  # "about 400": past it a module is split along a line of meaning
+
+
+def test_no_module_is_past_about_400_lines() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in MODULES.values()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
