@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from production.api.problems import (
     PROBLEM_CONTENT_TYPE,
-    PROBLEM_TYPE_BASE,
     RETRY_AFTER_SECONDS,
     SERVICE_OUTAGES,
+    database_busy_document,
     outage_text,
+    pool_timed_out,
     service_unavailable_document,
 )
 
@@ -48,18 +49,6 @@ class PullboardCSPMiddleware(CSPMiddleware):
         return super().process_response(request, response)
 
 
-def _waited_for_the_pool(exception: BaseException) -> bool:
-    """True when the error is psycopg's pool timing out (Django wraps it)."""
-    from psycopg_pool import PoolTimeout
-
-    seen: BaseException | None = exception
-    while seen is not None:
-        if isinstance(seen, PoolTimeout):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 class DatabaseBusyMiddleware(MiddlewareMixin):
     """A request that waited the pool's whole timeout for a database connection is told
     503 with Retry-After (problem details under /api/), not a 500 that looks like a bug."""
@@ -67,21 +56,15 @@ class DatabaseBusyMiddleware(MiddlewareMixin):
     RETRY_AFTER_SECONDS = 5
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not _waited_for_the_pool(exception):
+        if not pool_timed_out(exception):
             return None
         log.warning("no database connection free for %s (pool timeout)", request.path_info)
         detail = _("The server is busy. Try again in a few seconds.")
         response: HttpResponse
         if request.path_info.startswith("/api/"):
-            body = {
-                "type": f"{PROBLEM_TYPE_BASE}database-busy",
-                "title": _("Service unavailable"),
-                "status": 503,
-                "detail": detail,
-                "code": "database_busy",
-                "errors": [],
-            }
-            response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+            response = JsonResponse(
+                database_busy_document(), status=503, content_type=PROBLEM_CONTENT_TYPE
+            )
         else:
             response = HttpResponse(detail, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)

@@ -97,10 +97,14 @@ def test_an_api_call_that_waited_out_the_pool_gets_problem_details(  # type: ign
 
 @pytest.mark.django_db
 def test_other_database_errors_are_not_disguised_as_busy(client, operator, monkeypatch):  # type: ignore[no-untyped-def]
+    """A lost connection is an outage (issue 13: the "try again" page), not a busy pool."""
+
     def broken() -> None:
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("kanban.views.board_selectors.board_lines", broken)
     client.force_login(operator)
     client.raise_request_exception = False
-    assert client.get(reverse("kanban:boards")).status_code == 500
+    response = client.get(reverse("kanban:boards"))
+    assert response.status_code == 503
+    assert "busy" not in response.content.decode()

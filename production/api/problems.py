@@ -60,6 +60,26 @@ SERVICE_OUTAGES: tuple[type[Exception], ...] = (
 RETRY_AFTER_SECONDS = 5
 
 
+def pool_timed_out(exception: BaseException) -> bool:
+    """True when the error is psycopg's pool timing out (Django wraps it in an
+    OperationalError): the database is up, every connection of this process is busy."""
+    from psycopg_pool import PoolTimeout
+
+    seen: BaseException | None = exception
+    while seen is not None:
+        if isinstance(seen, PoolTimeout):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def database_busy_document() -> dict[str, Any]:
+    """The 503 problem document of a request that waited out the connection pool."""
+    return problem_document(
+        503, _("The server is busy. Try again in a few seconds."), code="database_busy"
+    )
+
+
 def outage_text(exc: BaseException) -> str:
     """One line for the log: while a service is down this happens on every request."""
     return f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
@@ -158,10 +178,11 @@ def oversized_input_problem(exc: Exception) -> Response | None:
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error as a problem document, never a bare 500 for input."""
     if isinstance(exc, SERVICE_OUTAGES):
-        log.warning("API answered 503: %s", outage_text(exc))
+        busy = pool_timed_out(exc)
+        log.warning("API answered 503: %s", "pool timeout" if busy else outage_text(exc))
         set_rollback()
         return Response(
-            service_unavailable_document(),
+            database_busy_document() if busy else service_unavailable_document(),
             status=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             content_type=PROBLEM_CONTENT_TYPE,
