@@ -145,15 +145,13 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
 BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
 
 
-class CursorPage(CursorPagination):
-    """DRF's cursor pages, refusing what it would guess around: a `page_size` that is not
-    a whole number from 1 to `max_page_size`, and a cursor the API did not make (400,
-    naming the parameter; DRF answers 404 for some and fails on others)."""
+class StrictPageSize:
+    """A `page_size` that is not a whole number from 1 to `max_page_size` is a 400 naming
+    it, never silently replaced by the default."""
 
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
-    ordering = "-id"
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -168,6 +166,17 @@ class CursorPage(CursorPagination):
                 }
             )
         return int(raw)
+
+
+class CursorPage(StrictPageSize, CursorPagination):
+    """DRF's cursor pages, refusing what it would guess around: a `page_size` that is not
+    a whole number from 1 to `max_page_size`, and a cursor the API did not make (400,
+    naming the parameter; DRF answers 404 for some and fails on others)."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    ordering = "-id"
 
     def _bad_cursor(self) -> ValidationError:
         return ValidationError(

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from production.api.common import PLANNERS, ApiViewSet
+from production.api.common import PLANNERS, ApiViewSet, StrictPageSize
 from production.errors import DomainError
 from production.models import ProductionLine, WorkOrder
 from production.planning import selectors
@@ -107,7 +107,7 @@ class ExplanationSerializer(serializers.Serializer):
     explanation = serializers.DictField()
 
 
-class BySkuPage(PageNumberPagination):
+class BySkuPage(StrictPageSize, PageNumberPagination):
     """Forecasts read in SKU order (a cursor cannot order by a related field)."""
 
     page_size = 100

@@ -95,3 +95,11 @@ def test_an_oversized_body_on_any_write_is_a_413_problem(planner_api, plant):
     response = planner_api.patch("/api/v1/lines/assembly/", body, content_type="application/json")
     assert response.status_code == 413
     assert response["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("page_size", ["lots", "0", "1001", "2.5"])
+def test_an_invalid_page_size_of_the_forecasts_list_is_a_400(page_size, planner_api, plant):
+    """The forecasts list pages by number (SKU order), not by cursor: the same rule holds."""
+    response = planner_api.get("/api/v1/forecasts/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert problem_fields(response) == {"page_size"}
