@@ -33,6 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.plants import ensure_plant, plant_database_url  # noqa: E402
+
 SIZES = ("demo", "x10", "large")
 
 
@@ -205,30 +207,7 @@ def explain(sql: str) -> str:
 
 
 def database_url(size: str) -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
-    if not url.startswith("postgres"):
-        sys.exit("bench_scale needs PostgreSQL (DATABASE_URL=postgres://...).")
-    return f"{url.rsplit('/', 1)[0]}/pb_plant_{size}"
-
-
-def ensure_plant(size: str) -> None:
-    import psycopg
-
-    url = database_url(size)
-    server, name = url.rsplit("/", 1)
-    admin_dsn = f"{server}/postgres".replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url}
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        built = conn.execute("SELECT EXISTS (SELECT 1 FROM production_productionline)").fetchone()
-    if not built or not built[0]:
-        print(f"building the {size} plant (minutes for large) ...", flush=True)
-        subprocess.run([*manage, "seed_plant", "--scale", size], env=env, check=True)
+    return plant_database_url(size, prefix="pb_plant_", bench="bench_scale")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -296,7 +275,7 @@ def main() -> int:
     sizes = [s for s in args.sizes.split(",") if s]
     figures = {}
     for size in sizes:
-        ensure_plant(size)
+        ensure_plant(database_url(size), size)
         began = time.monotonic()
         figures[size] = run_child(size, args)
         print(f"{size}: measured in {time.monotonic() - began:.0f} s", flush=True)

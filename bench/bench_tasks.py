@@ -32,6 +32,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.plants import ensure_plant, plant_database_url  # noqa: E402
+
 SIZES = ("demo", "x10", "large")
 
 
@@ -115,30 +117,7 @@ def measure(repeat: int, only: str) -> dict[str, Any]:
 
 
 def database_url(size: str) -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
-    if not url.startswith("postgres"):
-        sys.exit("bench_tasks needs PostgreSQL (DATABASE_URL=postgres://...).")
-    return f"{url.rsplit('/', 1)[0]}/pb_tasks_plant_{size}"
-
-
-def ensure_plant(size: str) -> None:
-    import psycopg
-
-    url = database_url(size)
-    server, name = url.rsplit("/", 1)
-    admin_dsn = f"{server}/postgres".replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url}
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
-        built = conn.execute("SELECT EXISTS (SELECT 1 FROM production_productionline)").fetchone()
-    if not built or not built[0]:
-        print(f"building the {size} plant (minutes for large) ...", flush=True)
-        subprocess.run([*manage, "seed_plant", "--scale", size], env=env, check=True)
+    return plant_database_url(size, prefix="pb_tasks_plant_", bench="bench_tasks")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -189,7 +168,7 @@ def main() -> int:
         sys.exit(f"unknown sizes {sorted(unknown)}; choose from {', '.join(SIZES)}")
     figures = {}
     for size in sizes:
-        ensure_plant(size)
+        ensure_plant(database_url(size), size)
         figures[size] = run_child(size, args)
     print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     report(sizes, figures)
