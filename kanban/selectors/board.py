@@ -188,38 +188,74 @@ def _board_rows(line_id: int) -> list[tuple[Any, ...]]:
 def board_etag(line: ProductionLine) -> str:
     """A fingerprint of everything the board shows, from one aggregate query.
 
-    Every card change bumps the card's version; work orders carry their own version.
-    `board_for_line` computes the same fingerprint from the rows it already has.
+    Every card change bumps the card's version; work orders carry their own version. What
+    the fragment shows of a card's loop (its product's SKU and name, its location) is part
+    of it too, one row per loop, so a product renamed without any card moving is a new
+    fingerprint and not the cached fragment of before. `board_for_line` computes the same
+    fingerprint from the rows it already has.
     """
-    facts = KanbanCard.objects.filter(
-        loop__product__line_id=line.pk, status__in=ACTIVE_CARD_STATUSES
-    ).aggregate(
-        n=Count("id"),
-        versions=Coalesce(Sum("version"), 0),
-        orders=Coalesce(Sum("work_order_id"), 0),
-        order_versions=Coalesce(Sum("work_order__version"), 0),
-        changed=Max("status_changed_at"),
+    per_loop = (
+        KanbanCard.objects.filter(loop__product__line_id=line.pk, status__in=ACTIVE_CARD_STATUSES)
+        .values("loop_id", "loop__product__sku", "loop__product__name", "loop__location__code")
+        .annotate(
+            n=Count("id"),
+            versions=Coalesce(Sum("version"), 0),
+            orders=Coalesce(Sum("work_order_id"), 0),
+            order_versions=Coalesce(Sum("work_order__version"), 0),
+            changed=Max("status_changed_at"),
+        )
+        .order_by("loop_id")
+        .values_list(
+            "loop_id",
+            "loop__product__sku",
+            "loop__product__name",
+            "loop__location__code",
+            "n",
+            "versions",
+            "orders",
+            "order_versions",
+            "changed",
+        )
     )
-    return _fingerprint(line, tuple(facts.values()))
+    return _fingerprint(line, tuple(per_loop))
 
 
-def _fingerprint(line: ProductionLine, facts: tuple[Any, ...]) -> str:
+def _fingerprint(line: ProductionLine, loops: tuple[tuple[Any, ...], ...]) -> str:
     raw = "|".join(
         str(part)
-        for part in (BOARD_MARKUP_VERSION, line.pk, line.mode, line.wip_limit, line.name, *facts)
+        for part in (
+            BOARD_MARKUP_VERSION,
+            line.pk,
+            line.code,
+            line.mode,
+            line.wip_limit,
+            line.name,
+            *(value for loop in loops for value in loop),  # str(1) == str(Decimal(1))
+        )
     )
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
 def _fingerprint_of_rows(line: ProductionLine, rows: list[tuple[Any, ...]]) -> str:
-    facts = (
-        len(rows),
-        sum(row[3] for row in rows),
-        sum(row[10] or 0 for row in rows),
-        sum(row[12] or 0 for row in rows),
-        max((row[4] for row in rows), default=None),
+    """`board_etag`'s fingerprint from the board's card rows (see `_CARD_FIELDS`)."""
+    by_loop: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        by_loop[row[5]].append(row)
+    loops = tuple(
+        (
+            loop_id,
+            cards[0][7],
+            cards[0][8],
+            cards[0][9],
+            len(cards),
+            sum(row[3] for row in cards),
+            sum(row[10] or 0 for row in cards),
+            sum(row[12] or 0 for row in cards),
+            max(row[4] for row in cards),
+        )
+        for loop_id, cards in sorted(by_loop.items())
     )
-    return _fingerprint(line, facts)
+    return _fingerprint(line, loops)
 
 
 def age_text(seconds: float) -> str:

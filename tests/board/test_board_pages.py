@@ -247,3 +247,27 @@ def test_the_page_and_the_poll_agree_on_the_board_fingerprint(operator_client, p
     etag = html.split('data-etag="', 1)[1].split('"', 1)[0]
     polled = operator_client.get(columns_url("assembly"), headers={"If-None-Match": f'"{etag}"'})
     assert polled.status_code == 304
+
+
+def test_a_product_renamed_with_no_card_moving_shows_its_new_name_at_once(operator_client, plant):  # type: ignore[no-untyped-def]
+    # The columns fragment is cached per board fingerprint: what the fragment shows of a
+    # loop (its product's SKU and name, its location) must be part of the fingerprint, or
+    # every board keeps the old name until some card moves.
+    first = operator_client.get(columns_url("assembly"))
+    assert "Renamed finished good" not in first.content.decode()
+    type(plant.finished).objects.filter(pk=plant.finished.pk).update(name="Renamed finished good")
+    again = operator_client.get(columns_url("assembly"), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+    assert "Renamed finished good" in again.content.decode()
+
+
+def test_a_loop_moved_to_another_location_shows_it_at_once(operator_client, plant):  # type: ignore[no-untyped-def]
+    from tests.factories import LocationFactory
+
+    first = operator_client.get(columns_url("assembly"))
+    store = LocationFactory(code="sm-east")
+    type(plant.finished_loop).objects.filter(pk=plant.finished_loop.pk).update(location=store)
+    again = operator_client.get(columns_url("assembly"), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 200
+    assert "Loop @ sm-east" in again.content.decode()
