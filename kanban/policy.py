@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -42,10 +42,10 @@ class PullPolicy:
 
         loops_resync(KanbanLoop.objects.filter(product__line_id=line_id), actor_id=actor_id)
 
-    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
+    def active_cards_per_product(self, *, line_ids: Collection[int]) -> dict[int, int]:
         from kanban.selectors.loops import active_cards_per_product
 
-        return active_cards_per_product(line_id=line_id)
+        return active_cards_per_product(line_ids=line_ids)
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
         from kanban.selectors.loops import cards_by_status_with_age

@@ -6,7 +6,7 @@ policy when it loads (dependencies run one way).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,8 +34,9 @@ class ReplenishmentPolicy(Protocol):
     def reconcile(self) -> list[str]:
         """Check (and repair) the policy's own state against stock; say what was found."""
 
-    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
-        """For the twin: the policy's live card count per product of a line (if it has cards)."""
+    def active_cards_per_product(self, *, line_ids: Collection[int]) -> dict[int, int]:
+        """For the twin: the policy's live card count per product of the lines (if it has
+        cards), in one read whatever the number of lines."""
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
         """For dashboards: the line's cards by status, with the age of the oldest in each."""
@@ -53,7 +54,7 @@ class ForecastPushPolicy:
     def reconcile(self) -> list[str]:
         return []
 
-    def active_cards_per_product(self, *, line_id: int) -> dict[int, int]:
+    def active_cards_per_product(self, *, line_ids: Collection[int]) -> dict[int, int]:
         return {}
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:

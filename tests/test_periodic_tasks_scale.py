@@ -190,3 +190,57 @@ def test_push_planning_costs_the_same_queries_for_200_products_as_for_20(
         ("", "planned"),
         ("planned", "released"),
     }
+
+
+def busy_lines(count: int, prefix: str) -> list[BulkPlant]:
+    """`count` pull lines of 5 products each, with four weeks of demand and finished orders."""
+    from django.utils import timezone
+
+    plants = []
+    for n in range(count):
+        plant = build_pull_loops(5, prefix=f"{prefix}{n}")
+        add_demand_history(plant, days=60)
+        done = timezone.now() - timezone.timedelta(days=3)
+        WorkOrder.objects.bulk_create(
+            WorkOrder(
+                product=p,
+                line=plant.line,
+                location=plant.supermarket,
+                quantity=D("5"),
+                origin="kanban",
+                status="done",
+                started_at=done - timezone.timedelta(hours=4 + k),
+                completed_at=done,
+            )
+            for p in plant.products
+            for k in range(3)
+        )
+        plants.append(plant)
+    return plants
+
+
+def test_the_shadow_comparison_costs_the_same_queries_for_6_busy_lines_as_for_2(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    from production.comparisons.models import Comparison
+    from production.comparisons.tasks import shadow_compare_task
+
+    busy_lines(2, "S")
+    at_2 = queries_of(shadow_compare_task)
+    assert Comparison.objects.count() == 2
+    Comparison.objects.all().delete()
+    busy_lines(4, "L")
+    with django_assert_max_num_queries(at_2):
+        ids = shadow_compare_task()
+    shadows = Comparison.objects.filter(pk__in=ids).select_related("line")
+    assert len(ids) == 6
+    for shadow in shadows:
+        spec = shadow.spec
+        assert [p["label"] for p in spec["policies"]] == ["kanban (live)", "push (shadow)"]
+        assert spec["policies"][0]["cards"] == {p["sku"]: 3 for p in spec["products"]}
+        assert len(spec["products"]) == 5
+        # 28 days of one event a day each, the weeks before as daily totals of 3.
+        assert all(len(p["demand"]["events"]) == 28 for p in spec["products"])
+        assert all(p["history_before"] == [3.0] * 28 for p in spec["products"])
+        # The spread of the line's own finished orders, not the fallback.
+        assert spec["stations"][0]["unit_time"]["dist"] == "lognormal"

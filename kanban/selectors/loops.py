@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +11,10 @@ from django.db.models import Count, Min, Q
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
 
 
-def active_cards_per_product(*, line_id: int) -> dict[int, int]:
-    """Active (not retired) cards per product of a line's loops."""
+def active_cards_per_product(*, line_ids: Collection[int]) -> dict[int, int]:
+    """Active (not retired) cards per product of the lines' loops."""
     rows = (
-        KanbanLoop.objects.filter(product__line_id=line_id)
+        KanbanLoop.objects.filter(product__line_id__in=line_ids)
         .annotate(active=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED)))
         .values_list("product_id", "active")
     )
