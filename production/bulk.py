@@ -124,3 +124,42 @@ def bulk_insert_rows(objs: Sequence[Model]) -> None:
                 setattr(o, field.attname, now)
     with connection.cursor() as cursor:
         cursor.execute(sql, [_array(f, objs) for f in columns])
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(
+    model: type[Model], unique: tuple[str, ...], update: tuple[str, ...]
+) -> tuple[str, list[Field]]:
+    insert, columns, _ = _insert_statement(model)
+    conflict = ", ".join(f'"{f.column}"' for f in _columns(model, unique))
+    assignments = ", ".join(
+        f'"{f.column}" = EXCLUDED."{f.column}"' for f in _columns(model, update)
+    )
+    return f"{insert} ON CONFLICT ({conflict}) DO UPDATE SET {assignments}", columns
+
+
+def bulk_upsert_rows(
+    objs: Sequence[Model], *, unique_fields: Sequence[str], update_fields: Sequence[str]
+) -> None:
+    """Insert rows, or update `update_fields` of those whose `unique_fields` exist already:
+    one statement whatever the number of rows (arrays, not one parameter per value).
+
+    `auto_now`/`auto_now_add` timestamps left empty are filled in, as `save()` would.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(
+            objs, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+        )
+        return
+    sql, columns = _upsert_statement(model, tuple(unique_fields), tuple(update_fields))
+    now = timezone.now()
+    for field in columns:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for o in objs:
+                if getattr(o, field.attname) is None:
+                    setattr(o, field.attname, now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_array(f, objs) for f in columns])

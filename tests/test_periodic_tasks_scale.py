@@ -244,3 +244,35 @@ def test_the_shadow_comparison_costs_the_same_queries_for_6_busy_lines_as_for_2(
         assert all(p["history_before"] == [3.0] * 28 for p in spec["products"])
         # The spread of the line's own finished orders, not the fallback.
         assert spec["stations"][0]["unit_time"]["dist"] == "lognormal"
+
+
+def test_the_forecast_refresh_stores_2_100_forecasts_in_as_many_queries_as_20(
+    django_assert_max_num_queries,
+):  # type: ignore[no-untyped-def]
+    # More products than one batch of a plain bulk upsert (1,000): still one statement.
+    from production.models import Product
+    from production.planning.models import ProductForecast
+    from production.planning.tasks import forecasts_refresh_task
+
+    small = build_pull_loops(20, prefix="S", with_bom=False)
+    add_demand_history(small, days=80)
+    at_20 = queries_of(forecasts_refresh_task)
+    Product.objects.bulk_create(
+        Product(
+            sku=f"N-{n:05d}",
+            name=f"New product {n}",
+            line=small.line,
+            supermarket=small.supermarket,
+            container_quantity=D("5"),
+            lead_time_days=D("2"),
+        )
+        for n in range(2_080)
+    )
+    with django_assert_max_num_queries(at_20):
+        forecasts_refresh_task()
+    assert ProductForecast.objects.count() == 2_100
+    kept = ProductForecast.objects.filter(product__sku__startswith="S-")
+    assert {round(v, 3) for f in kept for v in f.values[:7]} == {3.0}
+    assert set(kept.values_list("run_id", flat=True)) == {
+        ProductForecast.objects.filter(product__sku="N-00000").get().run_id
+    }

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from production.bulk import bulk_upsert_rows
 from production.models import DemandEvent, MoveKind, Product, StockMove
 from production.planning.forecasting import ForecastConfig, SeriesForecast, forecast_portfolio
 from production.planning.models import ForecastRun, ForecastRunStatus, ProductForecast
@@ -121,9 +122,10 @@ STORED_FIELDS = [
 def _store(
     run: ForecastRun, products: Sequence[Product], results: Sequence[SeriesForecast], start: date
 ) -> None:
-    """Every product's forecast in one upsert (a product has one current forecast)."""
+    """Every product's forecast in one upsert statement, whatever the number of products
+    (a product has one current forecast)."""
     now = timezone.now()
-    ProductForecast.objects.bulk_create(
+    bulk_upsert_rows(
         [
             ProductForecast(
                 product=product,
@@ -139,10 +141,8 @@ def _store(
             )
             for product, result in zip(products, results, strict=True)
         ],
-        update_conflicts=True,
         unique_fields=["product"],
         update_fields=STORED_FIELDS,
-        batch_size=1000,
     )
 
 
