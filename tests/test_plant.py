@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q, Sum
 
 from kanban.models import CardStatus, KanbanCard, KanbanLoop, PullSignal
-from kanban.plant import build_plant
+from kanban.plant import build_plant, planning
 from production.models import (
     DemandEvent,
     ProductionLine,
@@ -101,3 +101,56 @@ def test_the_reconciler_finds_nothing_to_fix(plant: dict[str, int]) -> None:
 def test_the_command_refuses_a_database_with_a_plant(plant: dict[str, int]) -> None:
     with pytest.raises(CommandError, match="already has production lines"):
         call_command("seed_plant", "--scale", "tiny", stdout=StringIO())
+
+
+def _event_table_indexes() -> set[tuple[str, str, str]]:
+    from django.db import connection
+
+    from kanban.plant import EVENT_TABLES
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+            [list(EVENT_TABLES)],
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_trusted_build_leaves_every_index_of_the_schema_and_a_balanced_ledger() -> None:
+    # The fast path drops the event tables' secondary indexes while they fill (keeping
+    # those the rows arrive in order of) and builds them after: the schema comes out whole.
+    before = _event_table_indexes()
+    build_plant(scale="tiny", trusted=True)
+    assert _event_table_indexes() == before
+    assert reconcile() == {"requeued_events": 0, "levels_repaired": [], "policy_findings": []}
+    external = list(DemandEvent.objects.order_by("id").values_list("external_id", flat=True))
+    assert external == sorted(external)  # the idempotency index is appended to
+
+
+def test_the_plant_has_a_planning_history_to_measure_the_planning_pages_on(
+    plant: dict[str, int],
+) -> None:
+    from production.comparisons.models import Comparison, ComparisonStatus
+    from production.models import LineModeSwitch, Product
+    from production.planning.models import ForecastRun, ProductForecast, PushPlan
+
+    assert ProductForecast.objects.count() == Product.objects.count() == 12
+    assert ForecastRun.objects.filter(status="done").count() == planning.FORECAST_RUNS
+    push = ProductionLine.objects.get(mode="push")
+    assert LineModeSwitch.objects.filter(line=push, to_mode="push").count() == 1
+    plans = PushPlan.objects.filter(line=push)
+    assert plans.count() == planning.PLAN_DAYS
+    # One row per product of the line and day; the push orders of those days are tied in.
+    products = Product.objects.filter(line=push).count()
+    assert all(p.lines.count() == products for p in plans)
+    assert plans.filter(lines__work_order__isnull=False).exists()
+    assert all(p.load == sum(row.quantity for row in p.lines.all()) for p in plans)
+    # Nothing of today: the daily and nightly tasks still have their work.
+    from django.utils import timezone
+
+    assert not plans.filter(period_start=timezone.localdate()).exists()
+    shadows = Comparison.objects.filter(status=ComparisonStatus.DONE, kind="shadow")
+    assert shadows.count() == planning.SHADOW_NIGHTS * ProductionLine.objects.count()
+    assert all(c.results["policies"] for c in shadows[:3])
+    midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    assert not shadows.filter(created_at__gte=midnight).exists()

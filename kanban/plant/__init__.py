@@ -11,8 +11,8 @@ finds nothing to fix. The same seed gives the same plant.
 Shape: 80 % of the products are finished goods on 80 % of the lines (demand skewed towards a
 few of them, so some lines are busy and some quiet), the rest are components made on the other
 lines and consumed by the finished goods' work orders through a BOM of up to three components.
-One finished line (the second) runs in push mode: its orders come from push plans and its cards
-stay full. Each work order is one container; its card cycles full -> in use -> empty ->
+Every eighth finished line from the second runs in push mode (one at demo, two at x10 and
+large): its orders come from push plans and its cards stay full. Each work order is one container; its card cycles full -> in use -> empty ->
 in process -> full. The latest order of a pull loop is open in about half of the loops.
 
 Each step commits on its own (Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: one
@@ -24,15 +24,17 @@ The tests build a tiny plant with `trusted=False` and let PostgreSQL check every
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from kanban.plant import planning
 from kanban.plant.sql import CLOSING_SQL, DEMAND_SQL, HISTORY_SQL, MASTER_SQL, ORDERS_SQL
 
 PLANT_SOURCE = "plant"
@@ -80,7 +82,29 @@ BIG_TABLES = (
     "production_stocklevel",
     "production_product",
     "kanban_kanbanloop",
+    # The planning history, written last (see `planning`):
+    "production_productforecast",
+    "production_pushplanline",
+    "production_comparison",
 )
+
+
+# Indexes (their columns) whose keys the builder writes in ascending order: the event
+# tables are filled in time order with ids in time order, every demand event `fulfilled`
+# and its external id zero-padded.
+IN_ORDER_INDEXES = {
+    "production_demandevent": {"occurred_at", "status, id", "external_id"},
+    "production_stockmove": {"created_at"},
+    "kanban_cardevent": {"created_at"},
+}
+
+
+def _kept_while_filling(table: str, definition: str) -> bool:
+    """Whether the builder fills a table with this index in place (see `drop_indexes`)."""
+    if " WHERE " in definition:
+        return True  # the partial indexes (unprocessed demand, open backorders) stay empty
+    columns = definition.rsplit(" USING btree (", 1)[-1].rstrip(")")
+    return columns in IN_ORDER_INDEXES.get(table, set())
 
 
 class PlantExists(Exception):
@@ -132,14 +156,30 @@ class _Builder:
 
     @contextmanager
     def step(self, what: str) -> Iterator[Any]:
-        self.progress(what)
+        """One step in one transaction, reported with its time when it is done.
+
+        The build is repeatable from nothing, so its commits need not wait for the disk
+        (`synchronous_commit = off`, this transaction only): a crash loses a build that is
+        started again anyway.
+        """
+        began = time.monotonic()
         with transaction.atomic(), connection.cursor() as cursor:
             if self.trusted:
                 cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute("SET LOCAL synchronous_commit = off")
             cursor.execute("SET LOCAL work_mem = '256MB'")
             yield cursor
+        self.progress(f"{what}: {time.monotonic() - began:.1f} s")
 
     def run(self) -> None:
+        try:
+            # The scratch tables (one row per work order) are read many times per step:
+            # in memory, not through the default 8 MB of local buffers. PostgreSQL takes
+            # it only before the session's first temporary table (not in a second build).
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET temp_buffers = '512MB'")
+        except DatabaseError:
+            pass
         self.offsets()
         self.drop_scratch()
         indexes = self.drop_indexes() if self.trusted else []
@@ -148,38 +188,54 @@ class _Builder:
         finally:
             self.drop_scratch()
             self.restore_indexes(indexes)
-        self.progress("analyze")
+        self.analyze(BIG_TABLES[:-3])
+        # Read through the indexes and statistics of the history just written.
+        self.planning()
+        self.analyze(BIG_TABLES[-3:])
+
+    def analyze(self, tables: tuple[str, ...]) -> None:
+        began = time.monotonic()
         with connection.cursor() as cursor:
             verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-            for table in BIG_TABLES:
+            for table in tables:
                 cursor.execute(f"{verb} {table}")
+        self.progress(f"{verb.lower()} of {len(tables)} tables: {time.monotonic() - began:.1f} s")
 
     def drop_indexes(self) -> list[str]:
         """Secondary indexes of the event tables, dropped while they fill and built after:
-        one sort per index instead of millions of insertions. Only on empty tables."""
+        one sort per index instead of millions of insertions. Kept while filling: the
+        indexes the rows arrive in the order of (appended at the right edge of the B-tree,
+        with no pass over the table after) and the partial ones no built row enters. Only
+        on empty tables. Returns the definitions to build again."""
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-                "WHERE i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)",
-                [list(EVENT_TABLES)],
-            )
-            found = cursor.fetchall()
             for table in EVENT_TABLES:
                 cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
                 if cursor.fetchone()[0]:
                     return []
-            for name, _ in found:
+            cursor.execute(
+                "SELECT i.tablename, i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conname = i.indexname)",
+                [list(EVENT_TABLES)],
+            )
+            dropped = [
+                (name, definition)
+                for table, name, definition in cursor.fetchall()
+                if not _kept_while_filling(table, definition)
+            ]
+            for name, _ in dropped:
                 cursor.execute(f'DROP INDEX "{name}"')
-        return [definition for _, definition in found]
+        return [definition for _, definition in dropped]
 
-    def restore_indexes(self, definitions: list[str]) -> None:
-        if definitions:
-            self.progress(f"{len(definitions)} indexes")
+    def restore_indexes(self, statements: list[str]) -> None:
+        if not statements:
+            return
+        began = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '512MB'")
-            for definition in definitions:
-                cursor.execute(definition)
+            for statement in statements:
+                cursor.execute(statement)
             cursor.execute("RESET maintenance_work_mem")
+        self.progress(f"{len(statements)} indexes built: {time.monotonic() - began:.1f} s")
 
     def write(self) -> None:
         with self.step("lines, locations, products, BOMs, users") as cursor:
@@ -198,9 +254,10 @@ class _Builder:
             high = self.start + (self.now - self.start) * (chunk + 1) / TIME_CHUNKS
             if chunk == TIME_CHUNKS - 1:
                 high = self.now + timedelta(days=1)
+            window = {"low": low, "high": high, **self.demand_ids_between(low, high)}
             with self.step(f"ledger and events, part {chunk + 1} of {TIME_CHUNKS}") as cursor:
                 for sql in HISTORY_SQL:
-                    cursor.execute(sql, {**self.params, "low": low, "high": high})
+                    cursor.execute(sql, {**self.params, **window})
         with self.step("closing counts and stock levels") as cursor:
             cursor.execute(CLOSING_SQL, self.params)
             self.reset_sequences(cursor)
@@ -208,6 +265,34 @@ class _Builder:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+    def planning(self) -> None:
+        """Forecasts, push plans and comparisons, as the planning pages find them."""
+        params = {
+            **self.params,
+            "runs": planning.FORECAST_RUNS,
+            "today": timezone.localdate(self.now),
+            "plan_days": planning.PLAN_DAYS,
+        }
+        with self.step("forecast runs and a forecast per product") as cursor:
+            for sql in planning.FORECAST_SQL:
+                cursor.execute(sql, params)
+        with self.step("mode switches and daily push plans of the push lines") as cursor:
+            for sql in planning.PUSH_SQL:
+                cursor.execute(sql, params)
+        with self.step("nightly shadow comparisons"):
+            planning.shadow_comparisons_write(now=self.now, line_offset=self.params["line_off"])
+
+    def demand_ids_between(self, low: datetime, high: datetime) -> dict[str, int]:
+        """The ids that hold the demand of [low, high), with a margin: event g occurs in the
+        g-th slot of the history (DEMAND_SQL), so its window is a range of the primary key
+        (read through its index, not a pass over every event per part)."""
+        span = (self.now - self.start).total_seconds()
+        events = self.size.demand_events
+        first = (low - self.start).total_seconds() / span * events
+        last = (high - self.start).total_seconds() / span * events
+        offset = self.params["demand_off"]
+        return {"demand_lo": offset + int(first) - 1, "demand_hi": offset + int(last) + 2}
 
     def drop_scratch(self) -> None:
         with connection.cursor() as cursor:

@@ -8,7 +8,7 @@ MASTER_SQL = [
     SELECT %(line_off)s + 1 + i, format('plant-line-%%s', lpad((i + 1)::text, 2, '0')),
            CASE WHEN i < %(finished_lines)s THEN format('Assembly line %%s', i + 1)
                 ELSE format('Component line %%s', i + 1) END,
-           CASE WHEN i = 1 AND %(finished_lines)s > 1 THEN 'push' ELSE 'pull' END,
+           CASE WHEN i < %(finished_lines)s AND i %% 8 = 1 THEN 'push' ELSE 'pull' END,
            2000, greatest(4, ceil(%(products)s::numeric / %(lines)s / 4) + 5), %(start)s
     FROM generate_series(0, %(lines)s - 1) AS i
     """,
@@ -50,13 +50,14 @@ MASTER_SQL = [
     """,
 ]
 
-# Demand only for finished goods, skewed (index = F x u^2), in time order with the id.
+# Demand only for finished goods, skewed (index = F x u^2), in time order with the id (and
+# with the external id, zero-padded: its unique index is appended to, not filled at random).
 DEMAND_SQL = """
 INSERT INTO production_demandevent
     (id, product_id, quantity, occurred_at, source, external_id, status,
      backordered_quantity, open_backorder_quantity, processed_at, created_at)
 SELECT %(demand_off)s + g, %(product_off)s + 1 + floor(%(finished)s * power(random(), 2))::int,
-       1 + floor(random() * 5), t, %(source)s, 'plant-' || g, 'fulfilled', 0, 0,
+       1 + floor(random() * 5), t, %(source)s, 'plant-' || lpad(g::text, 10, '0'), 'fulfilled', 0, 0,
        t + interval '1 second', t
 FROM generate_series(%(first)s, %(last)s) AS g,
      LATERAL (SELECT %(start)s::timestamptz
@@ -189,7 +190,8 @@ HISTORY_SQL = [
                -d.quantity AS quantity, d.id AS demand_event_id, NULL::bigint AS work_order_id,
                d.occurred_at AS at
         FROM production_demandevent d JOIN production_product p ON p.id = d.product_id
-        WHERE d.source = %(source)s AND d.occurred_at >= %(low)s AND d.occurred_at < %(high)s
+        WHERE d.id BETWEEN %(demand_lo)s AND %(demand_hi)s AND d.source = %(source)s
+          AND d.occurred_at >= %(low)s AND d.occurred_at < %(high)s
         UNION ALL
         SELECT w.product_id, w.location_id, 'receipt', w.quantity, NULL, w.id, w.completed
         FROM plant_wo w
