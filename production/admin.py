@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -66,7 +67,10 @@ class EstimatedCountPaginator(Paginator):
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":
             return None
-        sql, params = queryset.query.sql_with_params()
+        try:
+            sql, params = queryset.query.sql_with_params()
+        except EmptyResultSet:  # a filter nothing can match (`pk__in=[]`): count it exactly
+            return None
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
@@ -290,6 +294,18 @@ class StockMoveAdmin(ReadOnlyAdmin):
     )
     search_fields = ("product__sku__exact",)
     search_help_text = _("A product's SKU, exactly.")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[StockMove], search_term: str
+    ) -> tuple[QuerySet[StockMove], bool]:
+        """The SKU resolved to its product first, then the moves by `product_id`: an index
+        range of that product, where a join on the SKU let PostgreSQL walk the whole
+        ledger by date looking for it."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        product_ids = list(Product.objects.filter(sku=term).values_list("pk", flat=True))
+        return queryset.filter(product_id__in=product_ids), False
 
 
 # --- Work orders ---------------------------------------------------------------------

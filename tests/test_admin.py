@@ -360,3 +360,28 @@ def test_a_refused_action_changes_nothing(plant, planner_client: Client) -> None
     order.refresh_from_db()
     assert order.status == "planned" and order.version == 1
     assert WorkOrder.objects.count() == 1
+
+
+def test_searching_stock_moves_by_sku_reads_that_products_moves_by_its_id(
+    busy_plant, admin_user, client: Client
+) -> None:  # type: ignore[no-untyped-def]
+    # The SKU is resolved to the product first: the ledger is then read by `product_id`
+    # (an index range), never joined to products and filtered on the SKU, which let
+    # PostgreSQL walk millions of moves by date at plant scale.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(url("production.stockmove", "changelist"), {"q": "C-100"})
+    assert page.status_code == 200
+    shown = list(page.context["cl"].result_list)
+    assert shown and {m.product_id for m in shown} == {busy_plant.component.pk}
+    assert len(shown) == StockMove.objects.filter(product=busy_plant.component).count()
+    ledger_reads = [
+        q["sql"] for q in captured.captured_queries if 'FROM "production_stockmove"' in q["sql"]
+    ]
+    assert ledger_reads
+    assert not [sql for sql in ledger_reads if '"production_product"."sku" =' in sql]
+    nothing = client.get(url("production.stockmove", "changelist"), {"q": "NO-SUCH"})
+    assert list(nothing.context["cl"].result_list) == []
