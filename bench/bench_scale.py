@@ -4,16 +4,17 @@
         [--sizes demo,x10,large] [--repeat 3] [--explain 3] [--only SUBSTRING]
 
 Prints figures, asserts nothing. Each size lives in a database of its own (`pb_plant_demo`,
-`pb_plant_x10`, `pb_plant_large` on the server of DATABASE_URL), built by
-`seed_plant --scale SIZE` when missing and reused after, since the large one takes minutes.
+`pb_plant_x10`, `pb_plant_large` on the server of DATABASE_URL; `--prefix` changes the
+`pb_plant_`), built by `seed_plant --scale SIZE` when missing and reused after, since the
+large one takes minutes. bench/bench_tasks.py times the periodic tasks on the same plants.
 Each size is measured in a child process of this script (one Django per database); the parent
 prints, per target, the server time (Django test client in process, all middleware, no network;
 median of `--repeat` runs after one warm-up) and the query count at each size, and the ratio
 large/demo. Then EXPLAIN (ANALYZE, BUFFERS) of the slowest query of the slowest targets at the
 largest size.
 
-Targets are named callables in `TARGETS` (pages, fragments, exports, API lists) and `TASKS`
-(periodic tasks): append to `TASKS` to measure one more task at every size.
+Targets are named callables in `TARGETS` (pages, fragments, exports, API lists): append one
+to measure it at every size.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.plants import ensure_plant, plant_database_url  # noqa: E402
+from bench.plants import PLANT_PREFIX, ensure_plant, plant_database_url  # noqa: E402
 
 SIZES = ("demo", "x10", "large")
 
@@ -49,6 +50,10 @@ class Plant:
     busy_sku: str
     quiet_sku: str
     component_sku: str
+    push_plan: int
+    comparison: int
+    comparisons: str  # a few comparison ids, comma-separated, for the side-by-side page
+    push_order: int
 
 
 Target = Callable[[Plant], Any]
@@ -84,8 +89,21 @@ TARGETS: list[tuple[str, Target]] = [
     ("board page (busy line)", page("/boards/{p.busy_line}/")),
     ("board columns fragment", page("/boards/{p.busy_line}/columns/")),
     ("planning: forecasts", page("/planning/forecasts/")),
+    ("planning: forecasts, last page", page("/planning/forecasts/?page=last")),
+    ("planning: forecast progress fragment", page("/planning/forecasts/progress/")),
+    ("planning: a forecast (busy product)", page("/planning/forecasts/{p.busy_sku}/")),
     ("planning: push plans", page("/planning/push/")),
+    ("planning: a push plan", page("/planning/push/{p.push_plan}/")),
     ("planning: line mode", page("/planning/lines/{p.push_line}/mode/")),
+    ("comparison page", page("/dashboards/comparisons/{p.comparison}/")),
+    ("comparison side by side", page("/dashboards/comparisons/side-by-side/?ids={p.comparisons}")),
+    *[
+        (
+            f"comparison CSV {table}",
+            page(f"/dashboards/comparisons/{{p.comparison}}/export/{table}.csv"),
+        )
+        for table in ("metrics", "series")
+    ],
     *[
         (f"admin {model}", page(f"/admin/{model}/"))
         for model in (
@@ -133,10 +151,23 @@ TARGETS: list[tuple[str, Target]] = [
     ("API loops", page("/api/v1/loops/")),
     ("API products", page("/api/v1/products/")),
     ("API lines", page("/api/v1/lines/")),
+    ("API forecasts", page("/api/v1/forecasts/")),
+    ("API forecasts ?page_size=1000", page("/api/v1/forecasts/?page_size=1000")),
+    ("API a forecast", page("/api/v1/forecasts/{p.busy_sku}/")),
+    ("API forecast-runs", page("/api/v1/forecast-runs/")),
+    ("API push-plans", page("/api/v1/push-plans/")),
+    ("API a push plan", page("/api/v1/push-plans/{p.push_plan}/")),
+    ("API a push order's explanation", page("/api/v1/push-orders/{p.push_order}/explanation/")),
+    ("API comparisons", page("/api/v1/comparisons/")),
+    ("API comparisons ?line=", page("/api/v1/comparisons/?line={p.busy_line}")),
+    ("API a comparison", page("/api/v1/comparisons/{p.comparison}/")),
+    (
+        "API comparisons side-by-side",
+        page("/api/v1/comparisons/side-by-side/?ids={p.comparisons}"),
+    ),
 ]
-
-TASKS: list[tuple[str, Target]] = []
-"""Periodic tasks to time at every size: (name, callable taking the Plant)."""
+# The periodic tasks (reconciler, sizing, forecast refresh, shadow comparison, push
+# planning) are timed by bench/bench_tasks.py, on the same plant databases.
 
 
 # --- The child: one size, one database. ---------------------------------------------------
@@ -151,7 +182,9 @@ def measure(size: str, repeat: int, only: str) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from production.models import Product, ProductionLine
+    from production.comparisons.models import Comparison
+    from production.models import Product, ProductionLine, WorkOrder
+    from production.planning.models import PushPlan
 
     setup_test_environment()  # the test client's host is allowed
 
@@ -168,9 +201,22 @@ def measure(size: str, repeat: int, only: str) -> dict[str, Any]:
         busy_sku=finished[0].sku,
         quiet_sku=finished[-1].sku,
         component_sku=next(p.sku for p in products if p.sku.startswith("CMP-")),
+        push_plan=PushPlan.objects.order_by("-period_start", "line__code").values_list(
+            "pk", flat=True
+        )[0],
+        comparison=Comparison.objects.filter(line=lines[0])
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[0],
+        comparisons=",".join(
+            str(pk)
+            for pk in Comparison.objects.order_by("-created_at").values_list("pk", flat=True)[:4]
+        ),
+        push_order=WorkOrder.objects.filter(origin="push")
+        .order_by("-id")
+        .values_list("pk", flat=True)[0],
     )
     results: dict[str, Any] = {}
-    for name, target in TARGETS + TASKS:
+    for name, target in TARGETS:
         if only and only not in name:
             continue
         try:
@@ -206,12 +252,12 @@ def explain(sql: str) -> str:
 # --- The parent: databases, children, the table. ------------------------------------------
 
 
-def database_url(size: str) -> str:
-    return plant_database_url(size, prefix="pb_plant_", bench="bench_scale")
+def database_url(size: str, prefix: str) -> str:
+    return plant_database_url(size, prefix=prefix, bench="bench_scale")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
-    env = {**os.environ, "DATABASE_URL": database_url(size)}
+    env = {**os.environ, "DATABASE_URL": database_url(size, args.prefix)}
     command = [sys.executable, __file__, "--child", size, "--repeat", str(args.repeat)]
     if args.only:
         command += ["--only", args.only]
@@ -219,7 +265,9 @@ def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def report(sizes: list[str], figures: dict[str, dict[str, Any]], explain_top: int) -> None:
+def report(
+    sizes: list[str], figures: dict[str, dict[str, Any]], explain_top: int, prefix: str
+) -> None:
     first, last = sizes[0], sizes[-1]
     head = "".join(f"{size + ' ms':>11}{'q':>5}" for size in sizes)
     print(f"\n{'target':<44}{head}{'  ' + last + '/' + first:>12}")
@@ -243,7 +291,7 @@ def report(sizes: list[str], figures: dict[str, dict[str, Any]], explain_top: in
     over = [name for ms, name in timed if ms >= 300]
     print(f"\nat {last}: {len(over)} of {len(timed)} targets at 300 ms or more: {', '.join(over)}")
     if explain_top:
-        os.environ["DATABASE_URL"] = database_url(last)
+        os.environ["DATABASE_URL"] = database_url(last, prefix)
         import django
 
         django.setup()
@@ -263,6 +311,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", type=int, default=3, help="EXPLAIN the slowest N targets")
     parser.add_argument("--only", default="", help="only targets whose name contains this")
+    parser.add_argument("--prefix", default=PLANT_PREFIX, help="plant databases: PREFIX + size")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -275,12 +324,12 @@ def main() -> int:
     sizes = [s for s in args.sizes.split(",") if s]
     figures = {}
     for size in sizes:
-        ensure_plant(database_url(size), size)
+        ensure_plant(database_url(size, args.prefix), size)
         began = time.monotonic()
         figures[size] = run_child(size, args)
         print(f"{size}: measured in {time.monotonic() - began:.0f} s", flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    report(sizes, figures, args.explain)
+    report(sizes, figures, args.explain, args.prefix)
     return 0
 
 

@@ -4,7 +4,8 @@
         [--sizes x10,large] [--repeat 1] [--only SUBSTRING]
 
 Prints figures, asserts nothing. Each size lives in a database of its own
-(`pb_tasks_plant_SIZE` on the server of DATABASE_URL), built by `seed_plant --scale SIZE`
+(`pb_plant_SIZE` on the server of DATABASE_URL, the plants bench_scale.py measures; `--prefix`
+changes the `pb_plant_`), built by `seed_plant --scale SIZE`
 (kanban/plant.py) when missing and reused after: the large plant (2,000 products and loops,
 20,000 cards, 5 million demand events) takes minutes to build. Each size is measured in a
 child process (one Django per database). Every task body runs as beat would run it, inside
@@ -32,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.plants import ensure_plant, plant_database_url  # noqa: E402
+from bench.plants import PLANT_PREFIX, ensure_plant, plant_database_url  # noqa: E402
 
 SIZES = ("demo", "x10", "large")
 
@@ -116,12 +117,12 @@ def measure(repeat: int, only: str) -> dict[str, Any]:
 # --- The parent: databases, children, the table. ------------------------------------------
 
 
-def database_url(size: str) -> str:
-    return plant_database_url(size, prefix="pb_tasks_plant_", bench="bench_tasks")
+def database_url(size: str, prefix: str) -> str:
+    return plant_database_url(size, prefix=prefix, bench="bench_tasks")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
-    env = {**os.environ, "DATABASE_URL": database_url(size)}
+    env = {**os.environ, "DATABASE_URL": database_url(size, args.prefix)}
     command = [sys.executable, __file__, "--child", "--repeat", str(args.repeat)]
     if args.only:
         command += ["--only", args.only]
@@ -157,6 +158,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="x10,large")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", default="")
+    parser.add_argument("--prefix", default=PLANT_PREFIX, help="plant databases: PREFIX + size")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -168,7 +170,7 @@ def main() -> int:
         sys.exit(f"unknown sizes {sorted(unknown)}; choose from {', '.join(SIZES)}")
     figures = {}
     for size in sizes:
-        ensure_plant(database_url(size), size)
+        ensure_plant(database_url(size, args.prefix), size)
         figures[size] = run_child(size, args)
     print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     report(sizes, figures)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The plants' databases are PLANT_PREFIX + size; the scale and task benchmarks share them.
+PLANT_PREFIX = os.environ.get("PULLBOARD_PLANT_PREFIX", "pb_plant_")
 
 
 def plant_database_url(size: str, *, prefix: str, bench: str) -> str:

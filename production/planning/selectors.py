@@ -5,16 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from production.models import LineModeSwitch, ProductionLine
 from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
 
 
+FORECASTS_PER_PAGE = 100
+
+
 def product_forecasts() -> QuerySet[ProductForecast]:
     return ProductForecast.objects.select_related("product", "product__line").order_by(
         "product__sku"
     )
+
+
+def product_forecasts_page(page: str | int | None) -> Page[ProductForecast]:
+    """One page of the forecasts in SKU order (a plant has thousands); `last` is the last."""
+    paginator = Paginator(product_forecasts(), FORECASTS_PER_PAGE)
+    return paginator.get_page(paginator.num_pages if page == "last" else page)
 
 
 def latest_forecast_run() -> ForecastRun | None:

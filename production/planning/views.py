@@ -53,6 +53,7 @@ def _shown(key: str, value: object) -> object:
 
 @role_required(PLANNER)
 def forecasts(request: HttpRequest) -> HttpResponse:
+    page = selectors.product_forecasts_page(request.GET.get("page"))
     rows = [
         {
             "forecast": f,
@@ -61,9 +62,9 @@ def forecasts(request: HttpRequest) -> HttpResponse:
             "bias": f.scores.get(f.method, {}).get("bias"),
             "next_week": sum(f.values[:7]),
         }
-        for f in selectors.product_forecasts()
+        for f in page
     ]
-    context = {"rows": rows, "run": selectors.latest_forecast_run()}
+    context = {"rows": rows, "page": page, "run": selectors.latest_forecast_run()}
     return render(request, "production/planning/forecasts.html", context)
 
 

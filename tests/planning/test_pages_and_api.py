@@ -63,6 +63,31 @@ def test_forecast_page_shows_methods_scores_and_fallbacks(
     assert 'id="forecast-data"' in detail and "forecast-chart.js" in detail
 
 
+def test_the_forecast_page_lists_a_plant_of_products_a_page_at_a_time(
+    client, planner, setup, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    # A plant has thousands of products: the page shows 100 in SKU order, with the pages.
+    line, _ = setup
+    ProductForecast.objects.bulk_create(
+        ProductForecast(
+            product=ProductFactory(sku=f"P-{n:04d}", line=line),
+            method="naive",
+            start_date=TODAY,
+            values=[1.0] * 56,
+        )
+        for n in range(250)
+    )
+    client.force_login(planner)
+    with django_assert_max_num_queries(8):
+        first = client.get("/planning/forecasts/").content.decode()
+    assert first.count('<td><a href="/planning/forecasts/') == 100
+    assert "Products 1 to 100 of 253" in first and 'href="?page=2"' in first
+    assert "P-0099" not in first and "BOLT" in first
+    last = client.get("/planning/forecasts/", {"page": "last"}).content.decode()
+    assert "Products 201 to 253 of 253" in last and "WASHER" in last
+    assert client.get("/planning/forecasts/", {"page": "x"}).status_code == 200
+
+
 def test_refresh_from_the_page_runs_and_shows_progress(
     client, planner, setup, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
