@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from production.models import LineModeSwitch, ProductionLine
 from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
 
-
 FORECASTS_PER_PAGE = 100
 
 
