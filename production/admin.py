@@ -294,6 +294,10 @@ class StockMoveAdmin(ReadOnlyAdmin):
     )
     search_fields = ("product__sku__exact",)
     search_help_text = _("A product's SKU, exactly.")
+    # Newest first by id (the ledger is appended to in time order): the primary key, and
+    # (product_id, id) for a SKU, serve it; `-created_at` made PostgreSQL walk the date
+    # index backwards past a million rows looking for a quiet product's moves.
+    ordering = ("-id",)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[StockMove], search_term: str

@@ -383,5 +383,11 @@ def test_searching_stock_moves_by_sku_reads_that_products_moves_by_its_id(
     ]
     assert ledger_reads
     assert not [sql for sql in ledger_reads if '"production_product"."sku" =' in sql]
+    # Newest first by id: the (product_id, id) index serves the page.
+    ordered = [sql.rsplit("ORDER BY", 1)[1] for sql in ledger_reads if "ORDER BY" in sql]
+    assert ordered and all(
+        o.strip().startswith('"production_stockmove"."id" DESC') for o in ordered
+    )
+    assert [m.pk for m in shown] == sorted((m.pk for m in shown), reverse=True)
     nothing = client.get(url("production.stockmove", "changelist"), {"q": "NO-SUCH"})
     assert list(nothing.context["cl"].result_list) == []
