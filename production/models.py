@@ -237,6 +237,13 @@ class StockMove(models.Model):
             # The ledger API's filters, each with its cursor order (-id).
             models.Index(fields=["product", "id"], name="stock_move_product_id_idx"),
             models.Index(fields=["kind", "id"], name="stock_move_kind_id_idx"),
+            # Dependent demand (components taken by work orders) per product and day, as
+            # forecasts read it: a fifth of the ledger, without the customers' consumption.
+            models.Index(
+                fields=["product", "created_at"],
+                name="stock_move_dependent_idx",
+                condition=Q(kind="consumption", work_order__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(quantity=0), name="stock_move_not_zero"),

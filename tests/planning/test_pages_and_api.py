@@ -193,3 +193,23 @@ def test_push_plan_is_idempotent_through_the_service_and_api(setup) -> None:  # 
     push_plan_run(line=line, period_start=TODAY)
     push_plan_run(line=line, period_start=TODAY)
     assert WorkOrder.objects.filter(origin="push").count() == 3
+
+
+def test_a_products_dependent_demand_is_read_through_its_own_index(setup) -> None:  # type: ignore[no-untyped-def]
+    # The forecast chart and the refresh read what work orders took of a component per
+    # day: a partial index (product, created_at) of those moves serves it, where the
+    # date index made a busy plant's page read every move of the window.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from production.planning.services.forecasts import daily_histories
+
+    _, products = setup
+    with CaptureQueriesContext(connection) as captured:
+        daily_histories([products[0].pk], end=TODAY, max_days=56)
+    (sql,) = [q["sql"] for q in captured.captured_queries if "production_stockmove" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "stock_move_dependent_idx" in plan, plan
