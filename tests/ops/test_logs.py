@@ -58,7 +58,9 @@ def test_a_request_without_a_sane_id_gets_one_of_its_own(db, log_lines) -> None:
     assert "<script>" not in log_lines.getvalue()  # not even in the line that says so
 
 
-def test_an_api_line_names_the_user_and_token_never_the_key(integration_user, plant, log_lines) -> None:  # type: ignore[no-untyped-def]
+def test_an_api_line_names_the_user_and_token_never_the_key(
+    integration_user, plant, log_lines
+) -> None:  # type: ignore[no-untyped-def]
     from knox.models import AuthToken
 
     erp = token_client(integration_user)
