@@ -150,3 +150,12 @@ def test_beat_is_healthy_while_it_ticks_and_not_once_it_stops(db, settings, tmp_
         call_command("health_beat")
     assert stopped.value.code == 1
     scheduler.close()
+
+
+def test_probes_and_scrapes_over_plain_http_are_not_redirected_to_https(db, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SECURE_SSL_REDIRECT = True  # as in docker-compose.yml
+    client = Client()
+    assert client.get("/health/live").status_code == 200
+    assert client.get("/health/ready").status_code == 200
+    assert client.get("/metrics").status_code == 404  # off without a token, but answered
+    assert client.get("/login/").status_code == 301  # everything else still goes to https
