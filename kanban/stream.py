@@ -147,7 +147,11 @@ class BoardFeed:
                     self.line_id, self.board, kinds
                 )
             except Exception:  # a board then fetches its columns, as it would poll
-                log.exception("board of line %s not read for its live change", self.line_id)
+                log.exception(
+                    "board of line %s not read for its live change",
+                    self.line_id,
+                    extra={"line_id": self.line_id},
+                )
                 self.board, message = None, _refetch(self.line_id, "changed")
             if message is not None:
                 for board in self.boards:

@@ -95,3 +95,20 @@ def test_a_task_run_in_process_keeps_the_request_id_it_runs_under(db) -> None:  
         assert get_guid() == "a" * 32  # neither replaced nor cleared by the task's signals
     finally:
         set_guid(None)  # type: ignore[arg-type]
+
+
+def test_a_broker_away_when_queueing_deliveries_is_one_warning_line(
+    db, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    from production.webhooks import dispatch
+    from production.webhooks.tasks import webhook_deliver_task
+
+    def broker_away(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError("Connection refused")
+
+    monkeypatch.setattr(webhook_deliver_task, "delay", broker_away)
+    with caplog.at_level(logging.WARNING):
+        dispatch.queue_deliveries([1, 2])
+    (record,) = [r for r in caplog.records if r.name == "production.webhooks.dispatch"]
+    assert record.levelno == logging.WARNING and record.exc_info is None
+    assert "Connection refused" in record.getMessage()
