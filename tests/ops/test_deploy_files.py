@@ -77,3 +77,20 @@ def test_compose_health_checks_use_the_health_commands() -> None:
     for name in ("web", "worker", "beat"):
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
     assert services["web"]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def test_promtool_accepts_the_alert_rules() -> None:
+    import shutil
+    import subprocess
+
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is Debian's `prometheus` package (.ci/run installs it)")
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(DEPLOY / "prometheus-alerts.yml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"SUCCESS: {len(alert_rules())} rules found" in checked.stdout

@@ -96,7 +96,7 @@ def test_the_details_are_for_admins_only(db, operator, admin_user) -> None:  # t
     assert checks["Redis(cache and live hints)"] == "OK"
     # No worker runs in this test: the details say so (readiness does not ask for one).
     ping = next(name for name in checks if name.startswith("Ping("))
-    assert checks[ping] == "Unavailable: Celery workers unavailable"
+    assert checks[ping].startswith("Unavailable: ")  # no answer, or none in time
     assert response.status_code == 500
 
 
