@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
-    "django_prometheus",
     "django_guid",
     "health_check",
     "production",
@@ -57,8 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First and last: the web tier's request metrics (README, "Operating Pullboard").
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Outermost: the web tier's request metrics (README, "Operating Pullboard").
+    "production.ops.request_metrics.RequestMetricsMiddleware",
     # A request id for every log line of the request and the tasks it queues.
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -77,7 +76,6 @@ MIDDLEWARE = [
     "config.middleware.DatabaseBusyMiddleware",
     # Who asks (user or token id, never the key), for the log lines of the request.
     "production.ops.logs.RequestContextMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

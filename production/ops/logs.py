@@ -103,8 +103,9 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = _request.get()
-        if request is None and isinstance(getattr(record, "request", None), HttpRequest):
-            request = record.request  # Django's line for a 4xx/5xx answer, after the middleware
+        answered = getattr(record, "request", None)  # Django's line for a 4xx/5xx answer,
+        if request is None and isinstance(answered, HttpRequest):  # logged after the middleware
+            request = answered
         if request is not None:
             for key, value in request_actor(request).items():
                 setattr(record, key, value)

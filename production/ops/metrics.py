@@ -1,4 +1,4 @@
-"""Prometheus metrics: the web tier's requests (django-prometheus) and Pullboard's own.
+"""Prometheus metrics: the web tier's requests (request_metrics.py) and Pullboard's own.
 
 `GET /metrics` with `Authorization: Bearer <PULLBOARD_METRICS_TOKEN>`; without the setting
 the endpoint is off (404). Pullboard's figures are read when Prometheus scrapes, each

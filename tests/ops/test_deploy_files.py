@@ -17,7 +17,7 @@ from production.tasks import reconcile_task
 from tests.test_deployment import compose_config
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-METRIC = re.compile(r"\b((?:pullboard|django)_[a-z0-9_]+)\b")
+METRIC = re.compile(r"\b(pullboard_[a-z0-9_]+)\b")
 
 
 def served_names(settings) -> set[str]:  # type: ignore[no-untyped-def]

@@ -59,10 +59,25 @@ def test_metrics_are_off_without_a_token_and_closed_without_the_right_one(db, se
 def test_the_web_tiers_request_metrics_are_there(db, metrics_on) -> None:  # type: ignore[no-untyped-def]
     Client().get("/health/live")
     samples = scrape()
-    assert any(
-        name == "django_http_requests_total_by_view_transport_method_total"
-        and dict(labels).get("view") == "health-live"
-        for name, labels in samples
+    count = value(
+        samples,
+        "pullboard_http_request_duration_seconds_count",
+        view="health-live",
+        method="GET",
+        status="200",
+    )
+    assert count >= 1
+    Client().get("/health/live")
+    again = scrape()
+    assert (
+        value(
+            again,
+            "pullboard_http_request_duration_seconds_count",
+            view="health-live",
+            method="GET",
+            status="200",
+        )
+        == count + 1
     )
 
 
