@@ -12,6 +12,10 @@ from production.apps import CONCERNS
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+# JSON log lines in workers and beat, and the request id from the message that queued a
+# task (its signal handlers connect on import).
+import production.ops.logs  # noqa: F401
+
 app = Celery("pullboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # each installed app's `tasks` module

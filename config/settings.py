@@ -18,6 +18,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -47,11 +49,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    "django_guid",
+    "health_check",
     "production",
     "kanban",
 ]
 
 MIDDLEWARE = [
+    # Outermost: the web tier's request metrics (README, "Operating Pullboard").
+    "production.ops.request_metrics.RequestMetricsMiddleware",
+    # A request id for every log line of the request and the tasks it queues.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of ours: its process_exception runs last, after every other's.
@@ -66,6 +74,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
+    # Who asks (user or token id, never the key), for the log lines of the request.
+    "production.ops.logs.RequestContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -278,6 +288,8 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Orchestrator probes and Prometheus ask over plain HTTP inside the deployment's network.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 
 # --- I18N, static -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -382,15 +394,40 @@ PULLBOARD = {
     "LOOP_MAX_CARDS": env.int("PULLBOARD_LOOP_MAX_CARDS", default=200),
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # In process (embedded profile) every task would log a line per request.
-        "celery.app.trace": {"level": "WARNING" if EMBEDDED_TASKS else "INFO"},
-    },
+# --- Operations: logs, request ids, health, metrics ------------------------------
+# One JSON line per event in the services profile (PostgreSQL or a broker), plain text in
+# the embedded one; LOG_FORMAT=json|plain overrides. Every line carries the request id
+# (X-Request-ID, taken from the request when it is a UUID, else made; echoed in the
+# answer) and, inside a request, the user or token id; the tasks a request queues log
+# the same request id (production/ops/logs.py). Celery workers and beat use this too.
+SERVICES_PROFILE = USES_POSTGRES or not EMBEDDED_TASKS
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if SERVICES_PROFILE else "plain")
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
 }
+LOGGING = logging_config(
+    json_lines=LOG_FORMAT == "json",
+    level=env.str("LOG_LEVEL", default="INFO"),
+    tasks_in_process=EMBEDDED_TASKS,
+)
+
+# Health (production/ops/health.py): /health/live and /health/ready answer anyone with
+# up or down only; /health/ is the detailed view, for admins.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+# Where beat (production.ops.beat.HeartbeatScheduler) stamps each tick of its loop, and
+# how old the stamp may be before `manage.py health_beat` says beat is down.
+CELERY_BEAT_SCHEDULER = "production.ops.beat.HeartbeatScheduler"
+PULLBOARD_BEAT_HEARTBEAT_FILE = env.str(
+    "PULLBOARD_BEAT_HEARTBEAT_FILE", default=str(VAR_DIR / "celerybeat-heartbeat")
+)
+PULLBOARD_BEAT_HEARTBEAT_MAX_AGE_SECONDS = env.int(
+    "PULLBOARD_BEAT_HEARTBEAT_MAX_AGE_SECONDS", default=120
+)
+# Metrics (production/ops/metrics.py): GET /metrics with `Authorization: Bearer TOKEN`.
+# Unset, the endpoint answers 404: no metrics are served without a token.
+PULLBOARD_METRICS_TOKEN = env.str("PULLBOARD_METRICS_TOKEN", default="")
+# The recent window the processing lag percentiles and the processing rate are read over.
+PULLBOARD_METRICS_WINDOW_SECONDS = env.int("PULLBOARD_METRICS_WINDOW_SECONDS", default=300)

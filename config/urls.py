@@ -6,6 +6,7 @@ from production import views as production_views
 
 urlpatterns = [
     path("api/", include("config.api_urls")),  # first: the ERP's requests resolve fastest
+    path("", include("production.ops.urls")),  # health and metrics: no login, no redirect
     path("", production_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

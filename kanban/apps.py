@@ -11,3 +11,7 @@ class KanbanConfig(AppConfig):
         from production.policies import register_policy
 
         register_policy("pull", PullPolicy())
+        # ... and its metrics and integrity checks (production/ops).
+        from kanban import ops
+
+        ops.register()

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
 from asgiref.sync import sync_to_async
@@ -36,6 +36,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
 
+from kanban.ops import BOARD_STREAMS
 from kanban.selectors.board import Board, board_change, board_for_line
 from production import live_transport
 from production.models import ProductionLine
@@ -78,6 +79,16 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
 
 async def _events(line_id: int) -> AsyncIterator[str]:
     started = time.monotonic()
+    BOARD_STREAMS.inc()  # the metrics' open streams (kanban/ops.py)
+    try:
+        async with aclosing(_stream(line_id, started)) as messages:
+            async for message in messages:
+                yield message
+    finally:
+        BOARD_STREAMS.dec()
+
+
+async def _stream(line_id: int, started: float) -> AsyncGenerator[str, None]:
     async with follow(line_id) as changes:
         # Only now, once the feed listens: a board catching up on "ready" misses nothing.
         yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
@@ -136,7 +147,11 @@ class BoardFeed:
                     self.line_id, self.board, kinds
                 )
             except Exception:  # a board then fetches its columns, as it would poll
-                log.exception("board of line %s not read for its live change", self.line_id)
+                log.exception(
+                    "board of line %s not read for its live change",
+                    self.line_id,
+                    extra={"line_id": self.line_id},
+                )
                 self.board, message = None, _refetch(self.line_id, "changed")
             if message is not None:
                 for board in self.boards:

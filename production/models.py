@@ -400,6 +400,8 @@ class DemandEvent(models.Model):
                 name="demand_open_backorder_idx",
                 condition=Q(open_backorder_quantity__gt=0),
             ),
+            # The metrics' recent window of processed events (lag percentiles, rate).
+            models.Index(fields=["processed_at"], name="demand_processed_at_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="demand_idempotency"),

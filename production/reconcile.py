@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
@@ -25,6 +26,9 @@ from production.policies import registered_policies
 log = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
+# The last run's findings (the metrics endpoint reads them). In the cache: Redis in the
+# services profile, rewritten every run, so losing it costs one run's figures at most.
+LAST_RUN_KEY = "pullboard:reconcile:last-run"
 REPAIR_CHUNK = 500  # levels (or loops) repaired per transaction: short locks, few queries
 
 
@@ -110,3 +114,32 @@ def reconcile(*, stale_after: timedelta | None = None) -> dict[str, Any]:
     for mode, policy in registered_policies().items():
         report["policy_findings"] += [f"{mode}: {f}" for f in policy.reconcile()]
     return report
+
+
+def reconcile_run_record(report: dict[str, Any], *, started_at: float, duration: float) -> None:
+    """Keep what the run found, by kind, for the metrics (`last_reconcile_run`)."""
+    try:
+        _store_last_run(report, started_at=started_at, duration=duration)
+    except Exception as exc:  # Redis away: the repairs are done; only the figures wait
+        log.warning("could not keep the reconciler's findings for the metrics (%s)", exc)
+
+
+def _store_last_run(report: dict[str, Any], *, started_at: float, duration: float) -> None:
+    cache.set(
+        LAST_RUN_KEY,
+        {
+            "finished_at": started_at + duration,
+            "duration_seconds": duration,
+            "findings": {
+                "requeued_events": int(report["requeued_events"]),
+                "levels_repaired": len(report["levels_repaired"]),
+                "policy_findings": len(report["policy_findings"]),
+            },
+        },
+        timeout=None,
+    )
+
+
+def last_reconcile_run() -> dict[str, Any] | None:
+    run = cache.get(LAST_RUN_KEY)
+    return run if isinstance(run, dict) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -118,9 +119,11 @@ def demand_process_task(partition: int | None = None) -> int:
 @shared_task(soft_time_limit=540, time_limit=600)
 def reconcile_task() -> dict[str, object]:
     """Repair what could have drifted and report it (see production.reconcile)."""
-    from production.reconcile import reconcile
+    from production.reconcile import reconcile, reconcile_run_record
 
+    started_at, started = time.time(), time.monotonic()
     report = reconcile()
+    reconcile_run_record(report, started_at=started_at, duration=time.monotonic() - started)
     if report["levels_repaired"] or report["policy_findings"] or report["requeued_events"]:
         log.warning("reconciler found and repaired: %s", report)
     return report

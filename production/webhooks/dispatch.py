@@ -94,5 +94,6 @@ def queue_deliveries(ids: Sequence[int]) -> None:
     try:
         for start in range(0, len(ids), QUEUE_CHUNK):
             webhook_deliver_task.delay(list(ids[start : start + QUEUE_CHUNK]))
-    except Exception:
-        log.warning("could not queue webhook deliveries; the sweep will send them", exc_info=True)
+    except Exception as exc:
+        # Expected while the broker is away: one line, no traceback.
+        log.warning("could not queue webhook deliveries (%s); the sweep will send them", exc)

@@ -102,7 +102,13 @@ class WebhookDelivery(models.Model):
                 fields=["next_attempt_at"],
                 name="webhook_delivery_due_idx",
                 condition=Q(status="pending"),
-            )
+            ),
+            # The metrics count deliveries given up without reading the delivered ones.
+            models.Index(
+                fields=["created_at"],
+                name="webhook_delivery_failed_idx",
+                condition=Q(status="failed"),
+            ),
         ]
 
     def __str__(self) -> str:

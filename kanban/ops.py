@@ -1,0 +1,115 @@
+"""What kanban adds to the operators' view of Pullboard (production/ops): its metrics and
+its integrity checks, registered when the app loads.
+
+- Metrics: cards by line and status (`pullboard_cards`), and the open live-board streams
+  (`pullboard_board_streams_open`, a gauge each web process keeps in kanban/stream.py and
+  Prometheus' multiprocess mode sums). A card status or a flag added to the card (holds,
+  one-time cards) is one more family in `card_metrics`.
+- Integrity: the cards of each pull loop hold what is on hand, each empty card has its one
+  open pull signal, no card has two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from prometheus_client import Gauge
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, KanbanLoop, PullSignal
+from production.models import StockLevel, WorkOrderStatus
+
+C = CardStatus
+
+BOARD_STREAMS = Gauge(
+    "pullboard_board_streams_open",
+    "Live-board streams (server-sent events) open in the web processes.",
+    multiprocess_mode="livesum",
+)
+
+
+def card_metrics(now: datetime) -> Iterator[Metric]:
+    cards = GaugeMetricFamily(
+        "pullboard_cards", "Active kanban cards, by line and status.", labels=["line", "status"]
+    )
+    for row in (
+        KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES)
+        .order_by()
+        .values("loop__product__line__code", "status")
+        .annotate(n=Count("pk"))
+    ):
+        cards.add_metric([row["loop__product__line__code"], row["status"]], row["n"])
+    yield cards
+
+
+def cards_hold_what_is_on_hand() -> list[str]:
+    """The full and in-use cards of each pull loop hold its supermarket's on-hand stock."""
+    held = (
+        KanbanCard.objects.filter(loop=OuterRef("pk"), status__in=[C.FULL, C.IN_USE])
+        .order_by()
+        .values("loop")
+        .annotate(total=Sum("remaining_quantity"))
+        .values("total")
+    )
+    on_hand = StockLevel.objects.filter(
+        product=OuterRef("product_id"), location=OuterRef("location_id")
+    ).values("on_hand")
+    zero = Value(Decimal("0"), output_field=DecimalField())
+    return [
+        f"loop {row['pk']} ({row['product__sku']}@{row['location__code']}): cards hold "
+        f"{row['held']}, on hand {row['on_hand']}"
+        for row in KanbanLoop.objects.filter(product__line__mode="pull")
+        .annotate(held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero))
+        .exclude(held=F("on_hand"))
+        .order_by("pk")
+        .values("pk", "product__sku", "location__code", "held", "on_hand")
+    ]
+
+
+def one_open_signal_per_empty_card() -> list[str]:
+    """An empty card of a pull line has its order and that order's signal; no card has two
+    open signals (unfulfilled, their order neither done nor cancelled)."""
+    closed = [WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED]
+    its_signal = PullSignal.objects.filter(card=OuterRef("pk"), work_order=OuterRef("work_order"))
+    unsignalled = [
+        f"card {row['pk']} ({row['loop__product__sku']} #{row['number']}) is empty "
+        "without its open pull signal"
+        for row in KanbanCard.objects.filter(status=C.EMPTY, loop__product__line__mode="pull")
+        .filter(Q(work_order__isnull=True) | ~Exists(its_signal))
+        .order_by("pk")
+        .values("pk", "loop__product__sku", "number")
+    ]
+    doubled = [
+        f"card {row['card']} has {row['n']} open pull signals"
+        for row in PullSignal.objects.filter(fulfilled_at__isnull=True)
+        .exclude(work_order__status__in=closed)
+        .order_by()
+        .values("card")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .order_by("card")
+    ]
+    return unsignalled + doubled
+
+
+def register() -> None:
+    from production.ops.integrity import register_integrity_check
+    from production.ops.metrics import register_metric_source
+
+    register_metric_source(card_metrics)
+    register_integrity_check("cards hold what is on hand", cards_hold_what_is_on_hand)
+    register_integrity_check("one open signal per empty card", one_open_signal_per_empty_card)
