@@ -233,3 +233,17 @@ def test_a_push_that_saw_future_demand_says_so() -> None:
         reason.startswith("push (MRP)") and "saw the future" in reason
         for reason in blind["verdict"]["reasons"]
     )
+
+
+def test_policies_are_compared_like_for_like_by_a_short_sweep() -> None:
+    """Kanban with too few cards loses on fill rate; the sweep finds the cards that match
+    push's fill rate on the same demand and says what stock they hold."""
+    spec = copy.deepcopy(SPEC)
+    spec["products"] = spec["products"][:1]
+    spec["policies"] = [{"kind": "kanban", "cards": 2}, {"kind": "push"}]
+    result = compare(spec)
+    kanban, push = (p["metrics"] for p in result["policies"])
+    assert kanban["fill_rate"] < push["fill_rate"]
+    said = [r for r in result["verdict"]["reasons"] if r.startswith("Like for like")]
+    assert len(said) == 1
+    assert f"at push (MRP)'s fill rate ({push['fill_rate']:.1%})" in said[0]

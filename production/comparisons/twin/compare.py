@@ -15,6 +15,7 @@ import numpy as np
 from production.comparisons.twin import policies as pol
 from production.comparisons.twin.metrics import Jobs, policy_metrics
 from production.comparisons.twin.spec import PolicySpec, Spec, parse_spec, saturated_jobs
+from production.comparisons.twin.sweep import like_for_like
 from production.comparisons.twin.verdict import HEADLINE, verdict
 
 Progress = Callable[[float], None]
@@ -155,6 +156,8 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
             }
         )
     context = _context(spec, float(np.mean(context_demand)), float(np.mean(peaks)), results)
+    judged = verdict(results, context)
+    judged["reasons"].extend(like_for_like(spec, results, run_policy))
     return {
         "horizon_days": spec.horizon_days,
         "warmup_days": spec.warmup_days,
@@ -162,7 +165,7 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
         "seed": spec.seed,
         "policies": results,
         "context": context,
-        "verdict": verdict(results, context),
+        "verdict": judged,
     }
 
 

@@ -41,10 +41,27 @@ from production.comparisons.twin.checks import SpecError, num, obj, seq
 from production.comparisons.twin.demand import Demand, daily_demand, poisson_demand, replayed_demand
 from production.comparisons.twin.distributions import KINDS, Dist
 from production.comparisons.twin.policy_spec import (
+    MAX_CARDS,
+    POLICY_KINDS,
     PolicySpec,
     parse_policy,
 )
 from production.comparisons.twin.stations import ProductModel, Station
+
+__all__ = [
+    "MAX_CARDS",
+    "MAX_HORIZON_DAYS",
+    "MAX_POLICIES",
+    "MAX_REPLICATIONS",
+    "MAX_SIMULATED_WORK",
+    "POLICY_KINDS",
+    "PolicySpec",
+    "ProductSpec",
+    "Spec",
+    "SpecError",
+    "parse_spec",
+    "saturated_jobs",
+]
 
 MAX_REPLICATIONS = 50
 MAX_HORIZON_DAYS = 3660
