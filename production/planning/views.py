@@ -33,6 +33,8 @@ EXPLANATION_ROWS = [
     ("review_period_days", "Review period (days)"),
     ("protection_days", "Protection interval L (days)"),
     ("forecast_over_protection", "Forecast over L"),
+    ("requirement_from", "Requirement from"),
+    ("dependent_demand", "Parents' planned orders take (BOM)"),
     ("sigma_daily", "Sigma of daily forecast error"),
     ("service_level", "Service level"),
     ("z", "z"),

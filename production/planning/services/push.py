@@ -4,7 +4,8 @@ For each product of a line in push mode, once per planning period (daily by defa
 `PULLBOARD["PUSH_PLAN_PERIOD_DAYS"]`):
 
     protection interval L = lead time + review period (the period length)
-    forecast over L       = the product's forecast summed over the L days from the period start
+    forecast over L       = the product's forecast summed over the L days from the period start;
+                            for a component, what its parents' planned orders take (BOM)
     safety stock          = z(service level) x sigma_daily x sqrt(L)
     net requirement       = forecast + safety stock + open backorders - on hand - open orders
     lot                   = the product's lot-sizing policy applied to the net requirement
@@ -46,6 +47,7 @@ from production.models import (
 )
 from production.planning.core import lot_size, net_requirement, safety_stock, service_level_z
 from production.planning.models import ProductForecast, PushPlan, PushPlanLine, PushPlanStatus
+from production.planning.services.bom import dependent_demand, lines_parents_first
 from production.services.lines import line_mode_switches_apply_due
 from production.services.work_orders import (
     NewWorkOrder,
@@ -135,11 +137,17 @@ def explain_product(
     backorders: Decimal,
     start: date,
     review_days: int,
+    dependent: Decimal | None = None,
 ) -> dict[str, Any]:
-    """Every number of one product's netting and lot sizing, as plain JSON."""
+    """Every number of one product's netting and lot sizing, as plain JSON.
+
+    A component (`dependent` given) is planned from what its parents' planned orders
+    will take, through the BOM, not from a forecast: its consumption history is that
+    same demand, seen after the fact."""
     lead = float(product.lead_time_days)
     protection = lead + review_days
-    over = forecast_over(forecast, start=start, days=protection)
+    forecast_total = forecast_over(forecast, start=start, days=protection)
+    over = float(dependent) if dependent is not None else forecast_total
     sigma = float(forecast.sigma_daily) if forecast is not None else 0.0
     level = float(product.service_level)
     buffer = safety_stock(sigma_daily=sigma, lead_time_days=protection, service_level=level)
@@ -170,7 +178,11 @@ def explain_product(
         "forecast_method": forecast.method if forecast else None,
         "forecast_fallback": (forecast.fallback_reason if forecast else "No forecast yet."),
         "forecast_daily_mean": round(daily, 4),
-        "forecast_over_protection": round(over, 4),
+        "forecast_over_protection": round(forecast_total, 4),
+        "dependent_demand": float(dependent) if dependent is not None else None,
+        "requirement_from": "parents' planned orders (BOM)"
+        if dependent is not None
+        else "forecast",
         "sigma_daily": round(sigma, 4),
         "service_level": level,
         "z": round(service_level_z(level), 4),
@@ -222,6 +234,7 @@ def push_plan_draft(
         )
     products = list(Product.objects.filter(line=line).select_related("forecast").order_by("sku"))
     inputs = _inputs(products)
+    dependent = dependent_demand(products)
     capacity = line.capacity_per_day * days
     plan = PushPlan.objects.create(
         line=line, period_start=start, period_days=days, capacity=capacity, created_by_id=actor_id
@@ -238,6 +251,7 @@ def push_plan_draft(
             backorders=inputs.backorders.get(product.pk, Decimal("0")),
             start=start,
             review_days=days,
+            dependent=dependent.get(product.pk),
         )
         quantity = Decimal(str(explanation["quantity"]))
         beyond = False
@@ -355,7 +369,8 @@ def push_plans_run_due(*, today: date | None = None, actor_id: int | None = None
     line_mode_switches_apply_due()
     auto = bool(settings.PULLBOARD.get("PUSH_PLAN_AUTO_RELEASE", True))
     plans = []
-    for line in ProductionLine.objects.filter(mode=LineMode.PUSH).order_by("code"):
+    lines = list(ProductionLine.objects.filter(mode=LineMode.PUSH).order_by("code"))
+    for line in lines_parents_first(lines):
         start = period_start_for(today or timezone.localdate())
         mine = _current_plan(line, start) is None
         try:
