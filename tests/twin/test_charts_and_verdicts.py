@@ -246,4 +246,4 @@ def test_policies_are_compared_like_for_like_by_a_short_sweep() -> None:
     assert kanban["fill_rate"] < push["fill_rate"]
     said = [r for r in result["verdict"]["reasons"] if r.startswith("Like for like")]
     assert len(said) == 1
-    assert f"at push (MRP)'s fill rate ({push['fill_rate']:.1%})" in said[0]
+    assert f"at the fill rate of push (MRP) ({push['fill_rate']:.1%})" in said[0]

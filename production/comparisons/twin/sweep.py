@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from production.comparisons.twin.metrics import policy_metrics
-from production.comparisons.twin.spec import Spec
+from production.comparisons.twin.spec import MAX_SIMULATED_WORK, Spec, _work_per_replication
 
 SWEEP_SPAN = 4  # cards tried on either side of the policy's own (every product alike)
 
@@ -19,10 +19,17 @@ def like_for_like(spec: Spec, results: list[dict[str, Any]], runner: Any) -> lis
     product, within SWEEP_SPAN) reaching the best push fill rate, and the stock they hold.
     `runner(policy, spec, rng, demands)` runs one policy (the comparison's own)."""
     pushes = [r for r in results if r["kind"] == "push"]
-    if not pushes:
+    swept = [p for p in spec.policies if p.kind == "kanban" and not p.params["cell_cards"]]
+    if not pushes or not swept:
         return []
     target = max(pushes, key=lambda r: r["metrics"]["fill_rate"])
     fill = target["metrics"]["fill_rate"]
+    per_run = sum(_work_per_replication(p, spec.horizon_days) for p in spec.products)
+    if per_run * spec.replications * (2 * SWEEP_SPAN + 1) > MAX_SIMULATED_WORK:
+        return [
+            "Like for like: the spec is too large to sweep the kanban cards within the "
+            "bound of the twin; compare a shorter period or fewer replications."
+        ]
     out = []
     for index, policy in enumerate(spec.policies):
         if policy.kind != "kanban" or policy.params["cell_cards"]:
@@ -48,13 +55,13 @@ def like_for_like(spec: Spec, results: list[dict[str, Any]], runner: Any) -> lis
         label = results[index]["label"]
         if found is None:
             out.append(
-                f"Like for like: {label} does not reach {target['label']}'s fill rate "
+                f"Like for like: {label} does not reach the fill rate of {target['label']} "
                 f"({fill:.1%}) within {SWEEP_SPAN} cards more per product."
             )
             continue
         cards, stock, reached = found
         out.append(
-            f"Like for like: at {target['label']}'s fill rate ({fill:.1%}), {label} needs "
+            f"Like for like: at the fill rate of {target['label']} ({fill:.1%}), {label} needs "
             f"{_describe(cards)} cards per product and holds {stock:.0f} units of finished stock "
             f"(fill rate {reached:.1%}), against {target['metrics']['fg_inventory_mean']:.0f} "
             "for push."
