@@ -3,7 +3,8 @@
 A year of daily demand for 50 products on a 3-station line, under kanban, CONWIP and
 push. Prints jobs simulated per second for both, the speed-up, and whether the two
 agree (each KPI's gap against the combined standard error of the replications).
-Then times 30 replications of 100,000 jobs through the vectorised recursion.
+Then times 30 replications of 100,000 jobs through the vectorised recursion, and what
+the like-for-like sweep of kanban cards adds to a comparison (with against without).
 
     .venv/bin/python bench/bench_twin.py [--sim-reps 3] [--twin-reps 8]
 
@@ -285,6 +286,55 @@ def vectorised(reps: int = 30, jobs: int = 100_000) -> None:
     )
 
 
+def sweep_cost(reps: int = 3) -> None:
+    """What the like-for-like sweep adds to a comparison: `compare` of a live-line-like
+    spec (kanban and push, 5 replications) with and without it, median of `reps` runs."""
+    import importlib
+
+    from production.comparisons.twin import compare
+
+    # The package exports the function `compare` under the module's name: ask for the module.
+    runner = importlib.import_module("production.comparisons.twin.compare")
+
+    spec = {
+        "horizon_days": 28,
+        "seed": 1,
+        "replications": 5,
+        "stations": [{"unit_time": {"dist": "lognormal", "mean_minutes": 1.5, "cv": 0.6}}],
+        "products": [
+            {
+                "sku": f"P{i}",
+                "container_quantity": 10,
+                "lead_time_days": 1,
+                "demand": {"kind": "poisson", "rate_per_day": 40},
+                "history_before": [40.0] * 28,
+            }
+            for i in range(12)
+        ],
+        "policies": [{"kind": "kanban", "cards": 2}, {"kind": "push"}],
+    }
+
+    def timed() -> float:
+        runs = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            compare(spec)
+            runs.append(time.perf_counter() - start)
+        return float(np.median(runs))
+
+    with_sweep = timed()
+    sweep = runner.like_for_like
+    runner.like_for_like = lambda *args: []  # type: ignore[assignment]
+    try:
+        without = timed()
+    finally:
+        runner.like_for_like = sweep
+    print(
+        f"\nlike-for-like sweep: a 12-product, 28-day, 5-replication comparison takes "
+        f"{with_sweep:.2f} s with it and {without:.2f} s without (x{with_sweep / without:.1f})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--twin-reps", type=int, default=8)
@@ -294,6 +344,7 @@ def main() -> None:
     for policy in ("kanban", "conwip", "push"):
         compare_policy(policy, args.twin_reps, args.sim_reps)
     vectorised()
+    sweep_cost()
 
 
 if __name__ == "__main__":

@@ -176,7 +176,8 @@ CELERY_TASK_ROUTES = {
     "kanban.tasks.loops_size_task": {"queue": "planning"},
     "production.tasks.comparison_run_task": {"queue": "comparisons"},
     "production.tasks.shadow_compare_task": {"queue": "comparisons"},
-    # reconcile_task and idempotency_keys_prune_task: the default queue.
+    # reconcile_task, idempotency_keys_prune_task and line_mode_switches_apply_task: the
+    # default queue.
 }
 CELERY_BEAT_SCHEDULE = {
     "reconcile-pull-engine": {
@@ -186,6 +187,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-webhooks": {
         "task": "production.tasks.webhook_deliver_due_task",
         "schedule": timedelta(seconds=30),
+    },
+    # A mode switch dated in the future takes effect within a minute of its date.
+    "apply-dated-mode-switches": {
+        "task": "production.tasks.line_mode_switches_apply_task",
+        "schedule": timedelta(seconds=60),
     },
     "prune-idempotency-keys": {
         "task": "production.tasks.idempotency_keys_prune_task",
@@ -353,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         # Forecast runs and comparisons share one job status set.
         "JobStatusEnum": "production.planning.models.ForecastRunStatus",
         "ComparisonKindEnum": "production.comparisons.models.ComparisonKind",
+        "PushPlanStatusEnum": "production.planning.models.PushPlanStatus",
     },
 }
 
@@ -385,6 +392,8 @@ PULLBOARD = {
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
     # Push scheduling: length of a planning period (also the review period), in days.
     "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
+    # The scheduled push run releases the drafts it makes (off: planners release them).
+    "PUSH_PLAN_AUTO_RELEASE": env.bool("PULLBOARD_PUSH_PLAN_AUTO_RELEASE", default=True),
     # Demand the API accepts: at most this quantity per event, and `occurred_at` no older
     # than this many days and no later than this many hours ahead of the server's clock.
     "DEMAND_MAX_QUANTITY": env.int("PULLBOARD_DEMAND_MAX_QUANTITY", default=1_000_000),

@@ -141,7 +141,16 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LineModeSwitchInline(ReadOnlyInline):
     model = LineModeSwitch
-    fields = ("created_at", "from_mode", "to_mode", "effective_at", "switched_by", "reason")
+    fields = (
+        "created_at",
+        "from_mode",
+        "to_mode",
+        "effective_at",
+        "applied_at",
+        "cancelled_at",
+        "switched_by",
+        "reason",
+    )
     readonly_fields = fields
     ordering = ("-created_at", "-id")
     show_change_link = False
@@ -193,7 +202,15 @@ class ProductionLineAdmin(admin.ModelAdmin):
 
 @admin.register(LineModeSwitch)
 class LineModeSwitchAdmin(ReadOnlyAdmin):
-    list_display = ("line", "from_mode", "to_mode", "effective_at", "switched_by", "created_at")
+    list_display = (
+        "line",
+        "from_mode",
+        "to_mode",
+        "effective_at",
+        "applied_at",
+        "switched_by",
+        "created_at",
+    )
     list_filter = ("line", "to_mode")
     list_select_related = ("line", "switched_by")
     search_fields = ("line__code", "reason")

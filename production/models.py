@@ -57,6 +57,12 @@ class LineModeSwitch(models.Model):
     to_mode = models.CharField(max_length=8, choices=LineMode.choices)
     reason = models.TextField()
     effective_at = models.DateTimeField()
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the line changed mode; empty while it is to come."
+    )
+    cancelled_at = models.DateTimeField(
+        null=True, blank=True, help_text="A switch to come that a later one replaced."
+    )
     switched_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -135,3 +135,11 @@ def idempotency_keys_prune_task() -> int:
     from production.api.idempotency import idempotency_keys_prune
 
     return idempotency_keys_prune()
+
+
+@shared_task(soft_time_limit=50, time_limit=60)
+def line_mode_switches_apply_task() -> list[int]:
+    """Apply the dated mode switches whose time has come (beat, every minute)."""
+    from production.services import line_mode_switches_apply_due
+
+    return [switch.pk for switch in line_mode_switches_apply_due()]

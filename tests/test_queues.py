@@ -30,6 +30,7 @@ CONCERNS = {
     "production.tasks.shadow_compare_task": "comparisons",
     "production.tasks.reconcile_task": "default",
     "production.tasks.idempotency_keys_prune_task": "default",
+    "production.tasks.line_mode_switches_apply_task": "default",
 }
 
 

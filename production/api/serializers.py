@@ -97,6 +97,9 @@ class LineModeSwitchSerializer(serializers.Serializer):
     to_mode = serializers.CharField()
     reason = serializers.CharField()
     effective_at = serializers.DateTimeField()
+    applied_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the line changed mode; null while the switch is to come."
+    )
     created_at = serializers.DateTimeField()
 
 

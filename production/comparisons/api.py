@@ -104,6 +104,11 @@ class ComparisonCreateSerializer(serializers.Serializer):
     )
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=0)
     replications = serializers.IntegerField(min_value=1, max_value=50, default=5)
+    warmup_days = serializers.IntegerField(
+        min_value=0,
+        default=0,
+        help_text="Days run but not measured (with `line`); below the period's length.",
+    )
     spec = serializers.JSONField(required=False, help_text=SPEC_HELP)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -261,6 +266,8 @@ class ComparisonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
                 seed=v["seed"],
                 replications=v["replications"],
             )
+            if v["warmup_days"]:
+                spec["warmup_days"] = v["warmup_days"]
             name = v.get("name") or f"{line.code}: last {v['days']} days"
         else:
             spec = v["spec"]

@@ -51,8 +51,16 @@ class PushPlanLineInline(ReadOnlyInline):
 
 @admin.register(PushPlan)
 class PushPlanAdmin(ReadOnlyAdmin):
-    list_display = ("line", "period_start", "period_days", "capacity", "load", "over_capacity")
-    list_filter = ("line", "over_capacity")
+    list_display = (
+        "line",
+        "period_start",
+        "status",
+        "period_days",
+        "capacity",
+        "load",
+        "over_capacity",
+    )
+    list_filter = ("line", "status", "over_capacity")
     list_select_related = ("line",)
     date_hierarchy = "period_start"
     inlines = [PushPlanLineInline]

@@ -20,7 +20,12 @@ from production.models import ProductionLine, WorkOrder
 from production.planning import selectors
 from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
 from production.planning.services.forecasts import forecast_run_request
-from production.planning.services.push import push_plan_run
+from production.planning.services.push import (
+    push_plan_discard,
+    push_plan_draft,
+    push_plan_release,
+    push_plan_run,
+)
 
 
 class ProductForecastSerializer(serializers.ModelSerializer):
@@ -79,6 +84,8 @@ class PushPlanSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "line",
+            "status",
+            "released_at",
             "period_start",
             "period_days",
             "capacity",
@@ -152,7 +159,13 @@ class PushPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     """Push plans per line and period, each product's numbers, and the plan run command."""
 
     ordering_fields = ["id", "period_start"]
-    roles = {"read": PLANNERS, "run": PLANNERS}
+    roles = {
+        "read": PLANNERS,
+        "run": PLANNERS,
+        "draft": PLANNERS,
+        "release": PLANNERS,
+        "discard": PLANNERS,
+    }
 
     def get_queryset(self) -> QuerySet[PushPlan]:
         queryset = selectors.push_plans()
@@ -179,6 +192,39 @@ class PushPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         )
         plan = self.get_queryset().prefetch_related("lines__product").get(pk=plan.pk)
         return Response(PushPlanDetailSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PushPlanRunSerializer, responses={201: PushPlanDetailSerializer})
+    @action(detail=False, methods=["post"])
+    def draft(self, request: Request) -> Response:
+        """Plan a push line's period as a draft to review (nothing released)."""
+        body = PushPlanRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        line = ProductionLine.objects.filter(code=body.validated_data["line"]).first()
+        if line is None:
+            raise DomainError("No line with that code.", field="line", code="not_found")
+        plan = push_plan_draft(
+            line=line,
+            period_start=body.validated_data.get("period_start"),
+            actor_id=self.actor_id(),
+        )
+        plan = self.get_queryset().prefetch_related("lines__product").get(pk=plan.pk)
+        return Response(PushPlanDetailSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: PushPlanDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        """Release a reviewed draft (a plan already released is returned as it is)."""
+        plan = push_plan_release(plan_id=self.get_object().pk, actor_id=self.actor_id())
+        plan = self.get_queryset().prefetch_related("lines__product").get(pk=plan.pk)
+        return Response(PushPlanDetailSerializer(plan).data)
+
+    @extend_schema(request=None, responses={200: PushPlanDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def discard(self, request: Request, pk: str | None = None) -> Response:
+        """Discard a draft; the period may be planned again."""
+        plan = push_plan_discard(plan_id=self.get_object().pk, actor_id=self.actor_id())
+        plan = self.get_queryset().prefetch_related("lines__product").get(pk=plan.pk)
+        return Response(PushPlanDetailSerializer(plan).data)
 
 
 class PushOrderViewSet(ApiViewSet):

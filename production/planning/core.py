@@ -194,3 +194,38 @@ def lot_size(
             holding_cost_per_unit_day=holding_cost_per_unit_day,
         )
     )
+
+
+def low_level_codes(edges: list[tuple[int, int]]) -> dict[int, int]:
+    """Each item's depth in the bills of materials: 0 for an item that is in no BOM,
+    else one more than its deepest parent. `edges` are (parent, component) pairs; MRP
+    plans level by level, parents first, so a component sees its parents' orders.
+    An item on a cycle (which the BOM rules forbid) keeps the depth it reached."""
+    parents: dict[int, list[int]] = {}
+    for parent, component in edges:
+        parents.setdefault(component, []).append(parent)
+        parents.setdefault(parent, [])
+    depth = dict.fromkeys(parents, 0)
+    for _ in range(len(parents)):
+        changed = False
+        for item, above in parents.items():
+            deepest = max((depth[p] + 1 for p in above), default=0)
+            if deepest > depth[item]:
+                depth[item] = deepest
+                changed = True
+        if not changed:
+            break
+    return depth
+
+
+def dependent_requirements(
+    bom: list[tuple[int, int, float]], planned: dict[int, float]
+) -> dict[int, float]:
+    """Units of each component that its parents' planned orders will take: the sum over
+    BOM lines (parent, component, quantity per) of quantity per x the parent's planned
+    quantity. One level; planning parents first carries it down every level."""
+    need: dict[int, float] = {}
+    for parent, component, per in bom:
+        if planned.get(parent):
+            need[component] = need.get(component, 0.0) + per * planned[parent]
+    return need

@@ -78,10 +78,21 @@ class ProductForecast(models.Model):
         return f"{self.product.sku}: {self.method}"
 
 
+class PushPlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RELEASED = "released", "Released"
+    DISCARDED = "discarded", "Discarded"
+
+
 class PushPlan(models.Model):
-    """One planning period of a push line: what was netted and released, and the load."""
+    """One planning period of a push line: what was netted, the load, and (once a planner
+    released the draft, or the scheduled run did) the work orders released."""
 
     line = models.ForeignKey(ProductionLine, on_delete=models.CASCADE, related_name="push_plans")
+    status = models.CharField(
+        max_length=10, choices=PushPlanStatus.choices, default=PushPlanStatus.DRAFT
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
     period_start = models.DateField()
     period_days = models.PositiveIntegerField(default=1)
     capacity = models.DecimalField(**QUANTITY, help_text="Line capacity over the period.")
@@ -95,7 +106,12 @@ class PushPlan(models.Model):
     class Meta:
         ordering = ["-period_start", "line__code"]
         constraints = [
-            models.UniqueConstraint(fields=["line", "period_start"], name="push_plan_per_period"),
+            # A discarded draft leaves the period free to plan again.
+            models.UniqueConstraint(
+                fields=["line", "period_start"],
+                condition=~models.Q(status="discarded"),
+                name="push_plan_per_period",
+            ),
         ]
 
     def __str__(self) -> str:

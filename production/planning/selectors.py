@@ -38,6 +38,14 @@ def push_plan_lines(plan: PushPlan) -> QuerySet[PushPlanLine]:
     return plan.lines.select_related("product", "work_order").order_by("product__sku")
 
 
+def switches_to_come(lines: list[ProductionLine] | None = None) -> dict[int, LineModeSwitch]:
+    """The switch still to come of each line that has one (one query)."""
+    pending = LineModeSwitch.objects.filter(applied_at__isnull=True, cancelled_at__isnull=True)
+    if lines is not None:
+        pending = pending.filter(line__in=lines)
+    return {s.line_id: s for s in pending.order_by("created_at", "id")}
+
+
 def line_switch_history(line: ProductionLine) -> QuerySet[LineModeSwitch]:
     return line.mode_switches.select_related("switched_by").order_by("-created_at", "-id")
 

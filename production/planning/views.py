@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from production.errors import DomainError
@@ -17,7 +18,11 @@ from production.planning import selectors
 from production.planning.forecasting import METHOD_LABELS
 from production.planning.models import ProductForecast, PushPlan
 from production.planning.services.forecasts import forecast_run_request
-from production.planning.services.push import push_plan_run
+from production.planning.services.push import (
+    push_plan_discard,
+    push_plan_draft,
+    push_plan_release,
+)
 from production.roles import PLANNER, role_required
 from production.services import line_switch_mode
 
@@ -28,6 +33,8 @@ EXPLANATION_ROWS = [
     ("review_period_days", "Review period (days)"),
     ("protection_days", "Protection interval L (days)"),
     ("forecast_over_protection", "Forecast over L"),
+    ("requirement_from", "Requirement from"),
+    ("dependent_demand", "Parents' planned orders take (BOM)"),
     ("sigma_daily", "Sigma of daily forecast error"),
     ("service_level", "Service level"),
     ("z", "z"),
@@ -115,14 +122,16 @@ def push_plans(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         line = get_object_or_404(ProductionLine, code=request.POST.get("line", ""))
         try:
-            plan = push_plan_run(line=line, actor_id=request.user.pk)
+            plan = push_plan_draft(line=line, actor_id=request.user.pk)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("planning-push")
         return redirect("planning-push-plan", plan_id=plan.pk)
+    lines = list(ProductionLine.objects.order_by("code"))
+    coming = selectors.switches_to_come(lines)
     context = {
         "plans": selectors.push_plans()[:100],
-        "lines": ProductionLine.objects.order_by("code"),
+        "lines": [{"line": line, "coming": coming.get(line.pk)} for line in lines],
     }
     return render(request, "production/planning/push_plans.html", context)
 
@@ -133,6 +142,11 @@ def push_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
     lines = [
         {
             "line": row,
+            "due_at": (
+                datetime.fromisoformat(row.explanation["due_at"])
+                if row.explanation.get("due_at")
+                else None
+            ),
             "numbers": [
                 (label, _shown(key, row.explanation[key]))
                 for key, label in EXPLANATION_ROWS
@@ -141,7 +155,29 @@ def push_plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         }
         for row in selectors.push_plan_lines(plan)
     ]
-    return render(request, "production/planning/push_plan.html", {"plan": plan, "lines": lines})
+    coming = selectors.switches_to_come([plan.line]).get(plan.line_id)
+    return render(
+        request,
+        "production/planning/push_plan.html",
+        {"plan": plan, "lines": lines, "coming": coming},
+    )
+
+
+@require_POST
+@role_required(PLANNER)
+def push_plan_decide(request: HttpRequest, plan_id: int, decision: str) -> HttpResponse:
+    """Release or discard a reviewed draft."""
+    plan = get_object_or_404(PushPlan, pk=plan_id)
+    try:
+        if decision == "release":
+            push_plan_release(plan_id=plan.pk, actor_id=request.user.pk)
+            messages.success(request, _("The plan is released."))
+        else:
+            push_plan_discard(plan_id=plan.pk, actor_id=request.user.pk)
+            messages.info(request, _("The draft is discarded; the period may be planned again."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("planning-push-plan", plan_id=plan.pk)
 
 
 class SwitchModeForm(forms.Form):
@@ -150,7 +186,7 @@ class SwitchModeForm(forms.Form):
     effective_at = forms.DateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        help_text="Blank: now. Push planning starts once this time has come.",
+        help_text="Blank: now. Until this time the line keeps its current mode.",
     )
 
 
@@ -176,9 +212,28 @@ def line_mode(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            messages.success(
-                request, f"Line {line.code} now runs in {form.cleaned_data['mode']} mode."
-            )
+            mode = form.cleaned_data["mode"]
+            if effective is not None and effective > timezone.now():
+                messages.success(
+                    request,
+                    _("Line %(line)s switches to %(mode)s mode on %(at)s.")
+                    % {
+                        "line": line.code,
+                        "mode": mode,
+                        "at": timezone.localtime(effective).strftime("%Y-%m-%d %H:%M"),
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Line %(line)s now runs in %(mode)s mode.")
+                    % {"line": line.code, "mode": mode},
+                )
             return redirect("planning-line-mode", code=line.code)
-    context = {"line": line, "form": form, "history": selectors.line_switch_history(line)}
+    context = {
+        "line": line,
+        "form": form,
+        "history": selectors.line_switch_history(line),
+        "coming": selectors.switches_to_come([line]).get(line.pk),
+    }
     return render(request, "production/planning/line_mode.html", context)

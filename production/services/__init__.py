@@ -2,7 +2,11 @@
 
 from production.services.demand import demand_record, demand_record_many
 from production.services.demand_processing import demand_process_pending
-from production.services.lines import line_switch_mode
+from production.services.lines import (
+    line_mode_switches_apply_due,
+    line_switch_mode,
+    line_switch_pending,
+)
 from production.services.stock import stock_adjust, stock_consume, stock_receive
 from production.services.work_orders import (
     WORK_ORDER_TRANSITIONS,
@@ -19,7 +23,9 @@ __all__ = [
     "demand_process_pending",
     "demand_record",
     "demand_record_many",
+    "line_mode_switches_apply_due",
     "line_switch_mode",
+    "line_switch_pending",
     "stock_adjust",
     "stock_consume",
     "stock_receive",

@@ -83,7 +83,7 @@ def test_every_table_exports(planner_client, history_line, done_comparison) -> N
     series = _rows(
         planner_client.get(f"/dashboards/comparisons/{done_comparison.pk}/export/series.csv")
     )
-    assert len(series) == 1 + 3 * 61
+    assert len(series) == 1 + 3 * 60  # one point per day of the 60-day horizon, time-averaged
     assert planner_client.get("/dashboards/lines/press/export/nonsense.csv").status_code == 404
 
 

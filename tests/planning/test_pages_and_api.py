@@ -114,17 +114,30 @@ def test_operators_cannot_open_planning_pages(client, operator, setup) -> None: 
 def test_push_plan_page_explains_every_order_and_flags_capacity(
     client, planner, setup, django_assert_max_num_queries
 ) -> None:  # type: ignore[no-untyped-def]
+    """Planning makes a draft to review (product, quantity, due date, load against
+    capacity, overloads marked); nothing is released until the planner says so, once."""
     line, _ = setup
     client.force_login(planner)
     response = client.post("/planning/push/", {"line": "press"})
     plan = line.push_plans.get()
     assert response.status_code == 302 and response["Location"] == f"/planning/push/{plan.pk}/"
+    assert plan.status == "draft"
+    assert not WorkOrder.objects.filter(origin="push").exists()
     with django_assert_max_num_queries(10):
         page = client.get(response["Location"]).content.decode()
     assert "Safety stock = z x sigma x sqrt(L)" in page and "Net requirement" in page
     assert plan.over_capacity  # 3 products x ~20 units over 3 days > 20 per day x 1 day
-    assert "Over capacity" in page and "beyond capacity" in page
+    assert "Over capacity" in page and "beyond capacity" in page and "overload" in page
+    row = plan.lines.filter(quantity__gt=0).select_related("product").first()
+    assert row is not None and row.explanation["due_at"][:10] in page
+    assert "Release these orders" in page and "Discard the draft" in page
+    for _attempt in range(2):
+        released = client.post(f"/planning/push/{plan.pk}/release/")
+        assert released.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "released"
     assert WorkOrder.objects.filter(origin="push", status="released").count() == 3
+    assert "Release these orders" not in client.get(f"/planning/push/{plan.pk}/").content.decode()
     with django_assert_max_num_queries(8):
         listing = client.get("/planning/push/").content.decode()
     assert "Over capacity" in listing and "press" in listing

@@ -177,3 +177,18 @@ def test_side_by_side_lists_every_policy_of_each_comparison(api, planner) -> Non
     assert len(rows) == 6
     assert rows[0]["fill_rate"] == results["policies"][0]["metrics"]["fill_rate"]
     assert api.get("/api/v1/comparisons/side-by-side/?ids=x").status_code == 400
+
+
+def test_a_live_line_comparison_takes_a_warm_up(
+    api, history_line, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    body = {"line": "press", "days": 28, "replications": 1, "warmup_days": 7}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/comparisons/", body, format="json")
+    assert response.status_code == 202, response.content
+    comparison = Comparison.objects.get(pk=response.data["id"])
+    assert comparison.spec["warmup_days"] == 7
+    assert comparison.results["policies"][0]["series"]["day"][0] == 7
+    too_long = api.post("/api/v1/comparisons/", {**body, "warmup_days": 28}, format="json")
+    assert too_long.status_code == 400
+    assert any(e["field"] == "spec.warmup_days" for e in too_long.json()["errors"])

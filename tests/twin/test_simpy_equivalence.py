@@ -8,7 +8,6 @@ finish time to every job. Several products share the line; stations with one mac
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -160,7 +159,12 @@ LOGNORMAL = [
 
 
 def _simpy_push(
-    stations: list[pol.Station], demands: list, plan: pol.PushPlan, initial: list[float], days: int
+    stations: list[pol.Station],
+    demands: list,
+    plan: pol.PushPlan,
+    initial: list[float],
+    days: int,
+    products: list[pol.ProductModel] = PRODUCTS,
 ) -> list[tuple[float, float, float, int]]:
     """Each morning the live planner's scalar arithmetic on the stock on hand, open orders
     and backorders the SimPy line has reached; the lots' containers drawn morning by
@@ -170,7 +174,7 @@ def _simpy_push(
     machines = [simpy.Resource(env, capacity=s.machines) for s in stations]
     daily = np.stack([d.daily(days) for d in demands])
     received = list(initial)
-    released = [0.0] * len(PRODUCTS)
+    released = [0.0] * len(products)
     out: list[tuple[float, float, float, int]] = []
 
     def job(k: int, p: int, q: float, times: list[float]):  # type: ignore[no-untyped-def]
@@ -182,13 +186,16 @@ def _simpy_push(
         out[k] = (out[k][0], env.now, q, p)
 
     def lot(p: int, day: int, forecast: float, sigma: float) -> float:
-        product = PRODUCTS[p]
+        product = products[p]
         cover = product.lead_time_days + plan.review_days
-        firm_days = min(plan.advance_demand_days, math.ceil(cover))
+        # Firm orders over exactly their span: those placed in [day, day + span).
+        firm_days = min(plan.advance_demand_days, cover)
         unknown = max(cover - firm_days, 0.0)
-        net = received[p] - demands[p].quantities[demands[p].times <= day].sum()
+        times = demands[p].times
+        firm = demands[p].quantities[(times >= day) & (times < min(day + firm_days, days))].sum()
+        net = received[p] - demands[p].quantities[times <= day].sum()
         requirement = net_requirement(
-            forecast_over_horizon=daily[p, day : day + firm_days].sum() + forecast * unknown,
+            forecast_over_horizon=firm + forecast * unknown,
             safety_stock=safety_stock(
                 sigma_daily=sigma, lead_time_days=unknown, service_level=plan.service_level
             ),
@@ -228,26 +235,42 @@ def _simpy_push(
     return out
 
 
+HALF_DAY = [pol.ProductModel(p.sku, p.container_quantity, 0.5) for p in PRODUCTS]
+
+
 @pytest.mark.parametrize(
-    ("stations", "plan"),
+    ("stations", "plan", "products"),
     [
-        (STATIONS, pol.PushPlan()),
-        (PARALLEL, pol.PushPlan(advance_demand_days=2)),
-        (STATIONS, pol.PushPlan(lot_sizing="fixed", fixed_lot_quantity=12.0)),
-        (LOGNORMAL, pol.PushPlan(lot_sizing="lot_for_lot", advance_demand_days=1)),
-        (LOGNORMAL, pol.PushPlan(lot_sizing="eoq", service_level=0.99)),
+        (STATIONS, pol.PushPlan(), PRODUCTS),
+        (PARALLEL, pol.PushPlan(advance_demand_days=2), PRODUCTS),
+        (STATIONS, pol.PushPlan(lot_sizing="fixed", fixed_lot_quantity=12.0), PRODUCTS),
+        (LOGNORMAL, pol.PushPlan(lot_sizing="lot_for_lot", advance_demand_days=1), PRODUCTS),
+        (LOGNORMAL, pol.PushPlan(lot_sizing="eoq", service_level=0.99), PRODUCTS),
+        # Lead time 0.5 day: firm orders cover 1.5 days, not a span rounded up to 2.
+        (STATIONS, pol.PushPlan(lot_sizing="lot_for_lot", advance_demand_days=3), HALF_DAY),
+        (STATIONS, pol.PushPlan(advance_demand_days=1), HALF_DAY),
     ],
-    ids=["containers", "parallel-firm-orders", "fixed", "lot-for-lot", "eoq"],
+    ids=[
+        "containers",
+        "parallel-firm-orders",
+        "fixed",
+        "lot-for-lot",
+        "eoq",
+        "firm-orders-over-a-fractional-span",
+        "firm-orders-then-forecast",
+    ],
 )
-def test_push_matches_simpy(stations: list[pol.Station], plan: pol.PushPlan) -> None:
+def test_push_matches_simpy(
+    stations: list[pol.Station], plan: pol.PushPlan, products: list[pol.ProductModel]
+) -> None:
     """The twin plans every morning's lots before running the line, from the inventory
     position; a SimPy planner that reads the line's real stock and open orders each
     morning must release the same lots, and its jobs must finish at the same times."""
     demands, days, initial = _demands(), 90, [20.0, 0.0, 35.0, 10.0]
     jobs, _, _ = pol.push(
-        np.random.default_rng(9), stations, PRODUCTS, demands, plan, initial, days
+        np.random.default_rng(9), stations, products, demands, plan, initial, days
     )
-    sim = _simpy_push(stations, demands, plan, initial, days)
+    sim = _simpy_push(stations, demands, plan, initial, days, products)
     assert len(sim) == len(jobs.release) > 0
     expected = np.asarray(sim).T
     assert np.array_equal(jobs.product, expected[3])

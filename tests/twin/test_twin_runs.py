@@ -185,7 +185,7 @@ def test_push_with_advance_demand_information_can_beat_kanban() -> None:
                 "kind": "push",
                 "lot_sizing": "lot_for_lot",
                 "advance_demand_days": 3,
-                "opening_stock": 400,
+                "opening_stock": 40,
             },
         ],
     }

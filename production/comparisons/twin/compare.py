@@ -13,31 +13,34 @@ from typing import Any
 import numpy as np
 
 from production.comparisons.twin import policies as pol
-from production.comparisons.twin.metrics import policy_metrics
-from production.comparisons.twin.spec import PolicySpec, Spec, parse_spec
-
-# (metric, better direction, label); the verdict reads these in this order.
-HEADLINE = (
-    ("fill_rate", "higher", "fill rate"),
-    ("fg_inventory_mean", "lower", "finished stock (mean units)"),
-    ("lead_time_mean_days", "lower", "customer lead time (days)"),
-    ("backorders_mean", "lower", "backorders (mean units)"),
-    ("wip_mean", "lower", "WIP (mean units)"),
-    ("cycle_time_mean_days", "lower", "cycle time (days)"),
-    ("overproduction", "lower", "overproduction (units)"),
-    ("work_orders_released", "lower", "work orders released"),
-)
+from production.comparisons.twin.metrics import Jobs, policy_metrics
+from production.comparisons.twin.spec import PolicySpec, Spec, parse_spec, saturated_jobs
+from production.comparisons.twin.sweep import like_for_like
+from production.comparisons.twin.verdict import HEADLINE, verdict
 
 Progress = Callable[[float], None]
+PEAK_WINDOW_DAYS = 7
+
+__all__ = ["HEADLINE", "compare", "default_opening", "run_policy", "verdict"]
 
 
-def _run_policy(
-    policy: PolicySpec,
-    spec: Spec,
-    rng: np.random.Generator,
-    demands: list[Any],
-    opening: list[float] | None,
-) -> tuple[Any, list[float], dict[str, float]]:
+def default_opening(spec: Spec) -> list[float]:
+    """Push's opening stock unless it gives its own: what the first kanban or CONWIP
+    policy of the spec opens with (containers times their quantity), else none."""
+    for policy in spec.policies:
+        counts = policy.params.get("cards") or policy.params.get("base_stock")
+        if policy.kind in ("kanban", "conwip") and counts is not None:
+            return [
+                n * p.model.container_quantity for n, p in zip(counts, spec.products, strict=True)
+            ]
+    return [0.0] * len(spec.products)
+
+
+def run_policy(
+    policy: PolicySpec, spec: Spec, rng: np.random.Generator, demands: list[Any]
+) -> tuple[Jobs, list[float], dict[str, float]]:
+    """The jobs one policy released on one replication's demand, its opening stock in
+    units and what else it reports (the forecast's error for MRP push)."""
     stations = spec.stations
     products = [p.model for p in spec.products]
     if policy.kind == "kanban":
@@ -50,14 +53,45 @@ def _run_policy(
             rng, stations, products, demands, policy.params["wip_cap"], policy.params["base_stock"]
         )
         return jobs, initial, {}
-    initial = policy.params["opening_stock"] or opening or [0.0] * len(products)
+    if policy.kind == "saturated":
+        wip = policy.params["wip"]
+        jobs, initial = pol.saturated(rng, stations, products[0], wip, saturated_jobs(spec, wip))
+        return jobs, initial, {}
+    containers = policy.params["opening_containers"]
+    initial = (
+        [n * p.container_quantity for n, p in zip(containers, products, strict=True)]
+        if containers is not None
+        else default_opening(spec)
+    )
+    release = policy.params["release"]
+    if release.kind != "mrp":
+        return pol.push_released(rng, stations, products, release, spec.horizon_days), initial, {}
     history = None
     if all(p.history_before for p in spec.products):
         width = min(len(p.history_before) for p in spec.products)
         history = np.asarray([p.history_before[-width:] for p in spec.products], dtype=float)
-    return pol.push(
+    jobs, _, extra = pol.push(
         rng, stations, products, demands, policy.params["plan"], initial, spec.horizon_days, history
     )
+    extra["forecast_saw_the_horizon"] = float(history is None)
+    return jobs, initial, extra
+
+
+def _arrival_cv(jobs: Jobs, start: float, end: float) -> float:
+    """CV of the times between jobs entering the line (Kingman's c_a)."""
+    entered = np.sort(jobs.release[(jobs.release >= start) & (jobs.release <= end)])
+    gaps = np.diff(entered)
+    return float(gaps.std() / gaps.mean()) if len(gaps) > 1 and gaps.mean() > 0 else 0.0
+
+
+def _peak_rate(demands: list[Any], spec: Spec) -> float:
+    """Units demanded per day in the busiest week of the measured window."""
+    days = spec.horizon_days
+    daily = sum((d.daily(days) for d in demands), np.zeros(days))[spec.warmup_days :]
+    width = min(PEAK_WINDOW_DAYS, len(daily))
+    if not width:
+        return 0.0
+    return float(np.convolve(daily, np.ones(width) / width, mode="valid").max())
 
 
 def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
@@ -68,42 +102,34 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
     per_policy: list[list[dict[str, float]]] = [[] for _ in spec.policies]
     series: list[dict[str, list[float]]] = [{} for _ in spec.policies]
     cycle_samples: list[list[float]] = [[] for _ in spec.policies]
-    extras: list[dict[str, float]] = [{} for _ in spec.policies]
     steps = spec.replications * len(spec.policies)
     done = 0
     context_demand: list[float] = []
+    peaks: list[float] = []
+    window = (float(spec.warmup_days), float(spec.horizon_days))
     for r, seed in enumerate(rep_seeds):
         demand_seed, *policy_seeds = seed.spawn(1 + len(spec.policies))
         demands = spec.demands(np.random.default_rng(demand_seed))
-        context_demand.append(
-            float(
-                np.mean(
-                    [
-                        d.daily(spec.horizon_days).std()
-                        / max(d.daily(spec.horizon_days).mean(), 1e-12)
-                        for d in demands
-                    ]
-                )
-            )
-        )
-        opening = None
+        measured = [d.daily(spec.horizon_days)[spec.warmup_days :] for d in demands]
+        context_demand.append(float(np.mean([m.std() / max(m.mean(), 1e-12) for m in measured])))
+        peaks.append(_peak_rate(demands, spec))
         for i, policy in enumerate(spec.policies):
-            jobs, initial, extra = _run_policy(
-                policy, spec, np.random.default_rng(policy_seeds[i]), demands, opening
+            jobs, initial, extra = run_policy(
+                policy, spec, np.random.default_rng(policy_seeds[i]), demands
             )
-            if policy.kind in ("kanban", "conwip") and opening is None:
-                opening = initial
-            metrics, daily = policy_metrics(jobs, demands, initial, spec.horizon_days)
+            metrics, daily = policy_metrics(
+                jobs, demands, initial, spec.horizon_days, spec.warmup_days
+            )
             metrics["opening_stock"] = float(sum(initial))
+            metrics["arrival_cv"] = _arrival_cv(jobs, *window)
             metrics.update(extra)
             per_policy[i].append(metrics)
             if r == 0:
                 series[i] = daily
-                finished = jobs.done <= spec.horizon_days
+                finished = (jobs.done <= window[1]) & (jobs.done >= window[0])
                 cycle_samples[i] = np.round(
                     jobs.done[finished] - jobs.release[finished], 4
                 ).tolist()[:5000]
-            extras[i] = extra
             done += 1
             if progress:
                 progress(done / steps)
@@ -122,26 +148,33 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
             {
                 "label": policy.label,
                 "kind": policy.kind,
+                "release": policy.params["release"].kind if policy.kind == "push" else None,
                 "metrics": mean,
                 "ci95": half,
                 "series": series[i],
                 "cycle_times_days": cycle_samples[i],
             }
         )
-    context = _context(spec, float(np.mean(context_demand)), results)
+    context = _context(spec, float(np.mean(context_demand)), float(np.mean(peaks)), results)
+    judged = verdict(results, context)
+    judged["reasons"].extend(like_for_like(spec, results, run_policy))
     return {
         "horizon_days": spec.horizon_days,
+        "warmup_days": spec.warmup_days,
         "replications": spec.replications,
         "seed": spec.seed,
         "policies": results,
         "context": context,
-        "verdict": verdict(results, context),
+        "verdict": judged,
     }
 
 
-def _context(spec: Spec, demand_cv: float, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """The reasons behind the numbers: load, variability, forecast error, lead times."""
-    rate = sum(r["metrics"]["units_demanded"] for r in results[:1]) / spec.horizon_days
+def _context(
+    spec: Spec, demand_cv: float, peak_rate: float, results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The reasons behind the numbers: load (mean and peak), variability, lead times."""
+    rate = results[0]["metrics"]["units_demanded"] / (spec.horizon_days - spec.warmup_days)
+    container = float(np.mean([p.model.container_quantity for p in spec.products]))
     stations = []
     for s in spec.stations:
         stations.append(
@@ -149,159 +182,25 @@ def _context(spec: Spec, demand_cv: float, results: list[dict[str, Any]]) -> dic
                 "name": s.name,
                 "machines": s.machines,
                 "utilisation": rate * s.unit_time.mean / s.machines,
+                "peak_utilisation": peak_rate * s.unit_time.mean / s.machines,
                 "unit_time_cv": s.unit_time.effective_cv,
+                # A container's time is the sum of its units' times.
+                "job_time_cv": s.unit_time.effective_cv / np.sqrt(container),
+                "job_time_days": s.unit_time.mean * container / s.machines,
             }
         )
-    push = [r for r in results if r["kind"] == "push"]
-    ctx: dict[str, Any] = {
+    bottleneck = max(stations, key=lambda s: s["utilisation"])
+    return {
         "demand_per_day": rate,
+        "peak_demand_per_day": peak_rate,
         "daily_demand_cv": demand_cv,
         "stations": stations,
-        "bottleneck_utilisation": max(s["utilisation"] for s in stations),
+        "bottleneck": bottleneck["name"],
+        "bottleneck_utilisation": bottleneck["utilisation"],
+        "peak_utilisation": bottleneck["peak_utilisation"],
         "planned_lead_time_days": float(np.mean([p.model.lead_time_days for p in spec.products])),
-        "raw_process_time_days": float(
-            sum(
-                s.unit_time.mean * np.mean([p.model.container_quantity for p in spec.products])
-                for s in spec.stations
-            )
-        ),
+        "raw_process_time_days": float(sum(s.unit_time.mean * container for s in spec.stations)),
+        "advance_demand_days": {
+            p.label: p.params["plan"].advance_demand_days for p in spec.policies if p.kind == "push"
+        },
     }
-    if push:
-        m = push[0]["metrics"]
-        mean = m.get("forecast_mean_daily_demand", 0.0)
-        ctx["forecast_rmse_per_day"] = m.get("forecast_rmse_per_day", 0.0)
-        ctx["forecast_error_ratio"] = m.get("forecast_rmse_per_day", 0.0) / mean if mean else 0.0
-        ctx["push_cycle_time_days"] = m["cycle_time_mean_days"]
-        plans = [p for p in spec.policies if p.kind == "push"]
-        ctx["advance_demand_days"] = plans[0].params["plan"].advance_demand_days
-    return ctx
-
-
-def _leaders(results: list[dict[str, Any]], key: str, direction: str) -> tuple[list[str], bool]:
-    """Policies as good as the best on `key`: within the 95% intervals (or 0.5%) of it.
-    Also whether a single leader is clear of the runner-up beyond both intervals."""
-    values = [(r["metrics"][key], r["ci95"][key], r["label"]) for r in results]
-    pick = max if direction == "higher" else min
-    top = pick(values, key=lambda v: v[0])
-    slack = 0.002 if key == "fill_rate" else 0.005 * abs(top[0]) + 1e-9
-    leaders = [v[2] for v in values if abs(v[0] - top[0]) <= max(v[1] + top[1], slack)]
-    others = [v for v in values if v[2] not in leaders]
-    runner = pick(others, key=lambda v: v[0]) if others else None
-    clear = (
-        len(leaders) == 1 and runner is not None and abs(top[0] - runner[0]) > top[1] + runner[1]
-    )
-    return leaders, clear
-
-
-def _names(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-
-
-def verdict(results: list[dict[str, Any]], context: dict[str, Any]) -> dict[str, Any]:
-    """Who did best on each measure (ties within the noise count as ties), and why."""
-    best: list[dict[str, Any]] = []
-    lead: dict[str, list[str]] = {}
-    for key, direction, label in HEADLINE:
-        leaders, clear = _leaders(results, key, direction)
-        lead[key] = leaders
-        tie = len(leaders) == len(results)
-        best.append(
-            {
-                "metric": key,
-                "label": label,
-                "best": leaders[0],
-                "leaders": [] if tie else leaders,
-                "clear": clear,
-            }
-        )
-    by_label = {r["label"]: r["metrics"] for r in results}
-    service, lean = lead["fill_rate"], lead["fg_inventory_mean"]
-    both = [name for name in service if name in lean]
-    fills = [r["metrics"]["fill_rate"] for r in results]
-    service_tie = len(service) == len(results) > 1
-    lean_tie = len(lean) == len(results) > 1
-    if service_tie and lean_tie:
-        summary = "All policies give the same service with the same finished stock here, within the noise."
-    elif service_tie:
-        m = by_label[lean[0]]
-        summary = (
-            f"Service is the same within the noise (fill rate {min(fills):.1%} to {max(fills):.1%}); "
-            f"{_names(lean)} {'holds' if len(lean) == 1 else 'hold'} the least finished stock "
-            f"({m['fg_inventory_mean']:.0f} units)."
-        )
-    elif lean_tie:
-        m = by_label[service[0]]
-        summary = (
-            f"{_names(service)} {'gives' if len(service) == 1 else 'give'} the best service "
-            f"(fill rate {m['fill_rate']:.1%}); finished stock is the same within the noise."
-        )
-    elif both:
-        m = by_label[both[0]]
-        verb = "gives" if len(both) == 1 else "give"
-        summary = (
-            f"{_names(both)} {verb} the best service (fill rate {m['fill_rate']:.1%}) "
-            f"with the least finished stock ({m['fg_inventory_mean']:.0f} units) on this demand."
-        )
-    else:
-        s, i = by_label[service[0]], by_label[lean[0]]
-        summary = (
-            f"{_names(service)} {'gives' if len(service) == 1 else 'give'} the best service "
-            f"(fill rate {s['fill_rate']:.1%}); {_names(lean)} "
-            f"{'holds' if len(lean) == 1 else 'hold'} the least finished stock "
-            f"({i['fg_inventory_mean']:.0f} units, fill rate {i['fill_rate']:.1%}). "
-            "No policy wins on everything here."
-        )
-    return {"summary": summary, "best": best, "reasons": _reasons(results, context)}
-
-
-def _reasons(results: list[dict[str, Any]], ctx: dict[str, Any]) -> list[str]:
-    out = []
-    u = ctx["bottleneck_utilisation"]
-    out.append(
-        f"Bottleneck utilisation {u:.0%}: "
-        + (
-            "queues grow sharply with variability at this load."
-            if u > 0.85
-            else "the line has spare capacity, so queues stay short."
-            if u < 0.7
-            else "moderate queueing."
-        )
-    )
-    cvs = [s["unit_time_cv"] for s in ctx["stations"]]
-    out.append(
-        f"Process variability: unit-time CV {min(cvs):.2f} to {max(cvs):.2f}; daily demand CV {ctx['daily_demand_cv']:.2f}."
-    )
-    if "forecast_error_ratio" in ctx:
-        ratio = ctx["forecast_error_ratio"]
-        out.append(
-            f"Forecast error (one-day RMSE) is {ratio:.0%} of mean daily demand: "
-            + (
-                "push plans on good information."
-                if ratio < 0.2
-                else "push has to cover a noisy forecast with safety stock."
-            )
-        )
-        if ctx.get("advance_demand_days"):
-            out.append(
-                f"Push sees {ctx['advance_demand_days']} days of firm orders ahead, which replaces forecast and safety stock over that span."
-            )
-        planned, actual = ctx["planned_lead_time_days"], ctx["push_cycle_time_days"]
-        if actual > planned * 1.1:
-            out.append(
-                f"Push plans with a {planned:.2f}-day lead time but its orders took {actual:.2f} days: it releases too late and backorders follow."
-            )
-        elif actual < planned * 0.7:
-            out.append(
-                f"Push plans with a {planned:.2f}-day lead time while orders took {actual:.2f} days: it holds stock earlier than needed."
-            )
-    for r in results:
-        m = r["metrics"]
-        if r["kind"] == "kanban":
-            out.append(
-                f"{r['label']}: the cards cap finished stock plus WIP at {m['opening_stock']:.0f} units; mean cycle time {m['cycle_time_mean_days']:.2f} days."
-            )
-        elif r["kind"] == "conwip":
-            out.append(
-                f"{r['label']}: WIP is capped, base stock {m['opening_stock']:.0f} units; mean cycle time {m['cycle_time_mean_days']:.2f} days."
-            )
-    return out

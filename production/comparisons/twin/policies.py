@@ -6,8 +6,11 @@
 - CONWIP: demand takes a container, which queues one replenishment order (FIFO over
   all products); an order enters the line when fewer than W orders are in it.
 - push: once a day the planner of the live push lines nets a forecast against stock
-  and open orders, cuts a lot and releases it, whatever the demand turns out to be
-  (`push.py`, re-exported here so the three policies are read from one place).
+  and open orders, cuts a lot and releases it, whatever the demand turns out to be; or
+  work released on a timetable or at Poisson times (`push.py`, re-exported here so the
+  policies are read from one place).
+- saturated: a closed line that always has work waiting, holding exactly `wip` jobs
+  (Factory Physics' best, worst and practical-worst cases are its figures).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from production.comparisons.twin.demand import Demand, container_signals
 from production.comparisons.twin.events import EventLine
 from production.comparisons.twin.line import closed_loop, closed_loop_exact, open_line
 from production.comparisons.twin.metrics import Jobs
-from production.comparisons.twin.push import PushPlan, _transfer_batches, push
+from production.comparisons.twin.push import PushPlan, _transfer_batches, push, push_released
 from production.comparisons.twin.stations import (
     ProductModel,
     Station,
@@ -179,6 +182,22 @@ def conwip(
     return Jobs(release, done, units, product), initial
 
 
+def saturated(
+    rng: np.random.Generator,
+    stations: Sequence[Station],
+    product: ProductModel,
+    wip: int,
+    jobs: int,
+) -> tuple[Jobs, list[float]]:
+    """A closed line with an endless backlog: job j enters when job j - wip is done.
+    Jobs are one container each; no opening stock."""
+    units = np.full(jobs, product.container_quantity)
+    release, done = _loop(
+        np.zeros(jobs), _proc(rng, stations, units), stations, [list(range(len(stations)))], [wip]
+    )
+    return Jobs(release, done, units, np.zeros(jobs, dtype=np.intp)), [0.0]
+
+
 __all__ = [
     "ProductModel",
     "PushPlan",
@@ -189,4 +208,6 @@ __all__ = [
     "conwip",
     "kanban",
     "push",
+    "push_released",
+    "saturated",
 ]

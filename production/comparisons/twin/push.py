@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -142,11 +143,18 @@ def _push_lots(
     n, days = daily.shape
     morning = np.arange(days)
     cover = np.asarray([p.lead_time_days for p in products], dtype=float) + plan.review_days
-    firm_days = np.minimum(plan.advance_demand_days, np.ceil(cover)).astype(np.intp)
+    firm_days = np.minimum(float(plan.advance_demand_days), cover)
     unknown_days = np.maximum(cover - firm_days, 0.0)
-    # Firm orders of the next `firm_days` (within the horizon) replace the forecast.
-    ahead = np.concatenate((np.zeros((1, n)), np.cumsum(daily.T, axis=0)))
-    firm = ahead[np.minimum(morning[:, None] + firm_days, days), np.arange(n)] - ahead[:-1]
+    # Firm orders of exactly the next `firm_days` (within the horizon) replace the
+    # forecast: the orders placed in [morning, morning + firm_days), by their own times.
+    firm = np.zeros((days, n))
+    for p, d in enumerate(demands):
+        taken = np.concatenate(([0.0], np.cumsum(d.quantities)))
+        until = np.minimum(morning + firm_days[p], days)
+        firm[:, p] = (
+            taken[np.searchsorted(d.times, until, side="left")]
+            - taken[np.searchsorted(d.times, morning, side="left")]
+        )
     over_horizon = firm + forecast * unknown_days
     buffer = safety_stocks(
         sigma_daily=sigma, lead_time_days=unknown_days, service_level=plan.service_level
@@ -181,6 +189,40 @@ def _push_lots(
         )
         released += lots[day]
     return lots
+
+
+def push_released(
+    rng: np.random.Generator,
+    stations: Sequence[Station],
+    products: Sequence[ProductModel],
+    release: Any,
+    horizon_days: int,
+) -> Jobs:
+    """Work released whatever the demand: `release.quantity[p]` units of each product
+    every `release.every_days` from day 0 (`timed`) or at the times of a Poisson process
+    of `release.rate_per_day` (`poisson`), each release one order cut into containers."""
+    times, product, amount = [], [], []
+    for p, quantity in enumerate(release.quantity):
+        if release.kind == "timed":
+            at = np.arange(0.0, horizon_days, release.every_days)
+        else:
+            count = rng.poisson(release.rate_per_day * horizon_days)
+            at = np.sort(rng.uniform(0.0, horizon_days, count))
+        times.append(at)
+        product.append(np.full(len(at), p, dtype=np.intp))
+        amount.append(np.full(len(at), quantity))
+    at = np.concatenate(times)
+    order = np.argsort(at, kind="stable")
+    at, of, amounts = at[order], np.concatenate(product)[order], np.concatenate(amount)[order]
+    containers = np.asarray([p.container_quantity for p in products], dtype=float)
+    lot, quantity = _cut_lots(amounts, containers[of])
+    release_at = at[lot]
+    proc = np.stack([s.unit_time.sample_sum(rng, quantity) for s in stations])
+    if _single_machines(stations):
+        done = open_line(release_at[None, :], proc[:, None, :])[0][0]
+    else:
+        done = _open_event_line(stations, release_at, proc)
+    return Jobs(release_at, done, quantity, of[lot], lot)
 
 
 def _run_lots(

@@ -4,15 +4,21 @@ For each product of a line in push mode, once per planning period (daily by defa
 `PULLBOARD["PUSH_PLAN_PERIOD_DAYS"]`):
 
     protection interval L = lead time + review period (the period length)
-    forecast over L       = the product's forecast summed over the L days from the period start
+    forecast over L       = the product's forecast summed over the L days from the period start;
+                            for a component, what its parents' planned orders take (BOM)
     safety stock          = z(service level) x sigma_daily x sqrt(L)
     net requirement       = forecast + safety stock + open backorders - on hand - open orders
     lot                   = the product's lot-sizing policy applied to the net requirement
 
-Each lot becomes a work order with origin `push`, released at once, whatever the
-actual demand turns out to be; its `plan_explanation` holds every number above.
-Load beyond the line's capacity over the period is flagged on the plan and on the
-orders past it, never cut. Running a period twice returns the plan already made.
+A period is planned as a **draft** (`push_plan_draft`): each product's lot, due date and
+the line's load against its capacity, orders past it flagged, never cut. A planner
+reviews it and releases it (`push_plan_release`: each lot becomes a work order with
+origin `push`, released, its `plan_explanation` holding every number above) or
+discards it (`push_plan_discard`, which leaves the period free to plan again).
+Releasing twice releases once. The scheduled run (`push_plans_run_due`) drafts and,
+with `PULLBOARD["PUSH_PLAN_AUTO_RELEASE"]` (default on), releases the drafts it made
+itself, never a draft a planner is reviewing. Planning a period twice returns the plan
+already made.
 """
 
 from __future__ import annotations
@@ -28,11 +34,10 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from production.errors import NotAllowed
+from production.errors import DomainError, NotAllowed
 from production.models import (
     DemandEvent,
     LineMode,
-    LineModeSwitch,
     Product,
     ProductionLine,
     StockLevel,
@@ -41,7 +46,9 @@ from production.models import (
     WorkOrderStatus,
 )
 from production.planning.core import lot_size, net_requirement, safety_stock, service_level_z
-from production.planning.models import ProductForecast, PushPlan, PushPlanLine
+from production.planning.models import ProductForecast, PushPlan, PushPlanLine, PushPlanStatus
+from production.planning.services.bom import dependent_demand, lines_parents_first
+from production.services.lines import line_mode_switches_apply_due
 from production.services.work_orders import (
     NewWorkOrder,
     work_orders_create_many,
@@ -130,11 +137,17 @@ def explain_product(
     backorders: Decimal,
     start: date,
     review_days: int,
+    dependent: Decimal | None = None,
 ) -> dict[str, Any]:
-    """Every number of one product's netting and lot sizing, as plain JSON."""
+    """Every number of one product's netting and lot sizing, as plain JSON.
+
+    A component (`dependent` given) is planned from what its parents' planned orders
+    will take, through the BOM, not from a forecast: its consumption history is that
+    same demand, seen after the fact."""
     lead = float(product.lead_time_days)
     protection = lead + review_days
-    over = forecast_over(forecast, start=start, days=protection)
+    forecast_total = forecast_over(forecast, start=start, days=protection)
+    over = float(dependent) if dependent is not None else forecast_total
     sigma = float(forecast.sigma_daily) if forecast is not None else 0.0
     level = float(product.service_level)
     buffer = safety_stock(sigma_daily=sigma, lead_time_days=protection, service_level=level)
@@ -165,7 +178,11 @@ def explain_product(
         "forecast_method": forecast.method if forecast else None,
         "forecast_fallback": (forecast.fallback_reason if forecast else "No forecast yet."),
         "forecast_daily_mean": round(daily, 4),
-        "forecast_over_protection": round(over, 4),
+        "forecast_over_protection": round(forecast_total, 4),
+        "dependent_demand": float(dependent) if dependent is not None else None,
+        "requirement_from": "parents' planned orders (BOM)"
+        if dependent is not None
+        else "forecast",
         "sigma_daily": round(sigma, 4),
         "service_level": level,
         "z": round(service_level_z(level), 4),
@@ -184,22 +201,29 @@ def explain_product(
 
 
 def push_mode_effective(line: ProductionLine, *, at: datetime) -> bool:
-    """A push line plans once its latest switch's effective time has come."""
-    if line.mode != LineMode.PUSH:
-        return False
-    latest = LineModeSwitch.objects.filter(line=line).order_by("-created_at", "-id").first()
-    return latest is None or latest.effective_at <= at
+    """A line plans in push once its switch to push has taken effect (a switch to come
+    leaves the line in its old mode until its date)."""
+    return line.mode == LineMode.PUSH
+
+
+def _current_plan(line: ProductionLine, start: date) -> PushPlan | None:
+    return (
+        PushPlan.objects.filter(line=line, period_start=start)
+        .exclude(status=PushPlanStatus.DISCARDED)
+        .first()
+    )
 
 
 @transaction.atomic
-def push_plan_run(
+def push_plan_draft(
     *, line: ProductionLine, period_start: date | None = None, actor_id: int | None = None
 ) -> PushPlan:
-    """Plan and release one period of a push line. Idempotent per (line, period)."""
+    """Net and size one period of a push line as a draft to review: nothing is released.
+    Idempotent per (line, period): the plan already made is returned."""
     line = ProductionLine.objects.select_for_update().get(pk=line.pk)
     days = period_days()
     start = period_start_for(period_start or timezone.localdate(), days)
-    existing = PushPlan.objects.filter(line=line, period_start=start).first()
+    existing = _current_plan(line, start)
     if existing is not None:
         return existing
     if line.mode != LineMode.PUSH:
@@ -210,13 +234,13 @@ def push_plan_run(
         )
     products = list(Product.objects.filter(line=line).select_related("forecast").order_by("sku"))
     inputs = _inputs(products)
+    dependent = dependent_demand(products)
     capacity = line.capacity_per_day * days
     plan = PushPlan.objects.create(
         line=line, period_start=start, period_days=days, capacity=capacity, created_by_id=actor_id
     )
     load = Decimal("0")
     rows: list[PushPlanLine] = []
-    orders: list[NewWorkOrder] = []
     due = timezone.make_aware(datetime.combine(start, time.min))
     for product in products:
         explanation = explain_product(
@@ -227,6 +251,7 @@ def push_plan_run(
             backorders=inputs.backorders.get(product.pk, Decimal("0")),
             start=start,
             review_days=days,
+            dependent=dependent.get(product.pk),
         )
         quantity = Decimal(str(explanation["quantity"]))
         beyond = False
@@ -235,19 +260,11 @@ def push_plan_run(
             beyond = load > capacity
             explanation.update(
                 {
+                    "due_at": (due + timedelta(days=float(product.lead_time_days))).isoformat(),
                     "line_capacity_over_period": float(capacity),
                     "line_load_after_this_order": float(load),
                     "beyond_capacity": beyond,
                 }
-            )
-            orders.append(
-                NewWorkOrder(
-                    product=product,
-                    quantity=quantity,
-                    origin=WorkOrderOrigin.PUSH,
-                    due_at=due + timedelta(days=float(product.lead_time_days)),
-                    plan_explanation={"plan_id": plan.pk, **explanation},
-                )
             )
         rows.append(
             PushPlanLine(
@@ -258,27 +275,109 @@ def push_plan_run(
                 explanation=explanation,
             )
         )
-    created = work_orders_create_many(orders, actor_id=actor_id) if orders else []
-    by_product = {wo.product_id: wo for wo in created}
-    for row in rows:
-        row.work_order = by_product.get(row.product_id)
     PushPlanLine.objects.bulk_create(rows)
-    work_orders_release_many(work_order_ids=[wo.pk for wo in created], actor_id=actor_id)
     plan.load = load
     plan.over_capacity = load > capacity
     plan.save(update_fields=["load", "over_capacity"])
     return plan
 
 
+def _lock_plan(plan_id: int) -> PushPlan:
+    plan = (
+        PushPlan.objects.select_for_update(of=("self",))
+        .select_related("line")
+        .filter(pk=plan_id)
+        .first()
+    )
+    if plan is None:
+        raise DomainError("No push plan with that id.", field="plan", code="not_found")
+    return plan
+
+
+@transaction.atomic
+def push_plan_release(*, plan_id: int, actor_id: int | None = None) -> PushPlan:
+    """Release a reviewed draft: one work order per lot, as the draft shows it. A plan
+    already released is returned as it is (releasing twice releases once)."""
+    plan = _lock_plan(plan_id)
+    if plan.status == PushPlanStatus.RELEASED:
+        return plan
+    if plan.status == PushPlanStatus.DISCARDED:
+        raise NotAllowed(
+            "This plan was discarded: plan the period again.", field="plan", code="discarded"
+        )
+    if plan.line.mode != LineMode.PUSH:
+        raise NotAllowed(
+            f"Line {plan.line.code} runs in {plan.line.mode} mode now: discard this plan.",
+            field="line",
+            code="not_push",
+        )
+    rows = list(
+        PushPlanLine.objects.filter(plan=plan, quantity__gt=0)
+        .select_related("product")
+        .order_by("product__sku")
+    )
+    orders = [
+        NewWorkOrder(
+            product=row.product,
+            quantity=row.quantity,
+            origin=WorkOrderOrigin.PUSH,
+            due_at=datetime.fromisoformat(row.explanation["due_at"]),
+            plan_explanation={"plan_id": plan.pk, **row.explanation},
+        )
+        for row in rows
+    ]
+    created = work_orders_create_many(orders, actor_id=actor_id) if orders else []
+    by_product = {wo.product_id: wo for wo in created}
+    for row in rows:
+        row.work_order = by_product.get(row.product_id)
+    PushPlanLine.objects.bulk_update(rows, ["work_order"])
+    work_orders_release_many(work_order_ids=[wo.pk for wo in created], actor_id=actor_id)
+    plan.status = PushPlanStatus.RELEASED
+    plan.released_at = timezone.now()
+    plan.save(update_fields=["status", "released_at"])
+    return plan
+
+
+@transaction.atomic
+def push_plan_discard(*, plan_id: int, actor_id: int | None = None) -> PushPlan:
+    """Drop a draft: nothing was released, and the period may be planned again."""
+    plan = _lock_plan(plan_id)
+    if plan.status == PushPlanStatus.RELEASED:
+        raise NotAllowed(
+            "This plan is released: its work orders are cancelled one by one.",
+            field="plan",
+            code="released",
+        )
+    if plan.status == PushPlanStatus.DRAFT:
+        plan.status = PushPlanStatus.DISCARDED
+        plan.save(update_fields=["status"])
+    return plan
+
+
+@transaction.atomic
+def push_plan_run(
+    *, line: ProductionLine, period_start: date | None = None, actor_id: int | None = None
+) -> PushPlan:
+    """Draft and release one period at once (the scheduled run, the API's `run`)."""
+    plan = push_plan_draft(line=line, period_start=period_start, actor_id=actor_id)
+    return push_plan_release(plan_id=plan.pk, actor_id=actor_id)
+
+
 def push_plans_run_due(*, today: date | None = None, actor_id: int | None = None) -> list[PushPlan]:
-    """Plan the current period of every line whose push mode is in effect (the beat task)."""
-    now = timezone.now()
+    """Plan the current period of every line in push mode (the beat task), after applying
+    the mode switches whose date has come. A draft a planner is reviewing is left alone."""
+    line_mode_switches_apply_due()
+    auto = bool(settings.PULLBOARD.get("PUSH_PLAN_AUTO_RELEASE", True))
     plans = []
-    for line in ProductionLine.objects.filter(mode=LineMode.PUSH).order_by("code"):
-        if not push_mode_effective(line, at=now):
-            continue
+    lines = list(ProductionLine.objects.filter(mode=LineMode.PUSH).order_by("code"))
+    for line in lines_parents_first(lines):
+        start = period_start_for(today or timezone.localdate())
+        mine = _current_plan(line, start) is None
         try:
-            plans.append(push_plan_run(line=line, period_start=today, actor_id=actor_id))
+            plan = push_plan_draft(line=line, period_start=start, actor_id=actor_id)
+            if auto and mine:
+                plan = push_plan_release(plan_id=plan.pk, actor_id=actor_id)
         except NotAllowed:
             continue  # switched back to pull since the line list was read
+        plans.append(plan)
     return plans
