@@ -2,9 +2,10 @@
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_scale.py
         [--sizes demo,x10,large] [--repeat 3] [--explain 3] [--only SUBSTRING]
+        [--prefix pb_plant_]
 
 Prints figures, asserts nothing. Each size lives in a database of its own (`pb_plant_demo`,
-`pb_plant_x10`, `pb_plant_large` on the server of DATABASE_URL), built by
+`pb_plant_x10`, `pb_plant_large` on the server of DATABASE_URL; `--prefix` names others), built by
 `seed_plant --scale SIZE` when missing and reused after, since the large one takes minutes.
 Each size is measured in a child process of this script (one Django per database); the parent
 prints, per target, the server time (Django test client in process, all middleware, no network;
@@ -206,8 +207,11 @@ def explain(sql: str) -> str:
 # --- The parent: databases, children, the table. ------------------------------------------
 
 
+PREFIX = {"name": "pb_plant_"}
+
+
 def database_url(size: str) -> str:
-    return plant_database_url(size, prefix="pb_plant_", bench="bench_scale")
+    return plant_database_url(size, prefix=PREFIX["name"], bench="bench_scale")
 
 
 def run_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -263,8 +267,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", type=int, default=3, help="EXPLAIN the slowest N targets")
     parser.add_argument("--only", default="", help="only targets whose name contains this")
+    parser.add_argument("--prefix", default=PREFIX["name"], help="plant databases' name prefix")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    PREFIX["name"] = args.prefix
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if args.child:
         import logging
