@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from production.dashboards.models import DailyDemand, DailyStockFlow
-from production.models import DemandEvent, ProductionLine, StockMove
+from production.models import DemandEvent, Product, ProductionLine, StockMove
 
 CLOCK_LEEWAY = timedelta(minutes=1)  # as in flows_sql.PROCESSED
 ZERO = Value(0, output_field=DecimalField(max_digits=18, decimal_places=3))
@@ -45,13 +45,25 @@ def _totals(rows: QuerySet[Any], *fields: str) -> dict[date, tuple[Any, ...]]:
     return {row[0]: row[1:] for row in rows.values_list("day", *fields)}
 
 
+def _product_ids(line: ProductionLine) -> list[int]:
+    """The line's products, read once per line object (the sums are keyed by product)."""
+    cached: list[int] | None = getattr(line, "_dashboard_product_ids", None)
+    if cached is None:
+        cached = list(Product.objects.filter(line=line).values_list("id", flat=True))
+        line._dashboard_product_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def supermarket_moves_by_day(
     *, line: ProductionLine, first: date, raw: bool = False
 ) -> dict[date, float]:
     """The net stock moves of the line's products at their supermarkets, per day."""
     if use_summary() and not raw:
         qs: QuerySet[Any] = DailyStockFlow.objects.filter(
-            product__line=line, location_id=F("product__supermarket_id"), day__gte=first
+            product_id__in=_product_ids(line),  # a list: the planner then reads the index
+            product__line=line,
+            location_id=F("product__supermarket_id"),
+            day__gte=first,
         )
     else:
         qs = StockMove.objects.filter(
@@ -69,7 +81,7 @@ def demand_by_day(*, line: ProductionLine, first: date, raw: bool = False) -> di
     rows: QuerySet[Any]
     if use_summary() and not raw:
         rows = (
-            DailyDemand.objects.filter(product__line=line, day__gte=first)
+            DailyDemand.objects.filter(product_id__in=_product_ids(line), day__gte=first)
             .order_by()
             .values("day")
             .annotate(

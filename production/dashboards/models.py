@@ -40,7 +40,9 @@ class DailyStockFlow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "location", "day"], name="daily_stock_flow_unique"
+                fields=["product", "location", "day"],
+                include=["quantity"],  # the dashboard's reads are index-only scans
+                name="daily_stock_flow_unique",
             )
         ]
 
@@ -68,7 +70,11 @@ class DailyDemand(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["product", "day"], name="daily_demand_unique")
+            models.UniqueConstraint(
+                fields=["product", "day"],
+                include=["demanded", "events", "processed", "processed_events", "backordered"],
+                name="daily_demand_unique",
+            )
         ]
 
     def __str__(self) -> str:

@@ -103,57 +103,49 @@ def _stamp(value: datetime) -> Any:
 
 
 def done_orders(*, line: ProductionLine, start: datetime, end: datetime, today: date) -> Done:
-    """One grouped query over the orders done since `start`: the days before `today` are
-    the window's sample; all of them count in the series and in WIP."""
-    lead = Seconds("completed_at", "created_at")
-    in_wip = Q(released_at__isnull=False, released_at__lt=end)
-    overlap = Seconds(Least("completed_at", _stamp(end)), Greatest("released_at", _stamp(start)))
+    """The orders done since `start`: units per day (all of them count in the series),
+    then one row of counts and sums over the window's sample (done before `today`) and the
+    unit-seconds they spent in WIP inside the window."""
     rows = (
         _days(line, "completed_at", start, status=WorkOrderStatus.DONE)
         .annotate(
             t=Sum("quantity"),
             w=Coalesce(Sum("quantity", filter=Q(released_at__isnull=False)), ZERO),
-            n=Count("id"),
-            lead_sum=Sum(lead),
-            lead_min=Min(lead),
-            lead_max=Max(lead),
-            cycle_n=Count("released_at"),
-            cycle_sum=Sum(Seconds("completed_at", "released_at")),
-            process_n=Count("started_at"),
-            process_sum=Sum(Seconds("completed_at", "started_at")),
-            size=Sum("quantity"),
-            wip=Sum(F("quantity") * overlap, filter=in_wip, output_field=FloatField()),
         )
-        .values_list(
-            "day",
-            "t",
-            "w",
-            "n",
-            "lead_sum",
-            "lead_min",
-            "lead_max",
-            "cycle_n",
-            "cycle_sum",
-            "process_n",
-            "process_sum",
-            "wip",
-        )
+        .values_list("day", "t", "w")
     )
     done = Done()
-    for day, t, w, n, lsum, lmin, lmax, cn, csum, pn, psum, wip in rows:
-        done.completed[day], done.completed_from_wip[day] = float(t), float(w)
-        done.wip_unit_seconds += float(wip or 0)
-        if day >= today:
-            continue
-        done.orders += n
-        done.units += float(t)
-        done.lead_n, done.lead_sum = done.lead_n + n, done.lead_sum + lsum / DAY
-        low, high = lmin / DAY, lmax / DAY
-        done.lead_min = low if done.lead_min is None else min(done.lead_min, low)
-        done.lead_max = high if done.lead_max is None else max(done.lead_max, high)
-        done.cycle_n, done.cycle_sum = done.cycle_n + cn, done.cycle_sum + (csum or 0) / DAY
-        done.process_n += pn
-        done.process_sum += (psum or 0) / DAY
+    for day, total, from_wip in rows:
+        done.completed[day], done.completed_from_wip[day] = float(total), float(from_wip)
+    lead = Seconds("completed_at", "created_at")
+    overlap = Seconds(Least("completed_at", _stamp(end)), Greatest("released_at", _stamp(start)))
+    sample = Q(completed_at__lt=end)
+    totals = WorkOrder.objects.filter(
+        line=line, status=WorkOrderStatus.DONE, completed_at__gte=start
+    ).aggregate(
+        n=Count("completed_at", filter=sample),
+        units=Sum("quantity", filter=sample),
+        lead_sum=Sum(lead, filter=sample),
+        lead_min=Min(lead, filter=sample),
+        lead_max=Max(lead, filter=sample),
+        cycle_n=Count("released_at", filter=sample),
+        cycle_sum=Sum(Seconds("completed_at", "released_at"), filter=sample),
+        process_n=Count("started_at", filter=sample),
+        process_sum=Sum(Seconds("completed_at", "started_at"), filter=sample),
+        wip=Sum(
+            F("quantity") * overlap,
+            filter=Q(released_at__isnull=False, released_at__lt=end),
+            output_field=FloatField(),
+        ),
+    )
+    done.orders = done.lead_n = totals["n"]
+    done.units = float(totals["units"] or 0)
+    done.lead_sum = (totals["lead_sum"] or 0) / DAY
+    if totals["lead_min"] is not None:
+        done.lead_min, done.lead_max = totals["lead_min"] / DAY, totals["lead_max"] / DAY
+    done.cycle_n, done.cycle_sum = totals["cycle_n"], (totals["cycle_sum"] or 0) / DAY
+    done.process_n, done.process_sum = totals["process_n"], (totals["process_sum"] or 0) / DAY
+    done.wip_unit_seconds = float(totals["wip"] or 0)
     return done
 
 
@@ -182,11 +174,10 @@ def _window_done(line: ProductionLine, start: datetime, end: datetime) -> QueryS
     ).order_by()
 
 
-def lead_time_quantile(
-    *, line: ProductionLine, start: datetime, end: datetime, n: int, q: float
-) -> float | None:
-    """The nearest-rank quantile of the lead times (days) of the `n` orders done in the
-    window, read at its rank by the database."""
+def lead_time_p90(*, line: ProductionLine, start: datetime, end: datetime, done: Done) -> Any:
+    """The nearest-rank 90th percentile of the window's lead times (days), read at its
+    rank by the database (`figures.quantile` on the same values)."""
+    n, q = done.lead_n, 0.9
     if n < figures.MIN_SAMPLES:
         return None
     rank = min(n - 1, max(0, math.ceil(q * n) - 1))
@@ -212,7 +203,7 @@ def lead_time_histogram(*, line: ProductionLine, start: datetime, end: datetime,
         _window_done(line, start, end)
         .annotate(bin=Least(Greatest(Floor(position), Value(0.0)), Value(layout.count - 1.0)))
         .values("bin")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("bin", "n")
     )
     counts = [0] * layout.count

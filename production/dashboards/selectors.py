@@ -167,7 +167,7 @@ def line_kpis(*, line: ProductionLine, win: Window, flow: dict[str, Any]) -> dic
     backordered = sum(d.backordered for d in demand)
     length, oldest = win.length_days, totals["oldest"]
     fill_rate = 1 - backordered / processed if processed else None
-    p90 = orders.lead_time_quantile(line=line, start=win.start, end=win.end, n=done.lead_n, q=0.9)
+    p90 = orders.lead_time_p90(line=line, start=win.start, end=win.end, done=done)
     return {
         "window_days": round(length, 3),
         "throughput_per_day": done.units / length if done.orders else None,
