@@ -45,13 +45,20 @@ def _totals(rows: QuerySet[Any], *fields: str) -> dict[date, tuple[Any, ...]]:
     return {row[0]: row[1:] for row in rows.values_list("day", *fields)}
 
 
-def _product_ids(line: ProductionLine) -> list[int]:
-    """The line's products, read once per line object (the sums are keyed by product)."""
-    cached: list[int] | None = getattr(line, "_dashboard_product_ids", None)
+def line_products(line: ProductionLine) -> tuple[list[int], float | None]:
+    """The line's product ids (the sums are keyed by product) and their mean container
+    quantity, read once per line object."""
+    cached: tuple[list[int], float | None] | None = getattr(line, "_dashboard_products", None)
     if cached is None:
-        cached = list(Product.objects.filter(line=line).values_list("id", flat=True))
-        line._dashboard_product_ids = cached  # type: ignore[attr-defined]
+        rows = list(Product.objects.filter(line=line).values_list("id", "container_quantity"))
+        mean = float(sum(q for _, q in rows) / len(rows)) if rows else None
+        cached = ([pk for pk, _ in rows], mean)
+        line._dashboard_products = cached  # type: ignore[attr-defined]
     return cached
+
+
+def _product_ids(line: ProductionLine) -> list[int]:
+    return line_products(line)[0]
 
 
 def supermarket_moves_by_day(

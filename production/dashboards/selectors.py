@@ -14,20 +14,24 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, DecimalField, F, Min, OuterRef, Sum, Value
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from production.comparisons.selectors import comparison_chart, latest_line_comparison
 from production.dashboards import figures, orders
-from production.dashboards.flows import demand_by_day, midnight, supermarket_moves_by_day
+from production.dashboards.flows import (
+    demand_by_day,
+    line_products,
+    midnight,
+    supermarket_moves_by_day,
+)
 from production.models import (
     DemandEvent,
     Product,
     ProductionLine,
     StockLevel,
     WorkOrder,
-    WorkOrderOrigin,
     WorkOrderStatus,
 )
 from production.policies import policy_for
@@ -100,8 +104,8 @@ def line_flow(*, line: ProductionLine, win: Window) -> dict[str, Any]:
         released_at__isnull=False,
     )
     signalled = orders.units_by_day(line, "created_at", start)
-    wip_now, open_seconds = orders.open_wip(line=line, start=start, end=end)
-    wip_seconds = done.wip_unit_seconds + open_seconds
+    open_work = orders.open_work(line=line, start=start, end=end)
+    wip_seconds = done.wip_unit_seconds + open_work["wip_unit_seconds"]
     demand = demand_by_day(line=line, first=win.first)
     moves = supermarket_moves_by_day(line=line, first=win.first)
     on_hand = float(
@@ -121,10 +125,11 @@ def line_flow(*, line: ProductionLine, win: Window) -> dict[str, Any]:
         "done": done,
         "signalled": signalled,
         "demand": {d: v for d, v in demand.items() if d in days},
-        "wip_now": wip_now,
+        "wip_now": open_work["wip_now"],
+        "open": open_work,
         "on_hand": on_hand,
         "wip_time_mean": wip_seconds / (win.length_days * DAY),
-        "wip": _running(calendar, net_in, wip_now - sum(net_in.values())),
+        "wip": _running(calendar, net_in, open_work["wip_now"] - sum(net_in.values())),
         "inventory": _running(calendar, moves, on_hand - sum(moves.values())),
     }
 
@@ -155,9 +160,6 @@ def line_kpis(*, line: ProductionLine, win: Window, flow: dict[str, Any]) -> dic
     """The key figures (docs/dashboards.md); None where the window holds too little data
     to say (the `n_*` figures say how much there was)."""
     done: orders.Done = flow["done"]
-    totals = WorkOrder.objects.filter(
-        line=line, status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN
-    ).aggregate(waiting=Count("id"), oldest=Min("created_at"))
     open_backorders = DemandEvent.objects.filter(
         product__line=line, open_backorder_quantity__gt=0
     ).aggregate(t=Coalesce(Sum("open_backorder_quantity"), ZERO))["t"]
@@ -165,7 +167,7 @@ def line_kpis(*, line: ProductionLine, win: Window, flow: dict[str, Any]) -> dic
     demanded = sum(d.demanded for d in demand)
     processed = sum(d.processed for d in demand)
     backordered = sum(d.backordered for d in demand)
-    length, oldest = win.length_days, totals["oldest"]
+    length, oldest = win.length_days, flow["open"]["oldest_signal"]
     fill_rate = 1 - backordered / processed if processed else None
     p90 = orders.lead_time_p90(line=line, start=win.start, end=win.end, done=done)
     return {
@@ -191,7 +193,7 @@ def line_kpis(*, line: ProductionLine, win: Window, flow: dict[str, Any]) -> dic
         "n_demand_processed": sum(d.processed_events for d in demand),
         "units_backordered": backordered,
         "backorders_open": float(open_backorders),
-        "signals_waiting": totals["waiting"],
+        "signals_waiting": flow["open"]["signals"],
         "oldest_signal_age_days": (win.now - oldest).total_seconds() / DAY if oldest else None,
     }
 
@@ -205,10 +207,9 @@ def littles_law_panel(*, line: ProductionLine, kpis: dict[str, Any]) -> dict[str
     capacity and job size (`figures.little_parameters`), never from a degenerate
     measurement; the measured point only when enough orders were completed."""
     rb = float(line.capacity_per_day)
-    containers = Product.objects.filter(line=line).aggregate(q=Avg("container_quantity"))["q"]
     params = figures.little_parameters(
         rb=rb,
-        container_mean=float(containers) if containers else None,
+        container_mean=line_products(line)[1],
         job_size=kpis["job_size_mean"],
         process_time=kpis["process_time_mean_days"],
     )
