@@ -71,6 +71,7 @@ def supermarket_moves_by_day(
             product__line=line,
             location_id=F("product__supermarket_id"),
             day__gte=first,
+            moves__gt=0,  # a day whose moves all went elsewhere keeps an empty row
         )
     else:
         qs = StockMove.objects.filter(
@@ -88,7 +89,9 @@ def demand_by_day(*, line: ProductionLine, first: date, raw: bool = False) -> di
     rows: QuerySet[Any]
     if use_summary() and not raw:
         rows = (
-            DailyDemand.objects.filter(product_id__in=_product_ids(line), day__gte=first)
+            DailyDemand.objects.filter(
+                product_id__in=_product_ids(line), day__gte=first, events__gt=0
+            )
             .order_by()
             .values("day")
             .annotate(

@@ -100,7 +100,18 @@ END $$
             f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {referencing} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
         ]
-    return statements
+    return statements + always_sql(table, target)
+
+
+def always_sql(table: str, target: str) -> list[str]:
+    """The sums' triggers fire even under `session_replication_role = replica`, which bulk
+    loaders (the plant builder) set to skip the foreign-key checks: a loader cannot leave
+    the sums behind. (A logical-replication subscriber that also receives the sums tables
+    would count twice: replicate the raw tables only, or rebuild.)"""
+    return [
+        f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {target}_{op}"
+        for op in ("insert", "update", "delete")
+    ]
 
 
 def rebuild_sql(table: str, target: str, keys: Any, sums: Any) -> list[str]:
@@ -113,7 +124,8 @@ def rebuild_sql(table: str, target: str, keys: Any, sums: Any) -> list[str]:
 
 
 def install(cursor: Any, *, zone: str) -> None:
-    """Create the day function (in `zone`) and the triggers, and fill the sums tables."""
+    """Create the day function (in `zone`) and the triggers, and fill the sums tables from
+    scratch; safe to run again (`daily_flows_rebuild`)."""
     cursor.execute(DAY_FUNCTION.format(zone=_literal(zone)))
     for flow in FLOWS:
         for statement in trigger_sql(*flow) + rebuild_sql(*flow):
