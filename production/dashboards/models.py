@@ -39,10 +39,10 @@ class DailyStockFlow(models.Model):
 
     class Meta:
         constraints = [
+            # On PostgreSQL the index also carries the sums (INCLUDE, migration 0012/0014),
+            # so the dashboard's reads are index-only scans; SQLite has no such indexes.
             models.UniqueConstraint(
-                fields=["product", "location", "day"],
-                include=["quantity"],  # the dashboard's reads are index-only scans
-                name="daily_stock_flow_unique",
+                fields=["product", "location", "day"], name="daily_stock_flow_unique"
             )
         ]
 
@@ -70,11 +70,8 @@ class DailyDemand(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["product", "day"],
-                include=["demanded", "events", "processed", "processed_events", "backordered"],
-                name="daily_demand_unique",
-            )
+            # Covering on PostgreSQL, as above.
+            models.UniqueConstraint(fields=["product", "day"], name="daily_demand_unique")
         ]
 
     def __str__(self) -> str:
