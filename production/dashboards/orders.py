@@ -76,7 +76,7 @@ class Done:
     cycle_sum: float = 0.0
     process_n: int = 0
     process_sum: float = 0.0
-    wip_unit_seconds: float = 0.0  # of all orders completed since the window's start
+    wip_unit_seconds: float = 0.0  # of the orders done in the window
 
     def mean(self, total: float, n: int) -> float | None:
         return total / n if n >= figures.MIN_SAMPLES else None
@@ -102,10 +102,10 @@ def _stamp(value: datetime) -> Any:
     return Value(value, output_field=WorkOrder._meta.get_field("completed_at"))
 
 
-def done_orders(*, line: ProductionLine, start: datetime, end: datetime, today: date) -> Done:
+def done_orders(*, line: ProductionLine, start: datetime, end: datetime) -> Done:
     """The orders done since `start`: units per day (all of them count in the series),
-    then one row of counts and sums over the window's sample (done before `today`) and the
-    unit-seconds they spent in WIP inside the window."""
+    then one row of counts and sums over those done in the window, and the unit-seconds
+    they spent in WIP inside it."""
     rows = (
         _days(line, "completed_at", start, status=WorkOrderStatus.DONE)
         .annotate(
@@ -119,19 +119,19 @@ def done_orders(*, line: ProductionLine, start: datetime, end: datetime, today: 
         done.completed[day], done.completed_from_wip[day] = float(total), float(from_wip)
     lead = Seconds("completed_at", "created_at")
     overlap = Seconds(Least("completed_at", _stamp(end)), Greatest("released_at", _stamp(start)))
-    sample = Q(completed_at__lt=end)
+    # The window in WHERE: the orders done today count in WIP through `open_work`.
     totals = WorkOrder.objects.filter(
-        line=line, status=WorkOrderStatus.DONE, completed_at__gte=start
+        line=line, status=WorkOrderStatus.DONE, completed_at__gte=start, completed_at__lt=end
     ).aggregate(
-        n=Count("completed_at", filter=sample),
-        units=Sum("quantity", filter=sample),
-        lead_sum=Sum(lead, filter=sample),
-        lead_min=Min(lead, filter=sample),
-        lead_max=Max(lead, filter=sample),
-        cycle_n=Count("released_at", filter=sample),
-        cycle_sum=Sum(Seconds("completed_at", "released_at"), filter=sample),
-        process_n=Count("started_at", filter=sample),
-        process_sum=Sum(Seconds("completed_at", "started_at"), filter=sample),
+        n=Count("completed_at"),
+        units=Sum("quantity"),
+        lead_sum=Sum(lead),
+        lead_min=Min(lead),
+        lead_max=Max(lead),
+        cycle_n=Count("released_at"),
+        cycle_sum=Sum(Seconds("completed_at", "released_at")),
+        process_n=Count("started_at"),
+        process_sum=Sum(Seconds("completed_at", "started_at")),
         wip=Sum(
             F("quantity") * overlap,
             filter=Q(released_at__isnull=False, released_at__lt=end),
@@ -150,14 +150,17 @@ def done_orders(*, line: ProductionLine, start: datetime, end: datetime, today: 
 
 
 def open_work(*, line: ProductionLine, start: datetime, end: datetime) -> dict[str, Any]:
-    """In one query on the (line, status) index: the units in WIP now; the unit-seconds in
-    WIP over [start, end) of the orders released before `end` that are still open or were
-    cancelled after their release (the done ones: `done_orders`); and the kanban signals
-    waiting (planned orders), with the oldest's time."""
+    """In one query: the units in WIP now; the unit-seconds in WIP over [start, end) of
+    the orders released before `end` that are still open, were cancelled after their
+    release, or were done after `end` (today; those done inside the window: `done_orders`);
+    and the kanban signals waiting (planned orders), with the oldest's time."""
     left = Least(Coalesce("cancelled_at", _stamp(end)), _stamp(end))
     waiting = Q(status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN)
     totals = WorkOrder.objects.filter(
-        Q(status__in=OPEN) | Q(status=WorkOrderStatus.CANCELLED, cancelled_at__gte=start) | waiting,
+        Q(status__in=OPEN)
+        | Q(status=WorkOrderStatus.CANCELLED, cancelled_at__gte=start)
+        | Q(status=WorkOrderStatus.DONE, completed_at__gte=end)
+        | waiting,
         line=line,
     ).aggregate(
         now=Coalesce(Sum("quantity", filter=Q(status__in=OPEN)), ZERO),

@@ -2,8 +2,9 @@
 
 Every figure is defined in docs/dashboards.md. The window is the `days` full calendar days
 (`TIME_ZONE`) before today: rates, means and samples are taken over it; series have one
-point per calendar day (its value at the day's end) and run on to today, now. Daily sums of the ledger and the demand come from the
-per-day sums (`flows.py`); work orders, far fewer, are summed from their own indexes.
+point per calendar day (its value at the day's end) and run on to today, now. Daily sums
+of the ledger and the demand come from the per-day sums (`flows.py`); work orders are
+summed in the database from their (line, timestamp) indexes (`orders.py`).
 Each part is its own function, so a CSV export computes only its table; the query count
 does not grow with the history.
 """
@@ -94,7 +95,7 @@ def line_flow(*, line: ProductionLine, win: Window) -> dict[str, Any]:
     walked back from today's levels; with the window's time-averaged WIP."""
     start, end, calendar = win.start, win.end, win.calendar
     released = orders.units_by_day(line, "released_at", start)
-    done = orders.done_orders(line=line, start=start, end=end, today=win.today)
+    done = orders.done_orders(line=line, start=start, end=end)
     # An order cancelled after its release leaves WIP without being completed.
     dropped = orders.units_by_day(
         line,

@@ -82,7 +82,7 @@ def _flow(line: ProductionLine, win: sel.Window) -> Table:
 
 
 def _lead_times(line: ProductionLine, win: sel.Window) -> Table:
-    done = done_orders(line=line, start=win.start, end=win.end, today=win.today)
+    done = done_orders(line=line, start=win.start, end=win.end)
     hist = sel.lead_time_histogram(line=line, win=win, done=done)
     rows = [[hist["edges"][i], hist["edges"][i + 1], c] for i, c in enumerate(hist["counts"])]
     return ["from_days", "to_days", "work_orders"], rows
