@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from production.comparisons.selectors import comparisons_list
 from production.csv_export import csv_response as _csv
@@ -22,11 +23,20 @@ from production.roles import PLANNER, role_required
 MAX_DAYS = 366
 
 
+class BadDays(Exception):
+    """`?days=` is not a whole number of days the dashboard can show."""
+
+
 def _days(request: HttpRequest, default: int = 28) -> int:
-    try:
-        return max(1, min(MAX_DAYS, int(request.GET.get("days", default))))
-    except ValueError:
-        return default
+    raw = request.GET.get("days", str(default))
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise BadDays
+    return int(raw)
+
+
+def _bad_days() -> HttpResponse:
+    message = _("days: a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 @role_required(PLANNER)
@@ -41,8 +51,13 @@ def index(request: HttpRequest) -> HttpResponse:
 @role_required(PLANNER)
 def line_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     line = get_object_or_404(ProductionLine, code=code)
-    data = sel.line_dashboard(line=line, days=_days(request))
-    return render(request, "production/dashboards/line.html", data)
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days()
+    return render(
+        request, "production/dashboards/line.html", sel.line_dashboard(line=line, days=days)
+    )
 
 
 @role_required(PLANNER)
@@ -52,7 +67,11 @@ def line_export(request: HttpRequest, code: str, table: str) -> HttpResponse:
     export = EXPORTS.get(table)
     if export is None:
         raise Http404("No such table.")
-    header, rows = export(line, sel.window(_days(request)))
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days()
+    header, rows = export(line, sel.window(days))
     return _csv(f"{line.code}-{table}.csv", header, rows)
 
 

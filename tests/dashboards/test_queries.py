@@ -96,3 +96,12 @@ def test_each_export_computes_only_its_table(cell, planner_client, table) -> Non
     assert before <= EXPORT_CAPS[table]
     _more_history(cell, 300)
     assert _queries(planner_client, path) == before
+
+
+@pytest.mark.parametrize("days", ["abc", "0", "367", "-3", "2.5"])
+def test_a_bad_window_is_a_400_naming_days(cell, planner_client, days) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/dashboards/lines/cell/", "/dashboards/lines/cell/export/flow.csv"):
+        response = planner_client.get(path, {"days": days})
+        assert response.status_code == 400, path
+        assert response.content.decode().startswith("days: a whole number of days")
+    assert planner_client.get("/dashboards/lines/cell/", {"days": "366"}).status_code == 200
