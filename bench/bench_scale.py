@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_scale.py
         [--sizes demo,x10,large] [--repeat 3] [--explain 3] [--only SUBSTRING]
+        [--prefix pb_plant_]
 
 Prints figures, asserts nothing. Each size lives in a database of its own (`pb_plant_demo`,
 `pb_plant_x10`, `pb_plant_large` on the server of DATABASE_URL; `--prefix` changes the

@@ -172,6 +172,25 @@ def test_one_level_per_product_and_location(plant) -> None:  # type: ignore[no-u
     )
 
 
+def test_one_daily_sum_per_product_location_and_day(plant) -> None:  # type: ignore[no-untyped-def]
+    """The dashboards' per-day sums (kept by triggers, which upsert on these keys)."""
+    from production.dashboards.models import DailyDemand, DailyStockFlow
+
+    day = timezone.localdate() - timezone.timedelta(days=9999)  # no move of the plant's
+    DailyStockFlow.objects.create(product=plant.finished, location=plant.supermarket, day=day)
+    refused(
+        lambda: DailyStockFlow.objects.create(
+            product=plant.finished, location=plant.supermarket, day=day
+        ),
+        "daily_stock_flow_unique",
+    )
+    DailyDemand.objects.create(product=plant.finished, day=day)
+    refused(
+        lambda: DailyDemand.objects.create(product=plant.finished, day=day),
+        "daily_demand_unique",
+    )
+
+
 def test_a_level_never_goes_below_zero(plant) -> None:  # type: ignore[no-untyped-def]
     level = StockLevel.objects.get(product=plant.finished, location=plant.supermarket)
     refused(

@@ -1,29 +1,38 @@
 """Reads for the planners' dashboards: a line's live KPIs and series.
 
-Aggregation happens in the database (sums per day, filtered sums); Python only turns
-daily sums into running levels. A line's dashboard costs a fixed dozen queries,
-whatever the history holds.
+Every figure is defined in docs/dashboards.md. The window is the `days` full calendar days
+(`TIME_ZONE`) before today: rates, means and samples are taken over it; series have one
+point per calendar day (its value at the day's end) and run on to today, now. Daily sums
+of the ledger and the demand come from the per-day sums (`flows.py`); work orders are
+summed in the database from their (line, timestamp) indexes (`orders.py`).
+Each part is its own function, so a CSV export computes only its table; the query count
+does not grow with the history.
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, DecimalField, F, Min, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from production.comparisons.selectors import comparison_chart, latest_line_comparison
+from production.dashboards import figures, orders
+from production.dashboards.flows import (
+    demand_by_day,
+    line_products,
+    midnight,
+    supermarket_moves_by_day,
+)
 from production.models import (
     DemandEvent,
     Product,
     ProductionLine,
     StockLevel,
-    StockMove,
     WorkOrder,
-    WorkOrderOrigin,
     WorkOrderStatus,
 )
 from production.policies import policy_for
@@ -31,33 +40,35 @@ from production.selectors import count_of
 
 DAY = 86400.0
 OPEN = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
-SAMPLE_LIMIT = 5000
-HIST_BINS = 12
-ZERO = Value(0, output_field=DecimalField(max_digits=14, decimal_places=3))
+ZERO = Value(0, output_field=DecimalField(max_digits=18, decimal_places=3))
 
 
-def _daily(qs: QuerySet[Any], stamp: str, amount: str) -> dict[date, float]:
-    rows = (
-        qs.annotate(day=TruncDate(stamp))
-        .values("day")
-        .annotate(total=Sum(amount))
-        .values_list("day", "total")
-    )
-    return {day: float(total or 0) for day, total in rows}
+@dataclass(frozen=True)
+class Window:
+    """The `days` full calendar days before today ([start, end)), for the rates and
+    samples; the series run on to today so far."""
+
+    first: date
+    today: date
+    start: datetime
+    end: datetime
+    now: datetime
+    days: int
+
+    @property
+    def calendar(self) -> list[date]:
+        return [self.first + timedelta(days=i) for i in range(self.days + 1)]
+
+    @property
+    def length_days(self) -> float:
+        return (self.end - self.start).total_seconds() / DAY
 
 
-def _daily_demand(qs: QuerySet[Any]) -> tuple[dict[date, float], dict[date, float]]:
-    """Units demanded and backordered per day, in one pass over the window's events."""
-    rows = (
-        qs.annotate(day=TruncDate("occurred_at"))
-        .values("day")
-        .annotate(demanded=Sum("quantity"), backordered=Sum("backordered_quantity"))
-        .values_list("day", "demanded", "backordered")
-    )
-    demanded, backordered = {}, {}
-    for day, units, short in rows:
-        demanded[day], backordered[day] = float(units or 0), float(short or 0)
-    return demanded, backordered
+def window(days: int, now: datetime | None = None) -> Window:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days)
+    return Window(first, today, midnight(first), midnight(today), now, days)
 
 
 def _running(days: list[date], daily: dict[date, float], before: float = 0.0) -> list[float]:
@@ -66,27 +77,6 @@ def _running(days: list[date], daily: dict[date, float], before: float = 0.0) ->
         total += daily.get(day, 0.0)
         out.append(round(total, 3))
     return out
-
-
-def _histogram(values: list[float], bins: int = HIST_BINS) -> dict[str, list[float]]:
-    if not values:
-        return {"edges": [], "counts": []}
-    top = max(values)
-    width = top / bins if top > 0 else 1.0
-    counts = [0] * bins
-    for v in values:
-        counts[min(max(int(v / width), 0), bins - 1)] += 1
-    return {
-        "edges": [round(i * width, 4) for i in range(bins + 1)],
-        "counts": [float(c) for c in counts],
-    }
-
-
-def _quantile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
 
 
 def lines_overview() -> list[ProductionLine]:
@@ -99,122 +89,164 @@ def lines_overview() -> list[ProductionLine]:
     )
 
 
-def line_dashboard(
-    *, line: ProductionLine, days: int = 28, now: datetime | None = None
-) -> dict[str, Any]:
-    """KPIs and chart series of one line over the last `days`, live from the ledger,
-    work orders and demand events."""
-    now = now or timezone.now()
-    start = now - timedelta(days=days)
-    calendar = [(start + timedelta(days=i)).date() for i in range(days + 1)]
-    orders = WorkOrder.objects.filter(line=line)
-    demand = DemandEvent.objects.filter(product__line=line)
-
-    # Open work only, from the (line, status) index; windows in WHERE, never in FILTER.
-    totals = orders.filter(status__in=(WorkOrderStatus.PLANNED, *OPEN)).aggregate(
-        wip_now=Coalesce(Sum("quantity", filter=Q(status__in=OPEN)), ZERO),
-        waiting=Count(
-            "id", filter=Q(status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN)
-        ),
-        oldest_waiting=Min(
-            "created_at", filter=Q(status=WorkOrderStatus.PLANNED, origin=WorkOrderOrigin.KANBAN)
-        ),
+def line_flow(*, line: ProductionLine, win: Window) -> dict[str, Any]:
+    """Daily flow of the line from the window's start to now: demand, signals, releases,
+    completions, and the WIP and supermarket stock at each day's end (now for today),
+    walked back from today's levels; with the window's time-averaged WIP."""
+    start, end, calendar = win.start, win.end, win.calendar
+    released = orders.units_by_day(line, "released_at", start)
+    done = orders.done_orders(line=line, start=start, end=end)
+    # An order cancelled after its release leaves WIP without being completed.
+    dropped = orders.units_by_day(
+        line,
+        "cancelled_at",
+        start,
+        status=WorkOrderStatus.CANCELLED,
+        released_at__isnull=False,
     )
-    open_backorders = float(
-        demand.filter(open_backorder_quantity__gt=0).aggregate(
-            total=Coalesce(Sum("open_backorder_quantity"), ZERO)
-        )["total"]
-    )
+    signalled = orders.units_by_day(line, "created_at", start)
+    open_work = orders.open_work(line=line, start=start, end=end)
+    wip_seconds = done.wip_unit_seconds + open_work["wip_unit_seconds"]
+    demand = demand_by_day(line=line, first=win.first)
+    moves = supermarket_moves_by_day(line=line, first=win.first)
     on_hand = float(
         StockLevel.objects.filter(
             product__line=line, location_id=F("product__supermarket_id")
-        ).aggregate(total=Coalesce(Sum("on_hand"), ZERO))["total"]
+        ).aggregate(t=Coalesce(Sum("on_hand"), ZERO))["t"]
     )
-    done_rows = list(
-        orders.filter(status=WorkOrderStatus.DONE, completed_at__gte=start)
-        .order_by("-completed_at")
-        .values_list("created_at", "released_at", "started_at", "completed_at", "quantity")[
-            :SAMPLE_LIMIT
-        ]
-    )
-    lead = [(c - a).total_seconds() / DAY for a, _, _, c, _ in done_rows if c]
-    cycle = [(c - r).total_seconds() / DAY for _, r, _, c, _ in done_rows if r and c]
-    process = [(c - s).total_seconds() / DAY for _, _, s, c, _ in done_rows if s and c]
-    job_size = sum(float(q) for *_, q in done_rows) / len(done_rows) if done_rows else 0.0
-
-    released = _daily(orders.filter(released_at__gte=start), "released_at", "quantity")
-    completed = _daily(
-        orders.filter(completed_at__gte=start, status=WorkOrderStatus.DONE),
-        "completed_at",
-        "quantity",
-    )
-    signalled = _daily(orders.filter(created_at__gte=start), "created_at", "quantity")
-    demanded, backordered = _daily_demand(demand.filter(occurred_at__gte=start))
-    moves = _daily(
-        StockMove.objects.filter(
-            product__line=line, location_id=F("product__supermarket_id"), created_at__gte=start
-        ),
-        "created_at",
-        "quantity",
-    )
-
-    wip_now = float(totals["wip_now"])
-    net_in = {d: released.get(d, 0.0) - completed.get(d, 0.0) for d in calendar}
-    wip_start = wip_now - sum(net_in.values())
-    stock_start = on_hand - sum(moves.values())
-    wip_series = _running(calendar, net_in, wip_start)
-    stock_series = _running(calendar, moves, stock_start)
-    made = sum(completed.values())
-    throughput = made / days
-    wip_mean = sum(wip_series) / len(wip_series) if wip_series else 0.0
-    cycle_mean = sum(cycle) / len(cycle) if cycle else 0.0
-    demanded_total = sum(demanded.values())
-    oldest = totals["oldest_waiting"]
-    kpis = {
-        "throughput_per_day": throughput,
-        "wip_now": wip_now,
-        "wip_mean": wip_mean,
-        "inventory_now": on_hand,
-        "inventory_mean": sum(stock_series) / len(stock_series) if stock_series else on_hand,
-        "lead_time_mean_days": sum(lead) / len(lead) if lead else 0.0,
-        "lead_time_p90_days": _quantile(lead, 0.9),
-        "cycle_time_mean_days": cycle_mean,
-        "fill_rate": 1 - sum(backordered.values()) / demanded_total if demanded_total else 1.0,
-        "backorders_open": open_backorders,
-        "units_demanded": demanded_total,
-        "signals_waiting": totals["waiting"],
-        "oldest_signal_age_days": (now - oldest).total_seconds() / DAY if oldest else 0.0,
+    from_wip = done.completed_from_wip
+    net_in = {
+        d: released.get(d, 0.0) - from_wip.get(d, 0.0) - dropped.get(d, 0.0)
+        for d in set(released) | set(from_wip) | set(dropped)
     }
+    days = set(calendar)
+    return {
+        "calendar": calendar,
+        "released": released,
+        "done": done,
+        "signalled": signalled,
+        "demand": {d: v for d, v in demand.items() if d in days},
+        "wip_now": open_work["wip_now"],
+        "open": open_work,
+        "on_hand": on_hand,
+        "wip_time_mean": wip_seconds / (win.length_days * DAY),
+        "wip": _running(calendar, net_in, open_work["wip_now"] - sum(net_in.values())),
+        "inventory": _running(calendar, moves, on_hand - sum(moves.values())),
+    }
+
+
+def flow_chart(flow: dict[str, Any]) -> dict[str, Any]:
+    calendar, demand = flow["calendar"], flow["demand"]
+    days = [d.isoformat() for d in calendar]
+    demanded = {d: v.demanded for d, v in demand.items()}
+    backordered = [round(demand[d].backordered if d in demand else 0.0, 3) for d in calendar]
+    return {
+        "cfd": {
+            "days": days,
+            "demanded": _running(calendar, demanded),
+            "signalled": _running(calendar, flow["signalled"]),
+            "released": _running(calendar, flow["released"]),
+            "completed": _running(calendar, flow["done"].completed),
+        },
+        "levels": {
+            "days": days,
+            "wip": flow["wip"],
+            "inventory": flow["inventory"],
+            "backordered": backordered,
+        },
+    }
+
+
+def line_kpis(*, line: ProductionLine, win: Window, flow: dict[str, Any]) -> dict[str, Any]:
+    """The key figures (docs/dashboards.md); None where the window holds too little data
+    to say (the `n_*` figures say how much there was)."""
+    done: orders.Done = flow["done"]
+    open_backorders = DemandEvent.objects.filter(
+        product__line=line, open_backorder_quantity__gt=0
+    ).aggregate(t=Coalesce(Sum("open_backorder_quantity"), ZERO))["t"]
+    demand = [d for day, d in flow["demand"].items() if day < win.today]
+    demanded = sum(d.demanded for d in demand)
+    processed = sum(d.processed for d in demand)
+    backordered = sum(d.backordered for d in demand)
+    length, oldest = win.length_days, flow["open"]["oldest_signal"]
+    fill_rate = 1 - backordered / processed if processed else None
+    p90 = orders.lead_time_p90(line=line, start=win.start, end=win.end, done=done)
+    return {
+        "window_days": round(length, 3),
+        "throughput_per_day": done.units / length if done.orders else None,
+        "units_completed": done.units,
+        "n_orders_completed": done.orders,
+        "wip_now": flow["wip_now"],
+        "wip_mean": flow["wip_time_mean"],
+        "inventory_now": flow["on_hand"],
+        "inventory_mean": figures.mean(flow["inventory"][:-1]),
+        "lead_time_mean_days": done.mean(done.lead_sum, done.lead_n),
+        "lead_time_p90_days": p90,
+        "n_lead_times": done.lead_n,
+        "cycle_time_mean_days": done.mean(done.cycle_sum, done.cycle_n),
+        "process_time_mean_days": done.mean(done.process_sum, done.process_n),
+        "job_size_mean": done.mean(done.units, done.orders),
+        "fill_rate": fill_rate,
+        "fill_rate_percent": None if fill_rate is None else 100 * fill_rate,
+        "units_demanded": demanded,
+        "demand_per_day": demanded / length,
+        "units_processed": processed,
+        "n_demand_processed": sum(d.processed_events for d in demand),
+        "units_backordered": backordered,
+        "backorders_open": float(open_backorders),
+        "signals_waiting": flow["open"]["signals"],
+        "oldest_signal_age_days": (win.now - oldest).total_seconds() / DAY if oldest else None,
+    }
+
+
+def lead_time_histogram(*, line: ProductionLine, win: Window, done: orders.Done) -> Any:
+    return orders.lead_time_histogram(line=line, start=win.start, end=win.end, done=done)
+
+
+def littles_law_panel(*, line: ProductionLine, kpis: dict[str, Any]) -> dict[str, Any]:
+    """Measured throughput and WIP against Factory Physics' curves, drawn from the line's
+    capacity and job size (`figures.little_parameters`), never from a degenerate
+    measurement; the measured point only when enough orders were completed."""
+    rb = float(line.capacity_per_day)
+    params = figures.little_parameters(
+        rb=rb,
+        container_mean=line_products(line)[1],
+        job_size=kpis["job_size_mean"],
+        process_time=kpis["process_time_mean_days"],
+    )
+    wip = kpis["wip_mean"] or 0.0
+    top = max(3 * params["w0"], 1.5 * wip, 2 * params["q"])
+    measured = None
+    if kpis["n_orders_completed"] >= figures.MIN_SAMPLES:
+        measured = {
+            "wip": round(wip, 3),
+            "th": round(kpis["throughput_per_day"], 4),
+            "ct": round(kpis["cycle_time_mean_days"] or 0.0, 4),
+        }
+    curves = figures.factory_physics(rb=rb, t0=params["t0"], q=params["q"], top=top)
+    return {**params, **curves, "measured": measured}
+
+
+def line_dashboard(
+    *, line: ProductionLine, days: int = 28, now: datetime | None = None
+) -> dict[str, Any]:
+    """KPIs and chart series of one line over the window, live from the ledger, work
+    orders and demand events."""
+    win = window(days, now)
+    flow = line_flow(line=line, win=win)
+    kpis = line_kpis(line=line, win=win, flow=flow)
     return {
         "line": line,
         "days": days,
-        "start": start,
+        "start": win.start,
         "kpis": kpis,
-        "card_ageing": card_ageing(line=line, now=now),
-        "cards": cards_by_status(line=line, now=now),
+        "min_samples": figures.MIN_SAMPLES,
+        "card_ageing": card_ageing(line=line, now=win.now),
+        "cards": cards_by_status(line=line, now=win.now),
         "charts": {
-            "cfd": {
-                "days": [d.isoformat() for d in calendar],
-                "demanded": _running(calendar, demanded),
-                "signalled": _running(calendar, signalled),
-                "released": _running(calendar, released),
-                "completed": _running(calendar, completed),
-            },
-            "levels": {
-                "days": [d.isoformat() for d in calendar],
-                "wip": wip_series,
-                "inventory": stock_series,
-                "backordered": [round(backordered.get(d, 0.0), 3) for d in calendar],
-            },
-            "lead_time_hist": _histogram(lead),
-            "little": littles_law_panel(
-                line=line,
-                throughput=throughput,
-                wip=wip_mean,
-                cycle_time=cycle_mean,
-                process_time=sum(process) / len(process) if process else 0.0,
-                job_size=job_size,
-            ),
+            **flow_chart(flow),
+            "lead_time_hist": lead_time_histogram(line=line, win=win, done=flow["done"]),
+            "little": littles_law_panel(line=line, kpis=kpis),
             "comparison": comparison_chart(latest_line_comparison(line=line)),
         },
     }
@@ -248,40 +280,3 @@ def cards_by_status(*, line: ProductionLine, now: datetime) -> list[dict[str, An
         return policy_for("pull").cards_by_status(line_id=line.pk, now=now)
     except LookupError:
         return []
-
-
-def littles_law_panel(
-    *,
-    line: ProductionLine,
-    throughput: float,
-    wip: float,
-    cycle_time: float,
-    process_time: float,
-    job_size: float,
-) -> dict[str, Any]:
-    """Measured throughput and cycle time against Factory Physics' curves.
-
-    With bottleneck rate rb (the line's capacity, units/day), raw process time T0 (mean
-    start-to-finish of a work order, days) and W0 = rb T0, for WIP w in units and jobs
-    of q units (Hopp & Spearman, sec. 7.3, in units):
-
-        best case             TH = min(w / T0, rb)         CT = max(T0, w / rb)
-        practical worst case  TH = w rb / (W0 + w - q)     CT = T0 + (w - q) / rb
-    """
-    rb = float(line.capacity_per_day)
-    q = job_size or 1.0
-    t0 = process_time or q / rb
-    w0 = rb * t0
-    top = max(3 * w0, 1.5 * wip, 2 * q)
-    points = [q + (top - q) * i / 40 for i in range(41)]
-    return {
-        "rb": rb,
-        "t0": t0,
-        "w0": w0,
-        "wip": [round(w, 3) for w in points],
-        "best_th": [round(min(w / t0, rb), 4) for w in points],
-        "pwc_th": [round(w * rb / (w0 + w - q), 4) for w in points],
-        "best_ct": [round(max(t0, w / rb), 4) for w in points],
-        "pwc_ct": [round(t0 + (w - q) / rb, 4) for w in points],
-        "measured": {"wip": round(wip, 3), "th": round(throughput, 4), "ct": round(cycle_time, 4)},
-    }

@@ -6,23 +6,37 @@ a `json_script` block and are drawn by static/js/dashboard.js (no inline script)
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from production.comparisons.selectors import comparisons_list
 from production.csv_export import csv_response as _csv
 from production.dashboards import selectors as sel
+from production.dashboards.orders import done_orders
 from production.models import ProductionLine
 from production.roles import PLANNER, role_required
 
 MAX_DAYS = 366
 
 
+class BadDays(Exception):
+    """`?days=` is not a whole number of days the dashboard can show."""
+
+
 def _days(request: HttpRequest, default: int = 28) -> int:
-    try:
-        return max(1, min(MAX_DAYS, int(request.GET.get("days", default))))
-    except ValueError:
-        return default
+    raw = request.GET.get("days", str(default))
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise BadDays
+    return int(raw)
+
+
+def _bad_days() -> HttpResponse:
+    message = _("days: a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 @role_required(PLANNER)
@@ -37,59 +51,86 @@ def index(request: HttpRequest) -> HttpResponse:
 @role_required(PLANNER)
 def line_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     line = get_object_or_404(ProductionLine, code=code)
-    data = sel.line_dashboard(line=line, days=_days(request))
-    return render(request, "production/dashboards/line.html", data)
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days()
+    return render(
+        request, "production/dashboards/line.html", sel.line_dashboard(line=line, days=days)
+    )
 
 
 @role_required(PLANNER)
 def line_export(request: HttpRequest, code: str, table: str) -> HttpResponse:
+    """One table as CSV, computing only what that table needs."""
     line = get_object_or_404(ProductionLine, code=code)
-    data = sel.line_dashboard(line=line, days=_days(request))
-    charts = data["charts"]
-    name = f"{line.code}-{table}.csv"
-    if table == "kpis":
-        return _csv(name, ["kpi", "value"], [[k, v] for k, v in data["kpis"].items()])
-    if table == "flow":
-        cfd, levels = charts["cfd"], charts["levels"]
-        keys = ["demanded", "signalled", "released", "completed"]
-        rows = [
-            [
-                day,
-                *(cfd[k][i] for k in keys),
-                levels["wip"][i],
-                levels["inventory"][i],
-                levels["backordered"][i],
-            ]
-            for i, day in enumerate(cfd["days"])
+    export = EXPORTS.get(table)
+    if export is None:
+        raise Http404("No such table.")
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days()
+    header, rows = export(line, sel.window(days))
+    return _csv(f"{line.code}-{table}.csv", header, rows)
+
+
+Table = tuple[list[str], list[list[Any]]]
+
+
+def _kpis(line: ProductionLine, win: sel.Window) -> Table:
+    kpis = sel.line_kpis(line=line, win=win, flow=sel.line_flow(line=line, win=win))
+    return ["kpi", "value"], [[k, "" if v is None else v] for k, v in kpis.items()]
+
+
+def _flow(line: ProductionLine, win: sel.Window) -> Table:
+    charts = sel.flow_chart(sel.line_flow(line=line, win=win))
+    cfd, levels = charts["cfd"], charts["levels"]
+    keys = ["demanded", "signalled", "released", "completed"]
+    rows = [
+        [
+            day,
+            *(cfd[k][i] for k in keys),
+            levels["wip"][i],
+            levels["inventory"][i],
+            levels["backordered"][i],
         ]
-        return _csv(
-            name, ["day", *(f"cum_{k}" for k in keys), "wip", "inventory", "backordered"], rows
-        )
-    if table == "lead-times":
-        hist = charts["lead_time_hist"]
-        rows = [[hist["edges"][i], hist["edges"][i + 1], c] for i, c in enumerate(hist["counts"])]
-        return _csv(name, ["from_days", "to_days", "work_orders"], rows)
-    if table == "little":
-        lit = charts["little"]
-        rows = [
-            [
-                lit["wip"][i],
-                lit["best_th"][i],
-                lit["pwc_th"][i],
-                lit["best_ct"][i],
-                lit["pwc_ct"][i],
-            ]
-            for i in range(len(lit["wip"]))
-        ]
-        return _csv(name, ["wip", "best_case_th", "pwc_th", "best_case_ct", "pwc_ct"], rows)
-    if table == "cards":
-        return _csv(
-            name, ["status", "count", "oldest_days"], [list(r.values()) for r in data["cards"]]
-        )
-    if table == "ageing":
-        return _csv(
-            name,
-            ["status", "count", "quantity", "oldest_days"],
-            [list(r.values()) for r in data["card_ageing"]],
-        )
-    raise Http404("No such table.")
+        for i, day in enumerate(cfd["days"])
+    ]
+    return ["day", *(f"cum_{k}" for k in keys), "wip", "inventory", "backordered"], rows
+
+
+def _lead_times(line: ProductionLine, win: sel.Window) -> Table:
+    done = done_orders(line=line, start=win.start, end=win.end)
+    hist = sel.lead_time_histogram(line=line, win=win, done=done)
+    rows = [[hist["edges"][i], hist["edges"][i + 1], c] for i, c in enumerate(hist["counts"])]
+    return ["from_days", "to_days", "work_orders"], rows
+
+
+def _little(line: ProductionLine, win: sel.Window) -> Table:
+    kpis = sel.line_kpis(line=line, win=win, flow=sel.line_flow(line=line, win=win))
+    lit = sel.littles_law_panel(line=line, kpis=kpis)
+    keys = ["wip", "best_th", "pwc_th", "worst_th", "best_ct", "pwc_ct", "worst_ct"]
+    header = ["wip", "best_case_th", "pwc_th", "worst_case_th"]
+    header += ["best_case_ct", "pwc_ct", "worst_case_ct"]
+    return header, [[lit[k][i] for k in keys] for i in range(len(lit["wip"]))]
+
+
+def _cards(line: ProductionLine, win: sel.Window) -> Table:
+    rows = sel.cards_by_status(line=line, now=win.now)
+    return ["status", "count", "oldest_days"], [list(r.values()) for r in rows]
+
+
+def _ageing(line: ProductionLine, win: sel.Window) -> Table:
+    rows = sel.card_ageing(line=line, now=win.now)
+    return ["status", "count", "quantity", "oldest_days"], [list(r.values()) for r in rows]
+
+
+EXPORTS: dict[str, Callable[[ProductionLine, sel.Window], Table]] = {
+    "kpis": _kpis,
+    "flow": _flow,
+    "lead-times": _lead_times,
+    "little": _little,
+    "cards": _cards,
+    "ageing": _ageing,
+}

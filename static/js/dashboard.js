@@ -99,9 +99,7 @@
     },
     leadtime: function () {
       const h = data.lead_time_hist;
-      const labels = h.counts.map(function (_, i) {
-        return h.edges[i].toFixed(2) + "–" + h.edges[i + 1].toFixed(2);
-      });
+      const labels = h.labels;
       return {
         type: "bar",
         data: { labels: labels, datasets: [{ label: "Work orders", data: h.counts, backgroundColor: palette[0] }] },
@@ -114,8 +112,10 @@
         [
           { label: "Best case", data: pairs(l.wip, l.best_th) },
           { label: "Practical worst case", data: pairs(l.wip, l.pwc_th), dash: [6, 4] },
+          { label: "Worst case", data: pairs(l.wip, l.worst_th), dash: [2, 3] },
+        ].concat(l.measured ? [
           { label: "Measured", data: [{ x: l.measured.wip, y: l.measured.th }], showLine: false, pointRadius: 7 },
-        ],
+        ] : []),
         "WIP (units)",
         "throughput (units/day)"
       );

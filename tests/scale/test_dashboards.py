@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from production.dashboards.flows import midnight
 from production.dashboards.selectors import line_dashboard
 from production.models import DemandEvent, ProductionLine, WorkOrder
 from tests.scale.conftest import sql_of
@@ -47,14 +48,17 @@ def test_line_dashboard_figures_match_the_history(tiny_plant: dict[str, int]) ->
     assert line is not None
     now = timezone.now()
     data = line_dashboard(line=line, days=28, now=now)
-    start = now - timedelta(days=28)
-    demanded = DemandEvent.objects.filter(product__line=line, occurred_at__gte=start).aggregate(
-        total=Sum("quantity")
-    )["total"]
+    # The window: the 28 full days before today (docs/dashboards.md).
+    end = midnight(timezone.localdate(now))
+    start = end - timedelta(days=28)
+    window = {"gte": start, "lt": end}
+    demanded = DemandEvent.objects.filter(
+        product__line=line, **{f"occurred_at__{k}": v for k, v in window.items()}
+    ).aggregate(total=Sum("quantity"))["total"]
     assert data["kpis"]["units_demanded"] == float(demanded) > 0
-    made = WorkOrder.objects.filter(line=line, status="done", completed_at__gte=start).aggregate(
-        total=Sum("quantity")
-    )["total"]
+    made = WorkOrder.objects.filter(
+        line=line, status="done", **{f"completed_at__{k}": v for k, v in window.items()}
+    ).aggregate(total=Sum("quantity"))["total"]
     assert data["kpis"]["throughput_per_day"] * 28 == pytest.approx(float(made or 0))
     waiting = WorkOrder.objects.filter(line=line, status="planned", origin="kanban").count()
     assert data["kpis"]["signals_waiting"] == waiting
