@@ -235,6 +235,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             str(detail_text),
             code=code if isinstance(code, str) else "error",
             headers=headers,
+            **getattr(exc, "problem_extra", {}),
         )
     return None
 
@@ -256,6 +257,15 @@ class ProblemSerializer(serializers.Serializer):
     errors = ProblemFieldErrorSerializer(many=True)  # type: ignore[assignment]
     current_version = serializers.IntegerField(
         required=False, help_text="On 412: the version the resource has now."
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text="On 429: the token's budget per window (requests; events)."
+    )
+    window_seconds = serializers.IntegerField(
+        required=False, help_text="On 429: the length of the throttle's sliding window."
+    )
+    cost = serializers.IntegerField(
+        required=False, help_text="On 429: what the refused request would have used."
     )
 
 
