@@ -380,6 +380,11 @@ PULLBOARD = {
     "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
     # Cards one kanban loop may have (admin, services); sizing recommends at most this.
     "LOOP_MAX_CARDS": env.int("PULLBOARD_LOOP_MAX_CARDS", default=200),
+    # Embedded profile (tasks in process): a comparison runs in a background thread of the
+    # web process, so the request that starts it answers at once.
+    "COMPARISONS_IN_BACKGROUND_THREAD": env.bool(
+        "PULLBOARD_COMPARISONS_IN_BACKGROUND_THREAD", default=EMBEDDED_TASKS
+    ),
 }
 
 LOGGING = {
