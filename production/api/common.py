@@ -129,7 +129,16 @@ class CursorPage(StrictPageSize, CursorPagination):
 
 
 class PullboardAutoSchema(AutoSchema):
-    """Documents the problem-details responses every operation can give."""
+    """Documents the problem-details responses every operation can give, and that a list
+    filter of one value sent empty (`?line=`, as a filter form sends it) is not applied (an
+    empty item of a list of choices, `?status=`, is a 400)."""
+
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter["schema"].get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
