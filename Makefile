@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 UV_VERSION := 0.13.8
 
-.PHONY: run test setup setup-dev vendor lint typecheck pytest bench services-check worker beat clean
+.PHONY: run test setup setup-dev vendor lint typecheck pytest bench services-check worker beat clean fuzz
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ test: lint typecheck pytest
 
 bench: setup-dev services-check
 	$(BIN)/python bench/run_all.py
+
+# The schemathesis run of the suite, longer (examples per operation, stateful sequences).
+fuzz: setup-dev services-check
+	SCHEMATHESIS_EXAMPLES=$${SCHEMATHESIS_EXAMPLES:-200} \
+	SCHEMATHESIS_STATEFUL_EXAMPLES=$${SCHEMATHESIS_STATEFUL_EXAMPLES:-300} \
+	$(BIN)/pytest tests/api/test_schemathesis.py -q
 
 worker: setup
 	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2

@@ -203,7 +203,13 @@ def asgi_server(app_name: str = "pb-bench-board-web") -> Iterator[tuple[str, int
             "2",  # open event streams would otherwise hold the shutdown
         ],
         cwd=ROOT,
-        env={**os.environ, "PGAPPNAME": app_name},
+        env={
+            **os.environ,
+            "PGAPPNAME": app_name,
+            # Hundreds of boards from one session: past the limits a real browser has.
+            "PULLBOARD_LIVE_STREAMS_PER_SESSION": "100000",
+            "PULLBOARD_LIVE_STREAMS_PER_USER": "100000",
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:

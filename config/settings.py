@@ -401,6 +401,15 @@ PULLBOARD = {
     "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
     # Cards one kanban loop may have (admin, services); sizing recommends at most this.
     "LOOP_MAX_CARDS": env.int("PULLBOARD_LOOP_MAX_CARDS", default=200),
+    # Live board streams one browser session, and one user (a login shared by the
+    # tablets of a shop floor), may hold open at once; past it, 429 and the board polls.
+    "LIVE_STREAMS_PER_SESSION": env.int("PULLBOARD_LIVE_STREAMS_PER_SESSION", default=6),
+    "LIVE_STREAMS_PER_USER": env.int("PULLBOARD_LIVE_STREAMS_PER_USER", default=100),
+    # Embedded profile (tasks in process): a comparison runs in a background thread of the
+    # web process, so the request that starts it answers at once.
+    "COMPARISONS_IN_BACKGROUND_THREAD": env.bool(
+        "PULLBOARD_COMPARISONS_IN_BACKGROUND_THREAD", default=EMBEDDED_TASKS
+    ),
 }
 
 # --- Operations: logs, request ids, health, metrics ------------------------------

@@ -1,15 +1,12 @@
-"""What every API view shares: role permissions, per-token throttling, cursor pages,
-ETags from versions, and the schema class that documents the problem responses.
+"""What every API view shares: role permissions, per-token throttling (`throttling.py`),
+cursor pages, ETags from versions, and the schema class that documents the problem responses.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-import uuid
 from collections.abc import Iterable
-from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -17,8 +14,7 @@ from django.db import DataError
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
-from redis.exceptions import RedisError
-from rest_framework import filters, permissions, throttling, viewsets
+from rest_framework import filters, permissions, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -31,8 +27,8 @@ from rest_framework.views import APIView
 from production.api.auth import CachedTokenAuthentication
 from production.api.parsers import BoundedJSONParser
 from production.api.problems import ERROR_STATUSES, PROBLEM_CONTENT_TYPE, ProblemSerializer
+from production.api.throttling import TokenRateThrottle
 from production.errors import DomainError
-from production.redis_clients import shared_redis
 from production.roles import INTEGRATION, OPERATOR, PLANNER, has_role
 
 log = logging.getLogger(__name__)
@@ -68,78 +64,6 @@ class RolePermission(permissions.BasePermission):
         if not allowed and needed:
             self.message = f"This needs one of the roles: {', '.join(needed)}."
         return allowed
-
-
-# The sliding-window log in one round trip: drop requests older than the window, and
-# admit this one (returning nil) if fewer than the limit remain, else return the
-# oldest request's time, for Retry-After. A refused request uses no budget.
-SLIDING_WINDOW = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-  return nil
-end
-return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
-"""
-
-
-@cache
-def _sliding_window(client: Any) -> Any:
-    return client.register_script(SLIDING_WINDOW)
-
-
-class TokenRateThrottle(throttling.SimpleRateThrottle):
-    """Throttle per API token (each ERP client its own budget); per user for sessions.
-
-    A sliding window, as DRF's own throttles, kept in Redis when one is configured:
-    one round trip per request (a script over a sorted set of request times per token).
-    Without Redis (embedded profile) DRF's cache-based history is used.
-    """
-
-    scope = "user"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        token = request.auth
-        token_key = getattr(token, "token_key", None)
-        if token_key:
-            ident = f"token:{token_key}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            ident = f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        client = shared_redis()
-        if client is None or self.rate is None:
-            return super().allow_request(request, view)
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        limit, duration = self.parse_rate(self.rate)
-        if limit is None or duration is None:
-            return True
-        now = time.time()
-        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
-        try:
-            oldest = _sliding_window(client)(
-                keys=[key], args=[now, duration, limit, member, int(duration) + 1]
-            )
-        except RedisError as exc:
-            # Redis down: let the request through rather than refuse an ERP's demand,
-            # which needs only the database. Throttling resumes when Redis is back.
-            log.warning("throttle not applied, Redis unavailable (%s)", exc)
-            return True
-        if oldest is None:
-            return True
-        self._wait = max(0.0, duration - (now - float(oldest)))
-        return False
-
-    def wait(self) -> float | None:
-        if hasattr(self, "_wait"):
-            return self._wait
-        return super().wait()
 
 
 BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
@@ -205,7 +129,16 @@ class CursorPage(StrictPageSize, CursorPagination):
 
 
 class PullboardAutoSchema(AutoSchema):
-    """Documents the problem-details responses every operation can give."""
+    """Documents the problem-details responses every operation can give, and that a list
+    filter of one value sent empty (`?line=`, as a filter form sends it) is not applied (an
+    empty item of a list of choices, `?status=`, is a 400)."""
+
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("in") == "query" and parameter["schema"].get("type") != "array":
+                parameter["allowEmptyValue"] = True
+        return parameters
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

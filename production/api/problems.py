@@ -12,6 +12,7 @@ served as `application/problem+json`. `errors` names the fields at fault.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
@@ -175,6 +176,47 @@ def oversized_input_problem(exc: Exception) -> Response | None:
     return None
 
 
+def numeric_fields(data: Any, prefix: str = "") -> list[str]:
+    """The paths of the numbers in a request body (numbers, or strings that read as one)."""
+    if isinstance(data, dict):
+        return [
+            path
+            for key, value in data.items()
+            for path in numeric_fields(value, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(data, list):
+        return [p for i, item in enumerate(data) for p in numeric_fields(item, f"{prefix}[{i}]")]
+    if isinstance(data, bool):
+        return []
+    if isinstance(data, int | float):
+        return [prefix]
+    if isinstance(data, str) and NUMBER.match(data.strip()):
+        return [prefix]
+    return []
+
+
+NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+
+
+def out_of_range_problem(request: Any) -> Response:
+    """400 for a value the database cannot hold, naming the numbers the request sent (the
+    database does not say which column overflowed)."""
+    try:
+        fields = numeric_fields(request.data) if request is not None else []
+    except Exception:  # an unreadable body names nothing
+        fields = []
+    message = _("Out of range: this value, or what it adds up to, is more than Pullboard holds.")
+    errors = [{"field": f, "message": message, "code": "out_of_range"} for f in fields] or [
+        {"field": "", "message": message, "code": "out_of_range"}
+    ]
+    detail = (
+        _("A value is out of range: %(fields)s.") % {"fields": ", ".join(fields)}
+        if fields
+        else _("A value is out of range for what Pullboard holds.")
+    )
+    return problem(400, detail, code="out_of_range", errors=errors)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error as a problem document, never a bare 500 for input."""
     if isinstance(exc, SERVICE_OUTAGES):
@@ -200,8 +242,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         )
     elif isinstance(exc, DataError):
         # A value the database could not hold (too long, out of range): the input's fault.
+        # The serializers bound what they can; this names the numbers the request sent.
         set_rollback()
-        return problem(400, "A value is out of range for its field.", code="invalid")
+        log.warning("API answered 400 for a database value error: %s", outage_text(exc))
+        return out_of_range_problem(context.get("request"))
 
     if isinstance(exc, DomainError):
         set_rollback()
@@ -235,6 +279,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             str(detail_text),
             code=code if isinstance(code, str) else "error",
             headers=headers,
+            **getattr(exc, "problem_extra", {}),
         )
     return None
 
@@ -256,6 +301,15 @@ class ProblemSerializer(serializers.Serializer):
     errors = ProblemFieldErrorSerializer(many=True)  # type: ignore[assignment]
     current_version = serializers.IntegerField(
         required=False, help_text="On 412: the version the resource has now."
+    )
+    limit = serializers.IntegerField(
+        required=False, help_text="On 429: the token's budget per window (requests; events)."
+    )
+    window_seconds = serializers.IntegerField(
+        required=False, help_text="On 429: the length of the throttle's sliding window."
+    )
+    cost = serializers.IntegerField(
+        required=False, help_text="On 429: what the refused request would have used."
     )
 
 

@@ -28,6 +28,12 @@ from production.models import (
 from production.validators import SKU_MAX_LENGTH, SKU_PATTERN, validate_sku
 
 POSITIVE = Decimal("0.001")
+# The largest quantity the ledger's columns hold (numeric(14, 3)).
+QUANTITY_MAX = Decimal(10) ** (QUANTITY["max_digits"] - QUANTITY["decimal_places"]) - POSITIVE
+
+
+def loop_max_cards() -> int:
+    return int(settings.PULLBOARD["LOOP_MAX_CARDS"])
 
 
 def quantity_field(**kwargs: Any) -> serializers.DecimalField:
@@ -59,6 +65,47 @@ class ProductSerializer(serializers.ModelSerializer):
     container_quantity = quantity_field()
     lead_time_days = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=POSITIVE)
     bom = BomItemSerializer(source="bom_lines", many=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """What a container leads to must fit the stock ledger's quantities (a 400 naming
+        the field, not a database overflow when the loop opens or a work order starts):
+        a full loop's stock, and each component a container's work order consumes."""
+        container = attrs.get("container_quantity")
+        if container is None and self.instance is not None:
+            container = self.instance.container_quantity
+        if container is None:
+            return attrs
+        cards = loop_max_cards()
+        if container * cards > QUANTITY_MAX:
+            most = f"{QUANTITY_MAX // cards:,}"
+            raise serializers.ValidationError(
+                {
+                    "container_quantity": _(
+                        "At most %(most)s: a loop of %(cards)d full containers must fit."
+                    )
+                    % {"most": most, "cards": cards}
+                }
+            )
+        if "bom_lines" in attrs:
+            items = [
+                (f"bom[{i}].quantity", item["quantity"])
+                for i, item in enumerate(attrs["bom_lines"])
+            ]
+        elif self.instance is not None and "container_quantity" in attrs:
+            items = [
+                ("container_quantity", line.quantity) for line in self.instance.bom_lines.all()
+            ]
+        else:
+            items = []
+        for field, quantity in items:
+            if container * quantity > QUANTITY_MAX:
+                needed, most = f"{container * quantity:,}", f"{QUANTITY_MAX:,}"
+                message = _(
+                    "A container needs %(needed)s of a component, more than a stock quantity "
+                    "holds (%(most)s)."
+                ) % {"needed": needed, "most": most}
+                raise serializers.ValidationError({field: message})
+        return attrs
 
     class Meta:
         model = Product

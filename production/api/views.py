@@ -264,6 +264,12 @@ class DemandEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.demand_events()
 
+    def throttle_cost(self, request: Request) -> int:
+        """A list of events costs one per event (up to the most a list may hold)."""
+        if self.action == "create" and isinstance(request.data, list):
+            return min(len(request.data), intake.MAX_ITEMS)
+        return 1
+
     @extend_schema(
         summary="Send demand: one event, or a list of up to 1,000",
         description=(

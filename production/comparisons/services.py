@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -42,16 +43,30 @@ def comparison_start(
     actor_id: int | None,
     line: ProductionLine | None = None,
     kind: str = ComparisonKind.MANUAL,
+    queue_run: bool = True,
 ) -> Comparison:
-    """Store a comparison and queue its run once committed."""
+    """Store a comparison and queue its run once committed (`queue_run=False`: the
+    caller runs it itself, with `comparison_run`)."""
     _validate(spec)
     comparison = Comparison.objects.create(
         name=name.strip() or "Comparison", line=line, kind=kind, spec=spec, created_by_id=actor_id
     )
+    if queue_run:
+        transaction.on_commit(partial(_queue_run, comparison.pk))
+    return comparison
+
+
+def _queue_run(comparison_id: int) -> None:
+    """A Celery task; in the embedded profile (tasks in process) a background thread, so
+    that the request that started it does not wait for the twin."""
+    if settings.PULLBOARD["COMPARISONS_IN_BACKGROUND_THREAD"]:
+        from production.comparisons.background import comparison_run_in_background
+
+        comparison_run_in_background(comparison_id)
+        return
     from production.comparisons.tasks import comparison_run_task
 
-    transaction.on_commit(partial(comparison_run_task.delay, comparison.pk))
-    return comparison
+    comparison_run_task.delay(comparison_id)
 
 
 def _record_progress(comparison_id: int, fraction: float, last: list[float]) -> None:

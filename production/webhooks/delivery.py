@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+import urllib3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +27,7 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from production.errors import DomainError
+from production.webhooks.deadline import AttemptDeadline, attempt_deadline
 from production.webhooks.destinations import (
     BlockedDestination,
     check_destination,
@@ -48,6 +50,10 @@ TIMEOUT = (3.05, 10)
 # attempt began: a receiver that trickles its body, or sends megabytes, cannot hold a worker.
 RESPONSE_READ_BYTES = 8192
 ATTEMPT_SECONDS = 20.0
+CUT_OFF = (
+    "The receiver took longer than %(seconds)g s to answer; cut off "
+    "(answer promptly, then do the work)."
+)
 
 
 @dataclass(frozen=True)
@@ -106,56 +112,66 @@ def _attempt(delivery: WebhookDelivery) -> bool:
     started = time.monotonic()
     status_code: int | None = None
     response_body = error = ""
-    try:
-        # Checked again at every attempt: the host may resolve elsewhere than when subscribed.
-        check_destination(delivery.subscription.url)
-        # A redirect is never followed: it could lead to an address the check refuses.
-        # The session checks the address it connects to as well (DNS rebinding).
-        response = checked_session().post(
-            delivery.subscription.url,
-            data=delivery.body.encode(),
-            headers=signed_headers(delivery, delivery.subscription.secret, at),
-            timeout=TIMEOUT,
-            allow_redirects=False,
-            stream=True,
-        )
-        with response:
-            status_code = response.status_code
-            body, cut = _read_some(response, started)
-        response_body = body.decode(response.encoding or "utf-8", "replace")[:RESPONSE_KEPT]
-        if cut:
-            status_code = None
-            error = (
-                f"The receiver took longer than {ATTEMPT_SECONDS:g} s to answer; cut off "
-                "(answer promptly, then do the work)."
+    # One deadline for the whole attempt (connect, headers, body): at it, the connection
+    # is shut, whatever the receiver is in the middle of sending.
+    with attempt_deadline(ATTEMPT_SECONDS) as deadline:
+        try:
+            # Checked again at every attempt: the host may resolve elsewhere than when
+            # subscribed. A redirect is never followed: it could lead to an address the
+            # check refuses. The session checks the address it connects to (DNS rebinding).
+            check_destination(delivery.subscription.url)
+            response = checked_session().post(
+                delivery.subscription.url,
+                data=delivery.body.encode(),
+                headers=signed_headers(delivery, delivery.subscription.secret, at),
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                stream=True,
             )
-        elif response.is_redirect:
-            error = "Redirects are not followed; subscribe the URL it points to."
-    except DomainError as exc:
-        error = f"Not sent: {exc.message}"
-    except requests.RequestException as exc:
-        blocked = _blocked_cause(exc)
-        if blocked is not None:
-            error = f"Not sent: {blocked}"
-        else:
-            error = f"{type(exc).__name__}: {exc}"[:RESPONSE_KEPT]
+            with response:
+                status_code = response.status_code
+                body, cut = _read_some(response, started, deadline)
+            response_body = body.decode(response.encoding or "utf-8", "replace")
+            response_body = response_body[:RESPONSE_KEPT]
+            if cut or deadline.expired:
+                status_code = None
+                error = CUT_OFF % {"seconds": ATTEMPT_SECONDS}
+            elif response.is_redirect:
+                error = "Redirects are not followed; subscribe the URL it points to."
+        except DomainError as exc:
+            error = f"Not sent: {exc.message}"
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            blocked = _blocked_cause(exc)
+            if blocked is not None:
+                error = f"Not sent: {blocked}"
+            elif deadline.expired:
+                error = CUT_OFF % {"seconds": ATTEMPT_SECONDS}
+            else:
+                error = f"{type(exc).__name__}: {exc}"[:RESPONSE_KEPT]
     ok = status_code is not None and 200 <= status_code < 300
     _record(delivery, ok, status_code, response_body, error, time.monotonic() - started)
     return ok
 
 
-def _read_some(response: requests.Response, started: float) -> tuple[bytes, bool]:
+def _read_some(
+    response: requests.Response, started: float, deadline: AttemptDeadline
+) -> tuple[bytes, bool]:
     """Up to `RESPONSE_READ_BYTES` of the body, while the attempt is younger than
     `ATTEMPT_SECONDS`; returns the bytes and whether the deadline cut the reading."""
     body = b""
     while len(body) < RESPONSE_READ_BYTES:
         if time.monotonic() - started > ATTEMPT_SECONDS:
             return body, True
-        chunk = response.raw.read1(RESPONSE_READ_BYTES - len(body))
+        try:
+            chunk = response.raw.read1(RESPONSE_READ_BYTES - len(body))
+        except (urllib3.exceptions.HTTPError, OSError):
+            if deadline.expired:  # the deadline shut the connection mid-read
+                return body, True
+            raise
         if not chunk:
             break
         body += chunk
-    return body, False
+    return body, deadline.expired
 
 
 def _blocked_cause(exc: BaseException) -> BlockedDestination | None:

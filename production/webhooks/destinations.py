@@ -29,6 +29,7 @@ from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 from production.errors import DomainError
+from production.webhooks import deadline
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -141,12 +142,21 @@ class _CheckedHTTPConnection(HTTPConnection):
         _check_peer(sock)
         return sock
 
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        # Sent (on a new or a reused connection): its answer is read under the deadline.
+        deadline.register(self.sock)
+
 
 class _CheckedHTTPSConnection(HTTPSConnection):
     def _new_conn(self) -> socket.socket:
         sock = super()._new_conn()
         _check_peer(sock)
         return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)
+        deadline.register(self.sock)
 
 
 class _CheckedHTTPPool(HTTPConnectionPool):

@@ -86,3 +86,52 @@ def test_the_bounds_are_documented(name):
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     assert {"RESPONSE_READ_BYTES": "8 kB", "ATTEMPT_SECONDS": "20 s"}[name] in docs
+
+
+@contextmanager
+def trickling_headers(pause: float, lines: int) -> Iterator[dict]:
+    """Answers a status line, then `lines` header lines one byte every `pause` seconds:
+    every read gets a byte well within its timeout, so only a deadline on the whole
+    attempt ends it."""
+    header = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: y\r\n" * lines + b"Content-Length: 0\r\n\r\n"
+    state = {"sent": 0, "finished": False, "total": len(header)}
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    state["url"] = f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                for byte in header:
+                    conn.sendall(bytes([byte]))
+                    state["sent"] += 1
+                    time.sleep(pause)
+                state["finished"] = True
+            except OSError:
+                pass  # the sender hung up, as it should
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.close()
+        thread.join(timeout=30)
+
+
+def test_a_receiver_that_trickles_its_headers_is_cut_at_the_deadline(db, monkeypatch):
+    """A header byte every 0.2 s (each read far within its 10 s timeout): without a
+    deadline on the whole attempt the sender reads all of them (about 70 s)."""
+    monkeypatch.setattr(sender, "ATTEMPT_SECONDS", 1.0)
+    with trickling_headers(pause=0.2, lines=30) as state:
+        delivery = send_one(state["url"])
+        sent_when_answered = state["sent"]
+    assert not state["finished"]
+    assert sent_when_answered < state["total"] / 2, "the headers were read to their end"
+    assert delivery.status == "pending" and delivery.attempt_count == 1  # retried later
+    attempt = delivery.attempts.get()
+    assert attempt.status_code is None
+    assert "took longer than 1 s" in attempt.error

@@ -194,6 +194,25 @@ def test_a_board_whose_stream_is_blocked_still_catches_up_by_polling(
     shot(page, "board-polling-fallback")
 
 
+def test_a_board_refused_a_stream_past_the_limit_polls(asgi_server, login, plant, operator):  # type: ignore[no-untyped-def]
+    """The stream's answer past the per-session limit (429, as kanban.stream gives it):
+    the board stops the stream, says it polls, and catches up by polling."""
+    page = login(asgi_server, "olga")
+    page.route(
+        "**/events/",
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "45", "Content-Type": "text/plain; charset=utf-8"},
+            body="This browser has 6 live boards open already, the most it may.",
+        ),
+    )
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "polling")
+    card = plant.finished_loop.cards.get(number=2)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=None, source="api")
+    expect(page.locator(f".cell[data-status=empty] #card-{card.pk}")).to_be_visible(timeout=17000)
+
+
 def touch_drag(page, source: str, target: str) -> None:  # type: ignore[no-untyped-def]
     """A finger: press, hold past the board's touch delay, slide, lift (CDP touch events)."""
     cdp = page.context.new_cdp_session(page)

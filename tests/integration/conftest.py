@@ -120,6 +120,7 @@ def launch_worker(
     concurrency: int = 2,
     batch_size: int | None = None,
     queues: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Worker:
     """Start one `celery -A config worker` and wait until it is ready.
 
@@ -135,6 +136,7 @@ def launch_worker(
         env["PULLBOARD_DEMAND_BATCH_SIZE"] = str(batch_size)
     if redis_url:  # flags, throttle and live hints on this Redis too (else the suite's)
         env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
     process = subprocess.Popen(
         [
             sys.executable,

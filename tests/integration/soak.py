@@ -44,6 +44,10 @@ DATABASE = "pullboard"
 INTAKE = "/api/v1/demand-events/"
 
 
+# The soak's webhook receiver listens on 127.0.0.1, which deliveries refuse by default.
+WEBHOOKS_TO_LOOPBACK = {"WEBHOOK_ALLOW_LOOPBACK": "true"}
+
+
 class SoakUnavailable(Exception):
     """What the soak needs is not on this machine (the reason says what)."""
 
@@ -374,6 +378,7 @@ class Soak:
             "CELERY_BROKER_URL": self.redis.url,
             "REDIS_URL": self.redis.url,
             "PYTHONUNBUFFERED": "1",
+            **WEBHOOKS_TO_LOOPBACK,
         }
 
     def _manage(self, *args: str) -> str:
@@ -384,14 +389,15 @@ class Soak:
             raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}{done.stderr[-3000:]}")
         return done.stdout
 
-    def start(self, *, workers: int = 2) -> None:
+    def start(self, *, workers: int = 2, webhook_url: str = "") -> None:
+        """`webhook_url`: a receiver the ERP subscribes (see `soak_webhooks`)."""
         began = time.monotonic()
         self.postgres.start()
         self.redis.start()
         self._manage("manage.py", "migrate", "--noinput", "-v", "0")
         self.timings["migrate_s"] = time.monotonic() - began
         self.plant = json.loads(
-            self._manage("-m", "tests.integration.soak_plant", "seed").splitlines()[-1]
+            self._manage("-m", "tests.integration.soak_plant", "seed", webhook_url).splitlines()[-1]
         )
         for _ in range(workers):
             self.start_worker()
@@ -408,6 +414,7 @@ class Soak:
             broker_url=self.redis.url,
             redis_url=self.redis.url,
             concurrency=1,
+            extra_env=WEBHOOKS_TO_LOOPBACK,
         )
         self.workers.append(worker)
         return worker
@@ -520,6 +527,15 @@ class Soak:
         self.timings["settle_s"] = time.monotonic() - began
         self._measure_processing()
         return left
+
+    def deliver(self) -> dict[str, Any]:
+        """Run the webhook sweep until nothing is pending; what the deliveries ended as."""
+        began = time.monotonic()
+        report = json.loads(
+            self._manage("-m", "tests.integration.soak_plant", "deliver").splitlines()[-1]
+        )
+        self.timings["deliver_s"] = time.monotonic() - began
+        return dict(report)
 
     def _measure_processing(self) -> None:
         """For each fault, how long until an event stored after it was processed."""

@@ -1,9 +1,10 @@
 """The soak's plant and its reconciler, run inside the soak's own database.
 
 `python -m tests.integration.soak_plant seed` (with DATABASE_URL of that database) makes
-an ERP user with a token, one line and its products with full loops, and prints them as
-JSON; `... reconcile` runs the reconciler once, as Celery beat would, and prints its
-report. The soak runs these as processes of their own: its database is not the test's.
+an ERP user with a token, one line and its products with full loops (and, given a URL,
+the ERP's webhook subscription), and prints them as JSON; `... reconcile` runs the
+reconciler once, as Celery beat would, and prints its report; `... deliver` runs the
+webhook sweep until nothing is pending. The soak runs these as processes of their own: its database is not the test's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import django
 LOOPS = [(10, 20), (5, 10), (20, 30), (8, 6), (12, 40), (25, 80)]
 
 
-def seed() -> dict[str, object]:
+def seed(webhook_url: str = "") -> dict[str, object]:
     from knox.models import AuthToken
 
     from kanban.services import loop_create
@@ -44,7 +45,40 @@ def seed() -> dict[str, object]:
         )
         loop_create(product=product, card_count=cards)
         products.append({"sku": product.sku, "container": container, "cards": cards})
-    return {"token": token, "products": products}
+    plant: dict[str, object] = {"token": token, "products": products}
+    if webhook_url:  # the ERP's receiver, subscribed as the ERP would
+        from production.webhooks.services import webhook_subscription_create
+
+        subscription = webhook_subscription_create(
+            url=webhook_url, event_types=WEBHOOK_EVENTS, actor_id=user.pk
+        )
+        plant["webhook_secret"] = subscription.secret
+    return plant
+
+
+# One delivery per pull signal each: few enough that the soak stays short.
+WEBHOOK_EVENTS = ["card.signalled", "work_order.created"]
+
+
+def deliver_due(timeout: float = 150.0) -> dict[str, object]:
+    """Run the delivery sweep (as beat does every 30 s) every 2 s until no delivery is
+    pending or `timeout` passed; a delivery held by a killed worker waits out its lease."""
+    import time
+
+    from production.webhooks.delivery import webhook_deliveries_queue_due
+    from production.webhooks.models import DeliveryStatus, WebhookDelivery
+
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if not WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).exists():
+            break
+        webhook_deliveries_queue_due()
+        time.sleep(2)
+    statuses = WebhookDelivery.objects.values_list("status", flat=True)
+    counts: dict[str, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return {"deliveries": counts, "seconds": round(time.monotonic() - began, 1)}
 
 
 def reconcile_once() -> dict[str, object]:
@@ -58,11 +92,11 @@ def reconcile_once() -> dict[str, object]:
     }
 
 
-def main(command: str) -> None:
+def main(command: str, *args: str) -> None:
     django.setup()
-    commands = {"seed": seed, "reconcile": reconcile_once}
-    print(json.dumps(commands[command]()))
+    commands = {"seed": seed, "reconcile": reconcile_once, "deliver": deliver_due}
+    print(json.dumps(commands[command](*args)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -3,7 +3,8 @@ worker and the web process are killed with `kill -9`, and Redis and PostgreSQL r
 
 At the end every event the ERP sent is stored once and processed once, stock levels
 equal the ledger, each emptied container raised one pull signal, no idempotency key is
-stuck, and intake answered again within seconds of each fault. The processes, the
+stuck, intake answered again within seconds of each fault, and every webhook delivery
+(the ERP subscribes a receiver) reached it exactly once by delivery id. The processes, the
 private PostgreSQL and Redis, and the ERP are in `tests/integration/soak.py`;
 `bench/bench_soak.py` runs the same scenario longer.
 """
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.receiver import Receiver, running_receiver
 from tests.integration.soak import Soak, SoakUnavailable
+from tests.integration.soak_webhooks import webhook_outcome
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
@@ -26,24 +29,36 @@ FAULTS = ["worker", "web", "redis", "postgres"]
 
 
 @pytest.fixture
-def soak(tmp_path: Path) -> Iterator[Soak]:
+def receiver() -> Iterator[Receiver]:
+    """The ERP's webhook receiver (in this process, answering 200 at once)."""
+    with running_receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def soak(tmp_path: Path, receiver: Receiver) -> Iterator[Soak]:
     try:
         run = Soak(tmp_path)
     except SoakUnavailable as exc:
         pytest.skip(str(exc))
     try:
-        run.start(workers=2)
+        run.start(workers=2, webhook_url=receiver.url)
+        receiver.secret = str(run.plant["webhook_secret"])
         yield run
     finally:
         run.close()
 
 
-def test_every_event_exactly_once_through_kills_and_restarts(soak: Soak) -> None:
+def test_every_event_exactly_once_through_kills_and_restarts(
+    soak: Soak, receiver: Receiver
+) -> None:
     soak.run(FAULTS, gap=8)
     left = soak.settle()
-    figures = soak.figures()
+    webhook_problems, webhook_figures = webhook_outcome(soak, receiver)
+    figures = {**soak.figures(), **webhook_figures}
     print("soak figures:", figures)
 
     assert soak.erp is not None and soak.erp.exchanges
     assert left == 0, f"{left} events unprocessed after the reconciler ran"
     assert soak.problems(bound=BOUND_S) == []
+    assert webhook_problems == []

@@ -75,8 +75,10 @@ class Command(BaseCommand):
 
     def _saved(self, spec: dict[str, Any], line: ProductionLine | None) -> dict[str, Any]:
         name = f"{line.code}: shell" if line else "Shell comparison"
-        comparison = comparison_start(name=name, spec=spec, actor_id=None, line=line)
-        # Run here (the queued task finds it already done and skips it).
+        comparison = comparison_start(
+            name=name, spec=spec, actor_id=None, line=line, queue_run=False
+        )
+        # Run here, in the command's own process.
         ran = comparison_run(comparison_id=comparison.pk)
         if ran is None or ran.results is None:
             comparison.refresh_from_db()

@@ -26,7 +26,7 @@ import json
 import logging
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
 from asgiref.sync import sync_to_async
@@ -35,9 +35,11 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from kanban.ops import BOARD_STREAMS
 from kanban.selectors.board import Board, board_change, board_for_line
+from kanban.stream import slots as stream_slots
 from production import live_transport
 from production.models import ProductionLine
 from production.roles import OPERATOR, PLANNER, has_role
@@ -66,41 +68,54 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
         polling = HttpResponse(status=204)
         polling["X-Pullboard-Live"] = "polling (live events need the ASGI server)"
         return polling
+    slot = await stream_slots.acquire(request.session.session_key, user.pk)
+    if isinstance(slot, stream_slots.Refused):
+        return _too_many_streams(slot)
     # The checks are done: give the connection back (to the pool) before waiting. It
     # was opened in this request's thread for database work, so it is closed there.
     await sync_to_async(connections.close_all)()
     response = StreamingHttpResponse(
-        _events(line.pk), content_type="text/event-stream; charset=utf-8"
+        _events(line.pk, slot), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
 
 
-async def _events(line_id: int) -> AsyncIterator[str]:
-    started = time.monotonic()
+def _too_many_streams(refused: stream_slots.Refused) -> HttpResponse:
+    """429: the board's EventSource stops on it, and the board polls and tries again."""
+    if refused.scope == "session":
+        text = _("This browser has %(limit)d live boards open already, the most it may.")
+    else:
+        text = _("You have %(limit)d live boards open already, the most one user may.")
+    text = (text % {"limit": refused.limit}) + " " + _("Close one to follow this one.")
+    response = HttpResponse(text, status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(int(stream_slots.LEASE_SECONDS))
+    return response
+
+
+async def _events(line_id: int, slot: stream_slots.Slot) -> AsyncIterator[str]:
+    started = renewed = time.monotonic()
     BOARD_STREAMS.inc()  # the metrics' open streams (kanban/ops.py)
     try:
-        async with aclosing(_stream(line_id, started)) as messages:
-            async for message in messages:
+        async with follow(line_id) as changes:
+            # Only now, once the feed listens: a board catching up on "ready" misses nothing.
+            yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
+            while time.monotonic() - started <= STREAM_LIFETIME_SECONDS:
+                if time.monotonic() - renewed >= HEARTBEAT_SECONDS:
+                    renewed = time.monotonic()
+                    await stream_slots.renew(slot)
+                try:
+                    message = await asyncio.wait_for(changes.get(), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if message is None:  # the feed stopped (its hints' transport failed)
+                    return
                 yield message
     finally:
         BOARD_STREAMS.dec()
-
-
-async def _stream(line_id: int, started: float) -> AsyncGenerator[str, None]:
-    async with follow(line_id) as changes:
-        # Only now, once the feed listens: a board catching up on "ready" misses nothing.
-        yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
-        while time.monotonic() - started <= STREAM_LIFETIME_SECONDS:
-            try:
-                message = await asyncio.wait_for(changes.get(), HEARTBEAT_SECONDS)
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            if message is None:  # the feed stopped (its hints' transport failed)
-                return
-            yield message
+        await stream_slots.release(slot)
 
 
 def _refetch(line_id: int, kind: str) -> str:
