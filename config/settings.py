@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
         # Forecast runs and comparisons share one job status set.
         "JobStatusEnum": "production.planning.models.ForecastRunStatus",
         "ComparisonKindEnum": "production.comparisons.models.ComparisonKind",
+        "ForecastOverrideKindEnum": "production.planning.models.OverrideKind",
     },
 }
 

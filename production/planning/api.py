@@ -22,6 +22,7 @@ from production.planning import selectors
 from production.planning.models import (
     MAX_SEASON,
     ForecastBucket,
+    ForecastCalendar,
     ForecastOverride,
     ForecastRun,
     OverrideKind,
@@ -252,10 +253,12 @@ class ForecastCalendarViewSet(ApiViewSet):
     """The plant's forecast calendar: bucket and season for every product without its own."""
 
     serializer_class = CalendarSerializer
+    queryset = ForecastCalendar.objects.none()
     pagination_class = None  # type: ignore[assignment]
     roles = {"read": PLANNERS, "update": PLANNERS}
 
-    def list(self, request: Request) -> Response:
+    @extend_schema(responses={200: CalendarSerializer})
+    def retrieve(self, request: Request) -> Response:
         plant = selectors.plant_forecast_calendar()
         data = {"bucket": plant.bucket, "season_length": plant.season_length} if plant else {}
         return Response(CalendarSerializer(data or {"bucket": "", "season_length": None}).data)
@@ -265,7 +268,7 @@ class ForecastCalendarViewSet(ApiViewSet):
         body = CalendarSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         forecast_calendar_set(actor_id=self.actor_id(), **body.validated_data)
-        return self.list(request)
+        return self.retrieve(request)
 
 
 class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -337,7 +340,7 @@ class PushOrderViewSet(ApiViewSet):
 router = SimpleRouter()
 router.register("forecasts", ForecastViewSet, basename="forecast")
 router.register("forecast-runs", ForecastRunViewSet, basename="forecast-run")
-calendar_view = ForecastCalendarViewSet.as_view({"get": "list", "put": "update"})
+calendar_view = ForecastCalendarViewSet.as_view({"get": "retrieve", "put": "update"})
 router.register("push-plans", PushPlanViewSet, basename="push-plan")
 router.register("push-orders", PushOrderViewSet, basename="push-order")
 

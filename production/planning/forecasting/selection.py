@@ -61,7 +61,7 @@ def _horizons() -> dict[str, int]:
 
 
 def _max_history() -> dict[str, int]:
-    return {"day": 730, "week": 260, "month": 120}
+    return {"day": 730, "week": 520, "month": 300}
 
 
 @dataclass(frozen=True)
