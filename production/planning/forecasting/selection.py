@@ -30,6 +30,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
+from production.planning.forecasting import ets_fit as ef
 from production.planning.forecasting import ets_models as em
 from production.planning.forecasting import intermittent as im
 from production.planning.forecasting.calendar import NOMINAL_DAYS
@@ -151,7 +152,7 @@ def fit_ets(y: Array, season: int, config: ForecastConfig, horizon: int) -> list
     """ETS by AICc for equal-length series sharing a season and a sign (all positive or not)."""
     n, t_len = y.shape
     models = em.candidate_models(seasonal=season > 1, positive=bool((y > 0).all()))
-    fit = em.fit_models(y, models, season)
+    fit = ef.fit_models(y, models, season)
     k = len(models)
     aicc = fit.aicc.reshape(n, k)
     n_params = [model.n_params(season) for model in models]
