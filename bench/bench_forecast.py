@@ -1,275 +1,223 @@
-"""Forecast and backtest N products x 730 days: Pullboard's vectorised portfolio against
-statsforecast and a statsmodels loop fitting the same methods, in the same run.
+"""Forecast accuracy against the standard methods on public series, and the portfolio's speed.
 
-Prints seconds end to end and the accuracy (mean MASE on a hidden final block) of each:
-on the demo history (production.demo_history), on the airline passengers series that
-ships in statsforecast, and on generated intermittent series (the PBS series do not ship
-in any installed package, so a fixed-seed intermittent set stands in; said in the output).
+Part 1, the bar: standard monthly retail and production series that ship inside installed
+packages (nothing is downloaded at run time):
 
-Protocol, identical for every contender: the last HOLDOUT days of each series are hidden;
-on the rest, a rolling-origin backtest (3 windows of 14 days, parameters re-estimated at
-each origin) scores the seven methods, the lowest MASE per series is kept and forecasts
-the hidden block, whose MASE (scaled by the in-sample seasonal-naive error) is reported.
+* AirPassengers, monthly airline passengers 1949-1960 (statsforecast.utils)
+* wineind, monthly Australian wine sales by winemakers 1980-1994 (pmdarima.datasets)
+* elec_equip, monthly electrical equipment manufacturing orders index 1995-2016
+  (statsmodels.datasets)
 
-statsforecast and statsmodels are much slower, so they run on a sample of the products
-(--sf-sample, --sm-sample) and their time is scaled to all products (stated in the output);
-accuracy is compared on the same sample. numba (statsforecast) is compiled on a warm-up
-call outside the timed section.
+and two quarterly production series, reported apart (season 4, 8 quarters ahead): ausbeer
+(Australian beer production) and woolyrnq (woollen yarn production), both pmdarima.
 
-    .venv/bin/python bench/bench_forecast.py [--products 1000] [--sf-sample 20] [--sm-sample 3] [--intermittent 60]
+Protocol, identical for the three contenders: 5 rolling origins, the last one 12 buckets
+before the end (each origin 12 buckets after the previous one); at each origin a fit on
+everything before it and a forecast 12 buckets ahead; MASE = mean absolute error over those
+12 / in-sample mean absolute error of the seasonal naive on the training part; the series'
+score is the mean over the 5 origins. CPU time (process time) per series is the mean over
+the origins of one fit and forecast.
+
+* pullboard: `forecast_portfolio` as the nightly refresh runs it (ETS family by AICc,
+  near-ties to the simpler model), season 12 (4 for quarters);
+* statsmodels Holt-Winters by AICc: ExponentialSmoothing with every trend (none, additive,
+  additive damped) and season (none, additive, multiplicative), the lowest `aicc` kept;
+* statsforecast AutoETS(season_length=12).
+
+Part 2, speed of the nightly portfolio: N products x 730 days of the demo history
+(production.demo_history), daily buckets and weekly season, seconds end to end.
+
+    .venv/bin/python bench/bench_forecast.py [--origins 5] [--portfolio 2000]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("NIXTLA_ID_AS_COL", "1")
 warnings.filterwarnings("ignore")
 
-from production.demo_history import DemandProfile, daily_demand  # noqa: E402
-from production.planning.forecasting import ForecastConfig, select  # noqa: E402
-from production.planning.forecasting import methods as m  # noqa: E402
-from production.planning.forecasting.selection import mase_scale  # noqa: E402
+from production.planning.forecasting import SeriesSpec, forecast_portfolio  # noqa: E402
 
-SF_NAMES = {
-    "Naive": "naive",
-    "SeasonalNaive": "seasonal_naive",
-    "WindowAverage": "moving_average",
-    "SESOpt": "ses",
-    "Holt": "holt",
-    "HoltWinters": "holt_winters",
-    "CrostonSBA": "croston_sba",
+Forecaster = Callable[[np.ndarray, int, int], np.ndarray]
+
+
+def monthly_series() -> dict[str, np.ndarray]:
+    import pmdarima.datasets as pm
+    import statsmodels.datasets.elec_equip as elec
+    from statsforecast.utils import AirPassengers
+
+    return {
+        "AirPassengers": np.asarray(AirPassengers, dtype=np.float64),
+        "wineind": np.asarray(pm.load_wineind(), dtype=np.float64),
+        "elec_equip": elec.load().data.iloc[:, 0].to_numpy(np.float64),
+    }
+
+
+def quarterly_series() -> dict[str, np.ndarray]:
+    import pmdarima.datasets as pm
+
+    beer = np.asarray(pm.load_ausbeer(), dtype=np.float64)
+    return {
+        "ausbeer": beer[np.isfinite(beer)],
+        "woolyrnq": np.asarray(pm.load_woolyrnq(), dtype=np.float64),
+    }
+
+
+def pullboard(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    bucket = "month"
+    (result,) = forecast_portfolio([train], [SeriesSpec(bucket, season)])
+    return np.asarray(result.forecast[:horizon])
+
+
+def statsmodels_hw_aicc(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    best = None
+    for trend, damped in ((None, False), ("add", False), ("add", True)):
+        for seasonal in (None, "add", "mul"):
+            if seasonal == "mul" and train.min() <= 0:
+                continue
+            try:
+                fit = ExponentialSmoothing(
+                    train,
+                    trend=trend,
+                    damped_trend=damped,
+                    seasonal=seasonal,
+                    seasonal_periods=season if seasonal else None,
+                ).fit()
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            if np.isfinite(fit.aicc) and (best is None or fit.aicc < best.aicc):
+                best = fit
+    assert best is not None
+    return np.maximum(np.asarray(best.forecast(horizon)), 0.0)
+
+
+def statsforecast_autoets(train: np.ndarray, horizon: int, season: int) -> np.ndarray:
+    from statsforecast.models import AutoETS
+
+    return np.maximum(AutoETS(season_length=season).fit(train).predict(horizon)["mean"], 0.0)
+
+
+CONTENDERS: dict[str, Forecaster] = {
+    "pullboard": pullboard,
+    "statsmodels HW (AICc)": statsmodels_hw_aicc,
+    "statsforecast AutoETS": statsforecast_autoets,
 }
 
 
-def demo_history(n: int, days: int, seed: int = 2026) -> np.ndarray:
-    rng = np.random.default_rng(seed)
+def score(
+    y: np.ndarray, forecaster: Forecaster, *, horizon: int, season: int, origins: int
+) -> tuple[float, float]:
+    """Mean MASE over the rolling origins, and CPU seconds per fit and forecast."""
+    mases, cpu = [], 0.0
+    for w in range(origins):
+        end = len(y) - horizon - (origins - 1 - w) * horizon
+        train, test = y[:end], y[end : end + horizon]
+        started = time.process_time()
+        forecast = forecaster(train, horizon, season)
+        cpu += time.process_time() - started
+        scale = np.abs(train[season:] - train[:-season]).mean()
+        mases.append(float(np.abs(forecast - test).mean() / scale))
+    return float(np.mean(mases)), cpu / origins
+
+
+def bar(
+    title: str, series: dict[str, np.ndarray], *, horizon: int, season: int, origins: int
+) -> bool:
+    print(f"\n## {title}: {origins} rolling origins, {horizon} ahead, season {season}")
+    names = list(CONTENDERS)
+    print(f"{'series':<15}{'n':>5}" + "".join(f"{n:>24}" for n in names) + "   ratio vs sm / sf")
+    table = {}
+    for label, y in series.items():
+        table[label] = {
+            name: score(y, fn, horizon=horizon, season=season, origins=origins)
+            for name, fn in CONTENDERS.items()
+        }
+        row = table[label]
+        cells = "".join(f"{row[n][0]:>12.4f} ({row[n][1]:>6.3f} s)" for n in names)
+        ours = row["pullboard"][0]
+        ratios = [ours / row[n][0] for n in names[1:]]
+        print(f"{label:<15}{len(y):>5}{cells}   " + " / ".join(f"{r:.3f}" for r in ratios))
+    means = {n: float(np.mean([table[s][n][0] for s in table])) for n in names}
+    cpu = {n: float(np.mean([table[s][n][1] for s in table])) for n in names}
+    print(
+        f"{'mean':<20}"
+        + "".join(f"{means[n]:>12.4f} ({cpu[n]:>6.3f} s)" for n in names)
+        + "   (MASE, CPU s per series)"
+    )
+    within = all(
+        table[s]["pullboard"][0] <= 1.05 * table[s][n][0] for s in table for n in names[1:]
+    )
+    better = all(means["pullboard"] < means[n] for n in names[1:])
+    print(f"every series within 5% of both: {'yes' if within else 'NO'}")
+    print(f"better than both on average: {'yes' if better else 'NO'}")
+    return within and better
+
+
+def portfolio_speed(products: int) -> None:
+    from production.demo_history import DemandProfile, daily_demand
+
+    rng = np.random.default_rng(2026)
     rows = []
-    for i in range(n):
+    for i in range(products):
         profile = DemandProfile(
             base_per_day=float(rng.uniform(1, 60)),
             trend_per_year=float(rng.normal(0, 0.25)),
             dispersion=float(rng.uniform(2, 12)),
         )
-        rows.append(daily_demand(profile, days=days, first_weekday=0, seed=seed + i).quantities)
-    return np.asarray(rows, dtype=np.float64)
-
-
-def intermittent(n: int, days: int, seed: int = 42) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    occurs = rng.random((n, days)) < rng.uniform(0.05, 0.35, (n, 1))
-    sizes = rng.poisson(rng.uniform(1, 10, (n, 1)), (n, days)) + 1
-    return (occurs * sizes).astype(np.float64)
-
-
-def holdout_mase(
-    train: np.ndarray, test: np.ndarray, forecast: np.ndarray, season: int
-) -> np.ndarray:
-    scale = mase_scale(train, train.shape[1], season)
-    return np.abs(forecast - test).mean(axis=1) / scale
-
-
-def run_ours(y: np.ndarray, holdout: int, config: ForecastConfig) -> tuple[float, np.ndarray]:
-    train, test = y[:, :-holdout], y[:, -holdout:]
-    started = time.perf_counter()
-    sel = select(train, config)
-    seconds = time.perf_counter() - started
-    return seconds, holdout_mase(train, test, sel.forecast[:, :holdout], config.season)
-
-
-def sf_models(season: int, window: int) -> list[object]:
-    from statsforecast.models import (
-        CrostonSBA,
-        Holt,
-        HoltWinters,
-        Naive,
-        SeasonalNaive,
-        SimpleExponentialSmoothingOptimized,
-        WindowAverage,
-    )
-
-    return [
-        Naive(),
-        SeasonalNaive(season_length=season),
-        WindowAverage(window_size=window),
-        SimpleExponentialSmoothingOptimized(alias="SESOpt"),
-        Holt(season_length=season),
-        HoltWinters(season_length=season),
-        CrostonSBA(),
-    ]
-
-
-def long_frame(y: np.ndarray) -> pd.DataFrame:
-    n, t_len = y.shape
-    return pd.DataFrame(
-        {
-            "unique_id": np.repeat(np.arange(n), t_len),
-            "ds": np.tile(np.arange(1, t_len + 1), n),
-            "y": y.ravel(),
-        }
-    )
-
-
-def run_statsforecast(
-    y: np.ndarray, holdout: int, config: ForecastConfig
-) -> tuple[float, np.ndarray]:
-    from statsforecast import StatsForecast
-
-    train, test = y[:, :-holdout], y[:, -holdout:]
-    n = train.shape[0]
-    sf = StatsForecast(
-        models=sf_models(config.season, config.moving_average_window), freq=1, n_jobs=1
-    )
-    sf.forecast(df=long_frame(train[:1, -120:]), h=2)  # numba warm-up, not timed
-    started = time.perf_counter()
-    df = long_frame(train)
-    cv = sf.cross_validation(
-        df=df, h=config.horizon, n_windows=config.windows, step_size=config.horizon
-    )
-    final = sf.forecast(df=df, h=holdout)
-    seconds = time.perf_counter() - started
-    cols = list(SF_NAMES)
-    cv = cv.sort_values(["unique_id", "cutoff", "ds"])
-    origins = sorted(cv["cutoff"].unique())
-    scores = np.zeros((len(cols), n))
-    for cutoff in origins:
-        block = cv[cv["cutoff"] == cutoff]
-        actual = block["y"].to_numpy().reshape(n, config.horizon)
-        scale = mase_scale(train, int(cutoff), config.season)
-        for i, col in enumerate(cols):
-            fc = block[col].to_numpy().reshape(n, config.horizon)
-            scores[i] += np.abs(fc - actual).mean(axis=1) / scale / len(origins)
-    chosen = np.where(np.isfinite(scores), scores, np.inf).argmin(axis=0)
-    final = final.sort_values(["unique_id", "ds"])
-    fcs = np.stack([final[c].to_numpy().reshape(n, holdout) for c in cols])
-    picked = fcs[chosen, np.arange(n)]
-    return seconds, holdout_mase(train, test, picked, config.season)
-
-
-def run_statsmodels(
-    y: np.ndarray, holdout: int, config: ForecastConfig
-) -> tuple[float, np.ndarray]:
-    """One series and one origin at a time: statsmodels' ExponentialSmoothing for SES, Holt
-    and Holt-Winters; the four simple methods are a line of numpy each."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
-    train, test = y[:, :-holdout], y[:, -holdout:]
-    n, t_len = train.shape
-    h = config.horizon
-    origins = [t_len - h * (config.windows - w) for w in range(config.windows)]
-    s = config.season
-
-    def all_methods(past: np.ndarray, steps: int) -> list[np.ndarray]:
-        row = past[None, :]
-        out = [
-            m.naive(row, steps)[0],
-            m.seasonal_naive(row, steps, s)[0],
-            m.moving_average(row, steps, config.moving_average_window)[0],
-        ]
-        for trend, seasonal in ((None, None), ("add", None), ("add", "add")):
-            model = ExponentialSmoothing(
-                past, trend=trend, seasonal=seasonal, seasonal_periods=s if seasonal else None
-            )
-            out.append(np.asarray(model.fit().forecast(steps)))
-        out.append(m.croston_sba(row, steps)[0])
-        return [np.maximum(f, 0.0) for f in out]
-
-    started = time.perf_counter()
-    mase = np.zeros(n)
-    for i in range(n):
-        scores = np.zeros(7)
-        for origin in origins:
-            fcs = all_methods(train[i, :origin], h)
-            scale = mase_scale(train[i : i + 1], origin, s)[0]
-            actual = train[i, origin : origin + h]
-            scores += np.array([np.abs(f - actual).mean() / scale for f in fcs])
-        best = int(np.argmin(np.where(np.isfinite(scores), scores, np.inf)))
-        fc = all_methods(train[i], holdout)[best]
-        mase[i] = holdout_mase(train[i : i + 1], test[i : i + 1], fc[None, :], s)[0]
-    return time.perf_counter() - started, mase
-
-
-def report(
-    title: str,
-    y: np.ndarray,
-    holdout: int,
-    config: ForecastConfig,
-    args: argparse.Namespace,
-    sf_sample: int | None = None,
-) -> None:
-    n = y.shape[0]
-    print(f"\n## {title}: {n} series x {y.shape[1]} points, holdout {holdout}")
-    ours_s, ours_mase = run_ours(y, holdout, config)
-    sf_n = min(sf_sample or args.sf_sample, n)
-    sm_n = min(args.sm_sample, n)
-    sample = np.random.default_rng(0).choice(n, size=max(sf_n, sm_n), replace=False)
-    sf_s, sf_mase = run_statsforecast(y[sample[:sf_n]], holdout, config)
-    sm_s, sm_mase = run_statsmodels(y[sample[:sm_n]], holdout, config)
-    sf_all = sf_s / sf_n * n
-    sm_all = sm_s / sm_n * n
-    print(f"{'contender':<28}{'seconds (all series)':>22}{'mean MASE':>12}{'on sample':>12}")
-    print(
-        f"{'pullboard (numpy, batched)':<28}{ours_s:>22.2f}{ours_mase.mean():>12.4f}"
-        f"{ours_mase[sample[:sf_n]].mean():>12.4f}"
-    )
-    print(f"{'statsforecast (n_jobs=1)':<28}{sf_all:>21.1f}*{'-':>12}{sf_mase.mean():>12.4f}")
-    print(
-        f"{'statsmodels loop':<28}{sm_all:>21.1f}*{'-':>12}{sm_mase.mean():>12.4f}"
-        f"   (its sample: pullboard {ours_mase[sample[:sm_n]].mean():.4f})"
-    )
-    print(
-        f"* measured on {sf_n} (statsforecast) / {sm_n} (statsmodels) series: "
-        f"{sf_s:.1f} s / {sm_s:.1f} s, scaled to {n}"
-    )
-    print(
-        f"speed-up vs statsforecast: {sf_all / ours_s:.1f}x; vs statsmodels: {sm_all / ours_s:.1f}x"
-    )
-    ratio = ours_mase[sample[:sf_n]].mean() / sf_mase.mean()
-    print(f"MASE ratio pullboard / statsforecast on the same sample: {ratio:.4f}")
+        rows.append(daily_demand(profile, days=730, first_weekday=0, seed=2026 + i).quantities)
+    histories = [np.asarray(r, dtype=np.float64) for r in rows]
+    print(f"\n## Nightly portfolio: {products} products x 730 days (demo history), daily")
+    started, cpu = time.perf_counter(), time.process_time()
+    results = forecast_portfolio(histories)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    kinds: dict[str, int] = {}
+    for r in results:
+        kinds[r.method] = kinds.get(r.method, 0) + 1
+    print(f"{wall:.1f} s wall, {cpu:.1f} s CPU; methods kept: {dict(sorted(kinds.items()))}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--days", type=int, default=730)
-    parser.add_argument("--sf-sample", type=int, default=20)
-    parser.add_argument("--sm-sample", type=int, default=3)
-    parser.add_argument("--intermittent", type=int, default=60, help="generated series")
+    parser.add_argument("--origins", type=int, default=5)
+    parser.add_argument("--portfolio", type=int, default=0, help="products (0: skip)")
     args = parser.parse_args()
-
-    daily = ForecastConfig(forecast_horizon=28)
-    report(
-        "Demo history (production.demo_history)",
-        demo_history(args.products, args.days),
-        28,
-        daily,
-        args,
-    )
-
-    from statsforecast.utils import AirPassengers
-
-    monthly = ForecastConfig(
-        horizon=12, windows=2, season=12, moving_average_window=12, forecast_horizon=12
-    )
-    air = np.asarray(AirPassengers, dtype=np.float64)[None, :]
-    report("Airline passengers (statsforecast.utils.AirPassengers)", air, 12, monthly, args)
-
     print(
-        "\nThe PBS intermittent series ship in no installed package: generated intermittent "
-        "series (seed 42) stand in."
+        "load average:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     )
-    # statsforecast is quick on short intermittent series: it sees all of them.
-    series = intermittent(args.intermittent, 400)
-    report("Intermittent, generated", series, 28, daily, args, sf_sample=args.intermittent)
+    statsforecast_autoets(np.arange(1.0, 40.0), 2, 4)  # numba compiles outside the timings
+    ok = bar(
+        "Monthly retail and production",
+        monthly_series(),
+        horizon=12,
+        season=12,
+        origins=args.origins,
+    )
+    bar(
+        "Quarterly production (reported apart)",
+        quarterly_series(),
+        horizon=8,
+        season=4,
+        origins=args.origins,
+    )
+    if args.portfolio:
+        portfolio_speed(args.portfolio)
+    print(
+        "load average:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    )
+    print(f"\nbar on the monthly series: {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

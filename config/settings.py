@@ -360,6 +360,7 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "production.planning.models.ForecastRunStatus",
         "ComparisonKindEnum": "production.comparisons.models.ComparisonKind",
         "PushPlanStatusEnum": "production.planning.models.PushPlanStatus",
+        "ForecastOverrideKindEnum": "production.planning.models.OverrideKind",
     },
 }
 

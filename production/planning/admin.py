@@ -9,7 +9,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
-from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
+from production.planning.models import (
+    ForecastCalendar,
+    ForecastOverride,
+    ForecastRun,
+    ProductForecast,
+    PushPlan,
+    PushPlanLine,
+)
 
 
 @admin.register(ForecastRun)
@@ -72,3 +79,26 @@ class PushPlanLineAdmin(ReadOnlyAdmin):
     list_filter = ("plan__line", "beyond_capacity")
     list_select_related = ("plan__line", "product", "work_order__product")
     search_fields = ("product__sku",)
+
+
+@admin.register(ForecastOverride)
+class ForecastOverrideAdmin(ReadOnlyAdmin):
+    """The planners' overrides, append-only: written by the forecast page and the API."""
+
+    list_display = (
+        "product",
+        "period_start",
+        "kind",
+        "before",
+        "after",
+        "created_by",
+        "created_at",
+    )
+    list_select_related = ("product", "created_by")
+    search_fields = ("product__sku", "reason")
+    show_full_result_count = False
+
+
+@admin.register(ForecastCalendar)
+class ForecastCalendarAdmin(ReadOnlyAdmin):
+    list_display = ("bucket", "season_length", "updated_by", "updated_at")

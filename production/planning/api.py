@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -16,9 +17,25 @@ from rest_framework.routers import SimpleRouter
 
 from production.api.common import PLANNERS, ApiViewSet, StrictPageSize
 from production.errors import DomainError
-from production.models import ProductionLine, WorkOrder
+from production.models import Product, ProductionLine, WorkOrder
 from production.planning import selectors
-from production.planning.models import ForecastRun, ProductForecast, PushPlan, PushPlanLine
+from production.planning.models import (
+    MAX_SEASON,
+    ForecastBucket,
+    ForecastCalendar,
+    ForecastOverride,
+    ForecastRun,
+    OverrideKind,
+    ProductForecast,
+    PushPlan,
+    PushPlanLine,
+)
+from production.planning.services.forecast_overrides import (
+    effective_values,
+    forecast_calendar_set,
+    forecast_override,
+    product_forecast_calendar_set,
+)
 from production.planning.services.forecasts import forecast_run_request
 from production.planning.services.push import (
     push_plan_discard,
@@ -31,6 +48,12 @@ from production.planning.services.push import (
 class ProductForecastSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku")
     line = serializers.CharField(source="product.line.code")
+    values_in_force = serializers.SerializerMethodField(
+        help_text="The forecast per bucket that push planning uses: `values` with `overrides`."
+    )
+
+    def get_values_in_force(self, obj: ProductForecast) -> list[float]:
+        return effective_values(obj)
 
     class Meta:
         model = ProductForecast
@@ -42,10 +65,66 @@ class ProductForecastSerializer(serializers.ModelSerializer):
             "scores",
             "start_date",
             "values",
+            "values_in_force",
+            "overrides",
+            "intervals",
+            "bucket",
+            "season_length",
+            "calendar_source",
             "sigma_daily",
             "history_days",
+            "history_buckets",
             "run",
             "updated_at",
+        ]
+
+
+class CalendarSerializer(serializers.Serializer):
+    bucket = serializers.ChoiceField(
+        choices=[("", "detected"), *ForecastBucket.choices],
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="day, week or month; blank: the plant's, else detected from the history.",
+    )
+    season_length = serializers.IntegerField(
+        min_value=1,
+        max_value=max(MAX_SEASON.values()),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="Buckets per season (1: none); null: the plant's, else detected.",
+    )
+
+
+class OverrideInputSerializer(serializers.Serializer):
+    period_start = serializers.DateField(help_text="First day of one of the forecast's buckets.")
+    kind = serializers.ChoiceField(choices=OverrideKind.choices)
+    quantity = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-1e9, max_value=1e9
+    )
+    reason = serializers.CharField(max_length=2000)
+
+
+class OverrideSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product.sku")
+    created_by = serializers.CharField(source="created_by.username", default=None)
+
+    class Meta:
+        model = ForecastOverride
+        fields = [
+            "id",
+            "product",
+            "bucket",
+            "period_start",
+            "kind",
+            "quantity",
+            "before",
+            "after",
+            "model_value",
+            "reason",
+            "created_by",
+            "created_at",
         ]
 
 
@@ -131,10 +210,43 @@ class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     lookup_url_kwarg = "sku"
     lookup_value_regex = "[^/]+"
     ordering_fields = ["product__sku"]
-    roles = {"read": PLANNERS, "refresh": PLANNERS}
+    roles = {"read": PLANNERS, "refresh": PLANNERS, "calendar": PLANNERS, "overrides": PLANNERS}
 
     def get_queryset(self) -> QuerySet[ProductForecast]:
         return selectors.product_forecasts()
+
+    @extend_schema(request=CalendarSerializer, responses={200: CalendarSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def calendar(self, request: Request, sku: str | None = None) -> Response:
+        """This product's own calendar (blank fields: the plant's, else detected)."""
+        product = get_object_or_404(Product, sku=sku)
+        if request.method == "PUT":
+            body = CalendarSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            product_forecast_calendar_set(
+                product=product, actor_id=self.actor_id(), **body.validated_data
+            )
+        initial = selectors.product_calendar_initial(product)
+        return Response(CalendarSerializer(initial or {"bucket": "", "season_length": None}).data)
+
+    @extend_schema(
+        request=OverrideInputSerializer,
+        responses={200: OverrideSerializer(many=True), 201: OverrideSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def overrides(self, request: Request, sku: str | None = None) -> Response:
+        """The planner's overrides of this product's forecast (newest first), or a new one:
+        set, adjust (signed quantity) or clear one bucket, with a reason."""
+        product = get_object_or_404(Product, sku=sku)
+        if request.method == "POST":
+            body = OverrideInputSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            row = forecast_override(
+                product=product, actor_id=self.actor_id(), **body.validated_data
+            )
+            return Response(OverrideSerializer(row).data, status=status.HTTP_201_CREATED)
+        rows = selectors.forecast_override_history(product).select_related("product")[:200]
+        return Response(OverrideSerializer(rows, many=True).data)
 
     @extend_schema(request=None, responses={202: ForecastRunSerializer})
     @action(detail=False, methods=["post"])
@@ -142,6 +254,28 @@ class ForecastViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         """Queue a refresh of every forecast (a refresh already running is reused)."""
         run = forecast_run_request(actor_id=self.actor_id())
         return Response(ForecastRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ForecastCalendarViewSet(ApiViewSet):
+    """The plant's forecast calendar: bucket and season for every product without its own."""
+
+    serializer_class = CalendarSerializer
+    queryset = ForecastCalendar.objects.none()
+    pagination_class = None  # type: ignore[assignment]
+    roles = {"read": PLANNERS, "update": PLANNERS}
+
+    @extend_schema(responses={200: CalendarSerializer})
+    def retrieve(self, request: Request) -> Response:
+        plant = selectors.plant_forecast_calendar()
+        data = {"bucket": plant.bucket, "season_length": plant.season_length} if plant else {}
+        return Response(CalendarSerializer(data or {"bucket": "", "season_length": None}).data)
+
+    @extend_schema(request=CalendarSerializer, responses={200: CalendarSerializer})
+    def update(self, request: Request) -> Response:
+        body = CalendarSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        forecast_calendar_set(actor_id=self.actor_id(), **body.validated_data)
+        return self.retrieve(request)
 
 
 class ForecastRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -252,7 +386,11 @@ class PushOrderViewSet(ApiViewSet):
 router = SimpleRouter()
 router.register("forecasts", ForecastViewSet, basename="forecast")
 router.register("forecast-runs", ForecastRunViewSet, basename="forecast-run")
+calendar_view = ForecastCalendarViewSet.as_view({"get": "retrieve", "put": "update"})
 router.register("push-plans", PushPlanViewSet, basename="push-plan")
 router.register("push-orders", PushOrderViewSet, basename="push-order")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("forecast-calendar/", calendar_view, name="forecast-calendar"),
+    *router.urls,
+]

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from production.errors import DomainError
 from production.models import LineMode, LotSizing, ProductionLine
 from production.planning import selectors
 from production.planning.forecasting import METHOD_LABELS
-from production.planning.models import ProductForecast, PushPlan
+from production.planning.forecasting.calendar import bucket_dates
+from production.planning.models import ForecastBucket, OverrideKind, ProductForecast, PushPlan
+from production.planning.services.forecast_overrides import (
+    effective_values,
+    forecast_calendar_set,
+    forecast_override,
+    product_forecast_calendar_set,
+)
 from production.planning.services.forecasts import forecast_run_request
 from production.planning.services.push import (
     push_plan_discard,
@@ -58,20 +66,83 @@ def _shown(key: str, value: object) -> object:
     return value
 
 
+class CalendarForm(forms.Form):
+    bucket = forms.ChoiceField(
+        choices=[("", _("Detected from the history")), *ForecastBucket.choices],
+        required=False,
+        label=_("Bucket"),
+    )
+    season_length = forms.IntegerField(
+        required=False,
+        min_value=1,
+        label=_("Season length (buckets)"),
+        help_text=_("1 = no season; blank = detected (7 days, 52 weeks, 12 months)."),
+    )
+
+
+class OverrideForm(forms.Form):
+    period_start = forms.DateField(label=_("Bucket starting"))
+    kind = forms.ChoiceField(choices=OverrideKind.choices, label=_("Change"))
+    quantity = forms.FloatField(required=False, label=_("Quantity"))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label=_("Reason")
+    )
+
+    def __init__(self, *args: Any, periods: list[date], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period_start"].widget = forms.Select(
+            choices=[(p.isoformat(), p.isoformat()) for p in periods]
+        )
+
+
+def _calendar_form(request: HttpRequest, instance: Any) -> CalendarForm:
+    initial = (
+        {"bucket": instance.bucket, "season_length": instance.season_length} if instance else {}
+    )
+    return CalendarForm(request.POST or None, initial=initial)
+
+
 @role_required(PLANNER)
 def forecasts(request: HttpRequest) -> HttpResponse:
+    plant = selectors.plant_forecast_calendar()
+    form = _calendar_form(request, plant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            forecast_calendar_set(
+                bucket=form.cleaned_data["bucket"],
+                season_length=form.cleaned_data["season_length"],
+                actor_id=request.user.pk,
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request, _("Plant forecast calendar saved; it applies at the next refresh.")
+            )
+            return redirect("planning-forecasts")
+    rows = []
     page = selectors.product_forecasts_page(request.GET.get("page"))
-    rows = [
-        {
-            "forecast": f,
-            "label": METHOD_LABELS.get(f.method, f.method),
-            "mase": f.scores.get(f.method, {}).get("mase"),
-            "bias": f.scores.get(f.method, {}).get("bias"),
-            "next_week": sum(f.values[:7]),
-        }
-        for f in page
-    ]
-    context = {"rows": rows, "page": page, "run": selectors.latest_forecast_run()}
+    for f in page:
+        values = effective_values(f)
+        band = f.intervals.get("80", {})
+        rows.append(
+            {
+                "forecast": f,
+                "label": METHOD_LABELS.get(f.method, f.method),
+                "mase": f.scores.get(f.method, {}).get("mase"),
+                "bias": f.scores.get(f.method, {}).get("bias"),
+                "next": values[0] if values else None,
+                "next_low": (band.get("lower") or [None])[0],
+                "next_high": (band.get("upper") or [None])[0],
+                "overridden": bool(f.overrides),
+            }
+        )
+    context = {
+        "rows": rows,
+        "page": page,
+        "run": selectors.latest_forecast_run(),
+        "calendar_form": form,
+    }
     return render(request, "production/planning/forecasts.html", context)
 
 
@@ -95,6 +166,39 @@ def forecast_detail(request: HttpRequest, sku: str) -> HttpResponse:
     forecast = get_object_or_404(
         ProductForecast.objects.select_related("product"), product__sku=sku
     )
+    periods = bucket_dates(forecast.start_date, forecast.bucket, len(forecast.values))
+    posted = request.POST if request.method == "POST" else None
+    which = request.POST.get("form") if posted else None
+    calendar_form = CalendarForm(
+        posted if which == "calendar" else None,
+        initial=selectors.product_calendar_initial(forecast.product),
+    )
+    override_form = OverrideForm(posted if which == "override" else None, periods=periods)
+    form = calendar_form if which == "calendar" else override_form
+    if posted and form.is_valid():
+        try:
+            if which == "calendar":
+                product_forecast_calendar_set(
+                    product=forecast.product,
+                    bucket=form.cleaned_data["bucket"],
+                    season_length=form.cleaned_data["season_length"],
+                    actor_id=request.user.pk,
+                )
+                messages.success(request, _("Calendar saved; it applies at the next refresh."))
+            else:
+                forecast_override(
+                    product=forecast.product,
+                    period_start=form.cleaned_data["period_start"],
+                    kind=form.cleaned_data["kind"],
+                    quantity=form.cleaned_data["quantity"],
+                    reason=form.cleaned_data["reason"],
+                    actor_id=request.user.pk,
+                )
+                messages.success(request, _("Forecast override saved."))
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("planning-forecast", sku=forecast.product.sku)
     scores = [
         {
             "method": name,
@@ -102,17 +206,23 @@ def forecast_detail(request: HttpRequest, sku: str) -> HttpResponse:
             "kept": name == forecast.method,
             **s,
         }
-        for name, s in sorted(forecast.scores.items(), key=lambda kv: kv[1].get("mase", 0))
+        for name, s in sorted(
+            forecast.scores.items(), key=lambda kv: (kv[1].get("aicc", 0), kv[1].get("mase", 0))
+        )
     ]
+    label = METHOD_LABELS.get(forecast.method, forecast.method)
     return render(
         request,
         "production/planning/forecast_detail.html",
         {
             "forecast": forecast,
-            "label": METHOD_LABELS.get(forecast.method, forecast.method),
+            "label": label,
             "scores": scores,
-            "days": list(enumerate(forecast.values[:28])),
-            "chart": selectors.forecast_chart(forecast, label=METHOD_LABELS.get(forecast.method)),
+            "buckets": selectors.forecast_buckets(forecast)[:28],
+            "chart": selectors.forecast_chart(forecast, label=label),
+            "calendar_form": calendar_form,
+            "override_form": override_form,
+            "overrides": selectors.forecast_override_history(forecast.product)[:50],
         },
     )
 

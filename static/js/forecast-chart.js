@@ -1,5 +1,5 @@
-/* Forecast detail: the last weeks of daily demand and the forecast after them, from the
-   page's #forecast-data JSON block. Chart.js is served by the app (static/vendor). */
+/* Forecast detail: the last buckets of demand, the forecast in force after them and the
+   model's 80 % interval, from the page's #forecast-data JSON block. Chart.js is served by the app (static/vendor). */
 (function () {
   "use strict";
   const source = document.getElementById("forecast-data");
@@ -23,6 +23,21 @@
           pointRadius: 0,
         },
         {
+          label: "80 % interval (low)",
+          data: pad(data.lower || [], data.history.length, 0),
+          borderColor: "rgba(11, 87, 208, 0.25)",
+          pointRadius: 0,
+          fill: false,
+        },
+        {
+          label: "80 % interval (high)",
+          data: pad(data.upper || [], data.history.length, 0),
+          borderColor: "rgba(11, 87, 208, 0.25)",
+          backgroundColor: "rgba(11, 87, 208, 0.12)",
+          pointRadius: 0,
+          fill: "-1",
+        },
+        {
           label: "Forecast (" + data.method + ")",
           data: pad(data.forecast, data.history.length, 0),
           borderColor: "#0b57d0",
@@ -37,7 +52,7 @@
       maintainAspectRatio: false,
       animation: false,
       interaction: { mode: "index", intersect: false },
-      scales: { y: { beginAtZero: true, title: { display: true, text: "units per day" } } },
+      scales: { y: { beginAtZero: true, title: { display: true, text: "units per " + (data.unit || "day") } } },
       plugins: { legend: { position: "bottom" } },
     },
   });

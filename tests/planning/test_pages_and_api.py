@@ -56,7 +56,7 @@ def test_forecast_page_shows_methods_scores_and_fallbacks(
     client.force_login(planner)
     with django_assert_max_num_queries(8):
         page = client.get("/planning/forecasts/").content.decode()
-    assert "Holt-Winters (additive, weekly)" in page and "0.710" in page
+    assert "Holt-Winters (additive)" in page and "0.710" in page
     assert "Only 12 days of demand history" in page
     detail = client.get("/planning/forecasts/NUT/").content.decode()
     assert "Naive" in detail and "1.300" in detail and "(kept)" in detail

@@ -170,7 +170,16 @@ def test_refresh_forecasts_every_product_with_scores_and_fallbacks(  # type: ign
     assert run.done_products == run.total_products == 3
     assert run.progress_percent == 100
     rich_f = ProductForecast.objects.get(product=rich)
-    assert rich_f.method in rich_f.scores and len(rich_f.scores) == 7
+    # Positive daily demand: the 15 ETS models are candidates (no Croston: no zero day);
+    # scores are kept for each model whose fit stayed admissible.
+    assert rich_f.method in rich_f.scores and len(rich_f.scores) >= 12
+    assert all(name.startswith("ets_") for name in rich_f.scores)
+    assert (rich_f.bucket, rich_f.season_length) == ("day", 7)
+    assert rich_f.calendar_source["bucket"] == rich_f.calendar_source["season"] == "detected"
+    assert rich_f.history_buckets == rich_f.history_days == 199  # every day of it
+    assert (
+        rich_f.intervals["95"]["lower"][0] < rich_f.values[0] < rich_f.intervals["95"]["upper"][0]
+    )
     assert rich_f.start_date == today and rich_f.fallback_reason == ""
     assert 3 < rich_f.values[0] < 20 and rich_f.sigma_daily > 0
     poor_f = ProductForecast.objects.get(product=poor)

@@ -1,31 +1,14 @@
-"""Forecast methods, vectorised over products: every series is one row of a 2-D array.
+"""Simple forecast methods, vectorised over products: every series is one row of a 2-D array.
 
-No Django here, only numpy. Shapes: ``y`` is ``(n_series, n_days)`` of daily demand,
-a forecast is ``(n_series, horizon)``. All series in one call share a length; the
-portfolio layer (``production.planning.forecasting.selection``) groups series by length.
-
-Exponential smoothing (SES, Holt, Holt-Winters) is in ``ets``; its names are
-re-exported here, so ``methods`` lists every method.
+No Django here, only numpy. Shapes: ``y`` is ``(n_series, n_buckets)``, a forecast is
+``(n_series, horizon)``. The ETS family is in ``ets_models``, the Croston family's TSB in
+``intermittent``; the twin's push planner uses ``moving_average``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-
-from production.planning.forecasting.ets import (
-    HOLT,
-    HOLT_WINTERS,
-    SES,
-    EtsParams,
-    EtsSpec,
-    ets_filter,
-    ets_fit,
-    ets_fit_forecast,
-    ets_fitted,
-    ets_forecast,
-    initial_states,
-)
 
 Array = NDArray[np.float64]
 
@@ -90,20 +73,9 @@ def croston_sba(y: Array, horizon: int) -> Array:
 
 
 __all__ = [
-    "HOLT",
-    "HOLT_WINTERS",
-    "SES",
     "Array",
-    "EtsParams",
-    "EtsSpec",
     "croston_sba",
     "croston_sba_states",
-    "ets_filter",
-    "ets_fit",
-    "ets_fit_forecast",
-    "ets_fitted",
-    "ets_forecast",
-    "initial_states",
     "moving_average",
     "naive",
     "seasonal_naive",

@@ -1,14 +1,17 @@
 """Forecast refreshes: demand history in, one ProductForecast per product out.
 
 The numbers come from `production.planning.forecasting` (pure numpy); this module reads the
-daily demand history, runs the portfolio in chunks so progress shows, and stores
-the result. A refresh is requested (queued once) and executed by a Celery task.
+daily demand history, sums it into each product's buckets (its calendar: the product's
+own setting, else the plant's, else detected from the history), runs the portfolio in
+chunks so progress shows, and stores the result. A refresh is requested (queued once)
+and executed by a Celery task.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -20,8 +23,20 @@ from django.utils import timezone
 
 from production.bulk import bulk_upsert_rows
 from production.models import DemandEvent, MoveKind, Product, StockMove
-from production.planning.forecasting import ForecastConfig, SeriesForecast, forecast_portfolio
-from production.planning.models import ForecastRun, ForecastRunStatus, ProductForecast
+from production.planning.forecasting import (
+    ForecastConfig,
+    SeriesForecast,
+    SeriesSpec,
+    forecast_portfolio,
+)
+from production.planning.forecasting import calendar as cal
+from production.planning.models import (
+    ForecastCalendar,
+    ForecastRun,
+    ForecastRunStatus,
+    ProductForecast,
+    ProductForecastCalendar,
+)
 
 ACTIVE = (ForecastRunStatus.QUEUED, ForecastRunStatus.RUNNING)
 # A run stuck this long (a worker died) no longer blocks a new request.
@@ -115,12 +130,80 @@ STORED_FIELDS = [
     "values",
     "sigma_daily",
     "history_days",
+    "bucket",
+    "season_length",
+    "calendar_source",
+    "intervals",
+    "history_buckets",
     "updated_at",
-]
+]  # never `overrides`: a planner's overrides outlive refreshes
+
+
+def history_window_days(config: ForecastConfig) -> int:
+    """Days of daily history read: enough for the longest bucket's `max_history`."""
+    return max(
+        math.ceil(config.max_history[bucket] * cal.NOMINAL_DAYS[bucket]) for bucket in cal.BUCKETS
+    )
+
+
+@dataclass(frozen=True)
+class ResolvedCalendar:
+    bucket: str
+    season_length: int
+    source: dict[str, str]
+
+
+def resolve_calendars(
+    products: Sequence[Product], histories: dict[int, np.ndarray], *, end: date
+) -> dict[int, tuple[ResolvedCalendar, np.ndarray, date]]:
+    """Each product's calendar and its history in those buckets (two queries for all).
+
+    Bucket: the product's setting, else the plant's, else detected (the ERP's cadence).
+    Season: the product's setting, else the plant's when the plant's bucket is the one in
+    force (or the plant sets no bucket), else detected by autocorrelation.
+    """
+    plant = ForecastCalendar.objects.first()
+    own = {
+        c.product_id: c
+        for c in ProductForecastCalendar.objects.filter(product_id__in=[p.pk for p in products])
+    }
+    out = {}
+    for product in products:
+        daily = histories[product.pk]
+        mine = own.get(product.pk)
+        if mine is not None and mine.bucket:
+            bucket, bucket_from = mine.bucket, "product"
+            bucket_why = "set on the product"
+        elif plant is not None and plant.bucket:
+            bucket, bucket_from, bucket_why = plant.bucket, "plant", "set for the plant"
+        else:
+            bucket, bucket_why = cal.detect_bucket(daily, end=end)
+            bucket_from = "detected"
+        series, start = cal.to_buckets(daily, end=end, bucket=bucket)
+        plant_season_fits = plant is not None and plant.bucket in ("", bucket)
+        if mine is not None and mine.season_length:
+            season, season_from, season_why = mine.season_length, "product", "set on the product"
+        elif plant_season_fits and plant is not None and plant.season_length:
+            season, season_from, season_why = plant.season_length, "plant", "set for the plant"
+        else:
+            season, season_why = cal.detect_season(series, bucket)
+            season_from = "detected"
+        source = {
+            "bucket": bucket_from,
+            "bucket_reason": bucket_why,
+            "season": season_from,
+            "season_reason": season_why,
+        }
+        out[product.pk] = (ResolvedCalendar(bucket, season, source), series, start)
+    return out
 
 
 def _store(
-    run: ForecastRun, products: Sequence[Product], results: Sequence[SeriesForecast], start: date
+    run: ForecastRun,
+    products: Sequence[Product],
+    results: Sequence[SeriesForecast],
+    calendars: dict[int, tuple[ResolvedCalendar, np.ndarray, date]],
+    history_days: dict[int, int],
 ) -> None:
     """Every product's forecast in one upsert statement, whatever the number of products
     (a product has one current forecast)."""
@@ -133,10 +216,15 @@ def _store(
                 method=result.method,
                 fallback_reason=result.fallback_reason,
                 scores=result.scores,
-                start_date=start,
+                start_date=calendars[product.pk][2],
                 values=[round(v, 4) for v in result.forecast],
                 sigma_daily=result.sigma_daily,
-                history_days=result.history_days,
+                history_days=history_days[product.pk],
+                bucket=result.bucket,
+                season_length=calendars[product.pk][0].season_length,
+                calendar_source=calendars[product.pk][0].source,
+                intervals=result.intervals,
+                history_buckets=result.history_buckets,
                 updated_at=now,
             )
             for product, result in zip(products, results, strict=True)
@@ -171,17 +259,35 @@ def forecast_run_execute(
         run.save(update_fields=["status", "started_at", "total_products"])
     try:
         histories = daily_histories(
-            [p.pk for p in products], end=today, max_days=config.max_history
+            [p.pk for p in products], end=today, max_days=history_window_days(config)
         )
+        calendars = resolve_calendars(products, histories, end=today)
+        used_days = {
+            p.pk: min(
+                len(histories[p.pk]),
+                math.ceil(
+                    config.max_history[calendars[p.pk][0].bucket]
+                    * cal.NOMINAL_DAYS[calendars[p.pk][0].bucket]
+                ),
+            )
+            for p in products
+        }
         chunk_size = max(1, math.ceil(len(products) / PROGRESS_STEPS))
         results: list[SeriesForecast] = []
         for offset in range(0, len(products), chunk_size):
             chunk = products[offset : offset + chunk_size]
-            results += forecast_portfolio([histories[p.pk] for p in chunk], config)
+            results += forecast_portfolio(
+                [calendars[p.pk][1] for p in chunk],
+                [
+                    SeriesSpec(calendars[p.pk][0].bucket, calendars[p.pk][0].season_length)
+                    for p in chunk
+                ],
+                config,
+            )
             if len(results) < len(products):
                 ForecastRun.objects.filter(pk=run.pk).update(done_products=len(results))
         with transaction.atomic():
-            _store(run, products, results, today)
+            _store(run, products, results, calendars, used_days)
             fallbacks = sum(1 for r in results if r.fallback_reason)
             run.done_products = len(products)
             run.status = ForecastRunStatus.DONE

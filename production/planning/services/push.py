@@ -46,8 +46,10 @@ from production.models import (
     WorkOrderStatus,
 )
 from production.planning.core import lot_size, net_requirement, safety_stock, service_level_z
+from production.planning.forecasting.calendar import daily_values
 from production.planning.models import ProductForecast, PushPlan, PushPlanLine, PushPlanStatus
 from production.planning.services.bom import dependent_demand, lines_parents_first
+from production.planning.services.forecast_overrides import effective_values
 from production.services.lines import line_mode_switches_apply_due
 from production.services.work_orders import (
     NewWorkOrder,
@@ -72,21 +74,24 @@ def period_start_for(day: date, days: int | None = None) -> date:
 def forecast_over(forecast: ProductForecast | None, *, start: date, days: float) -> float:
     """Forecast demand over ``days`` (fractional allowed) from ``start``.
 
-    Days past the end of the stored forecast repeat its last value; days before its
-    start (a stale forecast) are read from its first value.
+    The forecast in force is the model's with the planner's overrides
+    (`forecast_overrides.effective_values`); a day's share of a bucket is the bucket's
+    value over its length in days. Days past the end of the stored forecast repeat its
+    last bucket's rate; days before its start (a stale forecast) read its first.
     """
     if forecast is None or not forecast.values or days <= 0:
         return 0.0
-    values = forecast.values
-    offset = (start - forecast.start_date).days
+    values = effective_values(forecast)
     total = 0.0
     whole = math.floor(days)
     for i in range(whole + 1):
         share = 1.0 if i < whole else days - whole
         if share <= 0:
             break
-        idx = min(max(offset + i, 0), len(values) - 1)
-        total += share * float(values[idx])
+        day = start + timedelta(days=i)
+        total += share * daily_values(
+            values, start=forecast.start_date, bucket=forecast.bucket, day=day
+        )
     return total
 
 
