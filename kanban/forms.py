@@ -46,3 +46,16 @@ class PrintForm(forms.Form):
 
     def clean_paper(self) -> str:
         return self.cleaned_data.get("paper") or "a4"
+
+
+class BoardOrderForm(forms.Form):
+    """Start or finish a push work order from the board: the version the board showed."""
+
+    version = forms.IntegerField(min_value=1, required=False)
+
+
+class SignalsForm(forms.Form):
+    """The plant-wide list of waiting signals: narrowed to a line or a product."""
+
+    line = forms.SlugField(max_length=40, required=False)
+    q = forms.CharField(max_length=60, required=False, strip=True)

@@ -9,6 +9,12 @@ urlpatterns = [
     path("boards/<slug:code>/", views.board, name="board"),
     path("boards/<slug:code>/columns/", views.board_columns, name="board-columns"),
     path("boards/<slug:code>/events/", stream.board_events, name="board-events"),
+    path(
+        "boards/<slug:code>/orders/<int:order_id>/<slug:action>/",
+        views.board_order_view,
+        name="board-order",
+    ),
+    path("signals/", views.signals, name="signals"),
     path("cards/<int:card_id>/move/", views.card_move_view, name="card-move"),
     path("scan/", views.scan, name="scan"),
     path("cards/print/", views.print_cards, name="print"),

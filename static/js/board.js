@@ -30,6 +30,97 @@
 
   function columns() { return document.getElementById("board-columns"); }
 
+  // ---- lanes: folded or open (the operator's choice outlives a refresh), filtered -----
+  var laneKey = "pb-lanes:" + columnsUrl;
+  var laneChoices = {};
+  try { laneChoices = JSON.parse(window.sessionStorage.getItem(laneKey) || "{}") || {}; } catch (e) { laneChoices = {}; }
+  var filterInput = document.getElementById("board-filter");
+  var filterResult = document.getElementById("board-filter-result");
+  var pendingRefusal = null;
+
+  function setCollapsed(lane, collapsed) {
+    lane.classList.toggle("collapsed", collapsed);
+    var toggle = lane.querySelector(".lane-toggle");
+    if (toggle) { toggle.setAttribute("aria-expanded", collapsed ? "false" : "true"); }
+  }
+
+  // A choice holds while the server's default for that lane stays what it was: a quiet
+  // lane the operator opened stays open; a lane that gets work to make opens again.
+  function applyLaneChoices() {
+    var lanes = board.querySelectorAll(".lane");
+    for (var i = 0; i < lanes.length; i++) {
+      var choice = laneChoices[lanes[i].dataset.lane];
+      if (choice && choice.base === lanes[i].dataset.default) {
+        setCollapsed(lanes[i], choice.chosen === "collapsed");
+      }
+    }
+  }
+
+  function toggleLane(lane) {
+    var collapsed = !lane.classList.contains("collapsed");
+    setCollapsed(lane, collapsed);
+    laneChoices[lane.dataset.lane] = { base: lane.dataset.default, chosen: collapsed ? "collapsed" : "open" };
+    try { window.sessionStorage.setItem(laneKey, JSON.stringify(laneChoices)); } catch (e) { /* private mode */ }
+  }
+
+  board.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest && evt.target.closest(".lane-toggle");
+    if (toggle) { toggleLane(toggle.closest(".lane")); }
+  });
+
+  function applyFilter() {
+    if (!filterInput) { return; }
+    var wanted = filterInput.value.trim().toLowerCase();
+    var lanes = board.querySelectorAll(".lane");
+    var shown = 0;
+    for (var i = 0; i < lanes.length; i++) {
+      var text = (lanes[i].dataset.sku + " " + lanes[i].dataset.name).toLowerCase();
+      var match = !wanted || text.indexOf(wanted) >= 0;
+      lanes[i].hidden = !match;
+      if (match) { shown += 1; }
+    }
+    filterResult.textContent = wanted ? shown + " / " + lanes.length : "";
+  }
+
+  if (filterInput) {
+    filterInput.addEventListener("input", function () {
+      applyFilter();
+      var url = new URL(window.location.href);
+      if (filterInput.value.trim()) { url.searchParams.set("product", filterInput.value.trim()); } else { url.searchParams.delete("product"); }
+      window.history.replaceState(null, "", url.toString());
+    });
+  }
+
+  // Lanes in the order the server ranked them (most urgent first).
+  function reorderLanes(order) {
+    var holder = document.getElementById("board-lanes");
+    if (!holder || !order) { return; }
+    var now = Array.prototype.map.call(holder.children, function (lane) { return Number(lane.dataset.lane); });
+    if (now.join(",") === order.join(",")) { return; }
+    order.forEach(function (id) {
+      var lane = document.getElementById("lane-section-" + id);
+      if (lane) { holder.appendChild(lane); }
+    });
+  }
+
+  // A refused move's reason, drawn on the card (or work order) it concerns.
+  function showRefusal() {
+    var refusal = pendingRefusal;
+    pendingRefusal = null;
+    if (!refusal) { return false; }
+    var target = document.getElementById(refusal.order ? "order-" + refusal.order : "card-" + refusal.card);
+    if (!target) { showAlert(refusal.message); return false; }
+    var lane = target.closest(".lane");
+    if (lane && lane.classList.contains("collapsed")) { setCollapsed(lane, false); }
+    var note = document.createElement("p");
+    note.className = "refusal";
+    note.setAttribute("role", "alert");
+    note.textContent = refusal.message;
+    target.appendChild(note);
+    target.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
   // ---- messages ------------------------------------------------------------
   function announce(message) {
     statusBox.textContent = "";
@@ -129,12 +220,15 @@
 
   // ---- after every new columns fragment -------------------------------------
   function columnsSwapped(focusId) {
+    applyLaneChoices();
+    applyFilter();
     setUpDragAndDrop();
     updateAges();
     var target = focusId && document.getElementById(focusId);
     if (!target && focusCardAfterSwap) { target = document.getElementById("card-" + focusCardAfterSwap); }
     focusCardAfterSwap = null;
     if (target) { target.focus({ preventScroll: false }); }
+    showRefusal();
   }
 
   // ---- refresh: the board catches up with the server -------------------------
@@ -219,6 +313,7 @@
       lane.old.replaceWith(fresh);
       window.htmx.process(fresh);
     });
+    reorderLanes(change.order);
     current.dataset.etag = change.etag;
     current.classList.toggle("wip-at-limit", !!change.wip_over);
     columnsSwapped(focusId);
@@ -247,17 +342,23 @@
 
   // ---- moves through htmx ------------------------------------------------------
   document.body.addEventListener("htmx:beforeRequest", function (evt) {
-    var card = evt.detail.elt.closest && evt.detail.elt.closest(".card");
+    var card = evt.detail.elt.closest && evt.detail.elt.closest(".card, .order");
     if (!card) { return; }
     clearAlert();
-    focusCardAfterSwap = card.dataset.card;
+    focusCardAfterSwap = null;
+    if (card.dataset.card) { focusCardAfterSwap = card.dataset.card; }
     card.classList.add("is-moving");
   });
 
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     // A refused move still answers the columns as they are: show them.
     var status = evt.detail.xhr.status;
-    if (status === 400 || status === 409 || status === 412) {
+    if (status === 400 || status === 404 || status === 409 || status === 412) {
+      if (!evt.detail.xhr.responseText) {  // nothing to show (the card is gone): say why here
+        evt.detail.shouldSwap = false;
+        showRefusal();
+        return;
+      }
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }
@@ -271,7 +372,7 @@
   });
 
   document.body.addEventListener("htmx:afterRequest", function (evt) {
-    var card = evt.detail.elt.closest && evt.detail.elt.closest(".card");
+    var card = evt.detail.elt.closest && evt.detail.elt.closest(".card, .order");
     if (card) { card.classList.remove("is-moving"); }
   });
 
@@ -297,7 +398,7 @@
     if (detail.code === "wip_limit" && dialog && dialog.showModal) {
       openWipDialog(detail);
     } else {
-      showAlert(detail.message);
+      pendingRefusal = detail;  // drawn on the card once the columns as they are swap in
     }
   });
 
