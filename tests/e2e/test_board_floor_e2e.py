@@ -1,0 +1,91 @@
+"""The board as a shift runs it, on a touch tablet: what to make first is on the first
+screen, quiet lanes fold, a product can be found, and a push line's work orders are
+started and finished from the board. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from production.models import LineMode, WorkOrder, WorkOrderOrigin, WorkOrderStatus
+from production.services import line_switch_mode, work_order_create, work_order_release
+from tests.e2e.conftest import shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _tablet(login, url: str):  # type: ignore[no-untyped-def]
+    """A 10-inch tablet held landscape: touch, 1280 x 800 (the login fixture's viewport)."""
+    return login(url, "olga", has_touch=True)
+
+
+def test_on_the_demo_the_first_card_to_make_is_on_the_first_screen(asgi_server, login, operator):  # type: ignore[no-untyped-def]
+    call_command("seed_demo", stdout=io.StringIO())
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/asm-pumps/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    first = page.locator(".cell[data-status=empty] .card").first
+    expect(first).to_be_visible()
+    box = first.bounding_box()
+    assert box is not None and box["y"] + 60 <= 800, box  # its title and facts, unscrolled
+    # It is in the board's first lane: the most urgent product comes first.
+    first_lane = page.locator(".lane").first
+    expect(first_lane.locator(".cell[data-status=empty] .card").first).to_have_id(
+        first.get_attribute("id") or ""
+    )
+    shot(page, "board-demo-first-screen")
+
+    # Quiet lanes are folded, and open on a tap.
+    folded = page.locator(".lane.collapsed")
+    if folded.count():
+        lane = page.locator(f"#{folded.first.get_attribute('id')}")
+        expect(lane.locator(".cell").first).to_be_hidden()
+        lane.locator(".lane-toggle").tap()
+        expect(lane.locator(".cell").first).to_be_visible()
+        expect(lane.locator(".lane-toggle")).to_have_attribute("aria-expanded", "true")
+
+    # Find a product: only its lane is left.
+    sku = page.locator(".lane").nth(1).get_attribute("data-sku") or ""
+    page.fill("#board-filter", sku.lower())
+    expect(page.locator(".lane:visible")).to_have_count(1)
+    expect(page.locator(".lane:visible")).to_have_attribute("data-sku", sku)
+    assert f"product={sku.lower()}" in page.url
+    shot(page, "board-demo-filtered")
+    page.fill("#board-filter", "")
+    expect(page.locator(".lane[hidden]")).to_have_count(0)
+
+
+def test_an_operator_starts_and_finishes_a_push_work_order_from_the_board(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    line_switch_mode(line=plant.assembly, mode=LineMode.PUSH, reason="trial", actor_id=None)
+    order = work_order_create(
+        product=plant.finished,
+        quantity=Decimal("5"),
+        origin=WorkOrderOrigin.PUSH,
+        due_at=timezone.now() + timedelta(hours=3),
+    )
+    work_order_release(work_order_id=order.pk)
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    card = page.locator(f"#order-{order.pk}")
+    expect(card).to_contain_text("5 pcs")
+    expect(card).to_contain_text("Due")
+    expect(card).to_be_in_viewport()
+    shot(page, "board-push-orders")
+    page.locator(f"#order-{order.pk}-start").tap()
+    expect(page.locator(f"#order-{order.pk}-finish")).to_be_visible()
+    expect(page.locator("#board-status")).to_contain_text(f"WO-{order.pk}")
+    assert WorkOrder.objects.get(pk=order.pk).status == WorkOrderStatus.IN_PROGRESS
+    page.locator(f"#order-{order.pk}-finish").tap()
+    expect(page.locator(f"#order-{order.pk}.status-done")).to_be_visible()
+    expect(page.locator(f"#order-{order.pk} button")).to_have_count(0)
+    shot(page, "board-push-order-done")
+    assert WorkOrder.objects.get(pk=order.pk).status == WorkOrderStatus.DONE
