@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
@@ -31,12 +32,13 @@ from kanban.forms import (
     ScanForm,
     SignalsForm,
 )
-from kanban.models import CardEventSource, CardStatus, KanbanCard
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.scanning import card_scan, repeat_window_seconds
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
 from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
+from kanban.services.undo import undo_seconds, undoable
 from production.errors import DomainError
 from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
 from production.roles import OPERATOR, PLANNER, role_required
@@ -137,7 +139,8 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(code)
-    return render(request, "kanban/board.html", {"board": board_selectors.board_for_line(line)})
+    context = {"board": board_selectors.board_for_line(line), "wall": "wall" in request.GET}
+    return render(request, "kanban/board.html", context)
 
 
 @gzip_page
@@ -195,7 +198,16 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         messages.success(request, message)
         return redirect("kanban:board", code=line.code)
     response = _columns_response(request, line)
-    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "card": card_id}})
+    moved_detail: dict[str, Any] = {"message": message, "card": card_id}
+    event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()
+    if event is not None and undoable(event, actor_id=request.user.pk):
+        moved_detail["undo"] = {
+            "url": reverse("kanban:card-undo", args=[card_id]),
+            "event": event.pk,
+            "seconds": undo_seconds(),
+            "label": _("Undo"),
+        }
+    response["HX-Trigger"] = json.dumps({"pb-moved": moved_detail})
     return response
 
 

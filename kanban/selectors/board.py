@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
-from kanban.selectors.urgency import URGENCY_RANK, age_text, lane_rank, urgency_of
+from kanban.selectors.urgency import URGENCY_RANK, age_text, hold_text, lane_rank, urgency_of
 from kanban.selectors.work_orders import BoardOrders, board_orders, facts_of, order_facts
 from kanban.services import allowed_moves
 from production.models import LineMode, ProductionLine, WorkOrderStatus
@@ -51,7 +51,7 @@ AGE_PHRASES: dict[str, str] = {
     C.IN_USE: "in use for",
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "6"
+BOARD_MARKUP_VERSION = "7"
 
 
 @dataclass
@@ -79,6 +79,9 @@ class BoardCard:
     urgency: str
     moves: list[BoardMove]
     move_url: str
+    hold: str = ""  # why the card (or its loop) is on hold: no signal, no start
+    one_time: bool = False
+    detail_url: str = ""
 
     @property
     def allowed(self) -> str:
@@ -112,6 +115,7 @@ class Swimlane:
     # Nothing to make and nothing in process: the lane starts collapsed.
     quiet: bool = False
     summary: str = ""
+    hold: str = ""  # the loop's hold, shown on the lane
 
 
 @dataclass
@@ -185,6 +189,12 @@ _CARD_FIELDS = (
     "work_order_id",
     "work_order__status",
     "work_order__version",
+    "hold_reason",
+    "hold_note",
+    "loop_held",
+    "one_time",
+    "loop__hold_reason",
+    "loop__hold_note",
 )
 
 
@@ -265,6 +275,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     parked = line.mode != LineMode.PULL
     moves = {status: _moves_from(status, parked=parked) for status, _ in BOARD_COLUMNS}
     move_base = reverse("kanban:card-move", args=[0]).rsplit("0/", 1)[0]
+    detail_base = reverse("kanban:card", args=[0]).rsplit("0/", 1)[0]
     order_labels = dict(WorkOrderStatus.choices)
     now = timezone.now()
     per_loop: dict[int, Counter[str]] = defaultdict(Counter)
@@ -291,12 +302,23 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         order_id,
         order_status,
         _order_version,
+        hold_reason,
+        hold_note,
+        loop_held,
+        one_time,
+        loop_hold_reason,
+        loop_hold_note,
     ) in rows:
         lane = lanes.get(product_id)
         if lane is None:
             lane = lanes[product_id] = Swimlane(product_id, sku, name, "ok", "")
             cells[product_id] = {column: [] for column, _ in BOARD_COLUMNS}
         urgency, text = loop_urgency[loop_id]
+        hold = hold_text(hold_reason, hold_note) or (
+            hold_text(loop_hold_reason, loop_hold_note, loop=True) if loop_held else ""
+        )
+        if loop_held and not lane.hold:
+            lane.hold = hold
         if not lane.urgency_text or URGENCY_RANK[urgency] > URGENCY_RANK[lane.urgency]:
             lane.urgency, lane.urgency_text = urgency, text
         cells[product_id][status].append(
@@ -315,8 +337,11 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
                 age_phrase=AGE_PHRASES[status],
                 loop_size=loop_size[loop_id],
                 urgency=urgency,
-                moves=moves[status],
+                moves=[m for m in moves[status] if m.to != C.IN_PROCESS] if hold else moves[status],
                 move_url=f"{move_base}{pk}/move/",
+                hold=hold,
+                one_time=one_time,
+                detail_url=f"{detail_base}{pk}/",
             )
         )
     totals = Counter(row[2] for row in rows)

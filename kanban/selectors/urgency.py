@@ -1,4 +1,5 @@
-"""What to do next comes first: a loop's urgency, a lane's rank, and how long a card waited.
+"""What to do next comes first: a loop's urgency, a lane's rank, how long a card waited,
+and why a card on hold waits.
 
 Plain computation over what the board's one query read (no query here).
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from kanban.models import CardStatus
+from django.utils.translation import gettext as _
+
+from kanban.models import CardStatus, HoldReason
 
 if TYPE_CHECKING:
     from kanban.selectors.board import BoardCard, Swimlane
@@ -65,3 +68,11 @@ def lane_rank(lane: Swimlane, cells: dict[str, list[BoardCard]]) -> tuple[Any, .
         oldest.timestamp() if oldest else 0.0,
         lane.sku,
     )
+
+
+def hold_text(reason: str, note: str, *, loop: bool = False) -> str:
+    if not reason:
+        return ""
+    label = HoldReason(reason).label
+    what = _("Loop on hold") if loop else _("On hold")
+    return f"{what}: {label}" + (f" ({note})" if note else "")

@@ -109,6 +109,7 @@ def test_a_stale_move_is_refused_with_why_and_shows_the_card_where_it_is(
     # Someone else moved the card, and this board has not heard of it yet.
     KanbanCard.objects.filter(pk=card.pk).update(status=C.IN_USE, version=F("version") + 1)
     page.click(f"#move-{card.pk}-empty")
+    page.click("#empty-confirm")  # marking a full container empty asks first
     # Why, on the card itself where the eye is (not only at the top of the page).
     reason = page.locator(f".cell[data-status=in_use] #card-{card.pk} .refusal")
     expect(reason).to_be_visible()

@@ -89,3 +89,89 @@ def test_an_operator_starts_and_finishes_a_push_work_order_from_the_board(  # ty
     expect(page.locator(f"#order-{order.pk} button")).to_have_count(0)
     shot(page, "board-push-order-done")
     assert WorkOrder.objects.get(pk=order.pk).status == WorkOrderStatus.DONE
+
+
+def test_a_card_put_on_hold_from_its_page_raises_no_signal_and_says_why(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    from kanban.models import KanbanCard, PullSignal
+    from production.services import demand_process_pending, demand_record
+
+    first = plant.finished_loop.cards.order_by("status_changed_at", "number").first()
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/assembly/")
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    page.locator(f"#card-{first.pk} a.card-no").tap()  # the card's own page
+    page.select_option("#id_reason", "machine_down")
+    page.fill("#id_note", "press 4 jammed")
+    page.locator("#hold-card").tap()
+    expect(page.locator("#card-hold")).to_contain_text("Machine down: press 4 jammed")
+    shot(page, "card-page-on-hold")
+    demand_record(product=plant.finished, quantity=Decimal("5"), external_id="e2e-hold")
+    demand_process_pending()  # its container is used up while it is held
+    page.goto("/boards/assembly/")
+    held = page.locator(f".cell[data-status=empty] #card-{first.pk}")
+    expect(held).to_contain_text("On hold: Machine down (press 4 jammed)")
+    expect(held.locator("button")).to_have_count(0)  # nothing to start while held
+    assert not PullSignal.objects.filter(card=first).exists()
+    shot(page, "board-card-on-hold")
+    page.locator(f"#card-{first.pk} a.card-no").tap()
+    page.locator("#release-card").tap()
+    expect(page.locator("#card-hold")).to_contain_text("not on hold")
+    expect(page.locator("#card-history")).to_contain_text("Card released")
+    assert PullSignal.objects.filter(card=first).count() == 1
+    assert KanbanCard.objects.get(pk=first.pk).work_order_id is not None
+
+
+def test_mark_empty_asks_first_and_can_be_undone(asgi_server, login, plant, operator):  # type: ignore[no-untyped-def]
+    from kanban.models import CardStatus, KanbanCard
+
+    card = plant.finished_loop.cards.get(number=1)
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    page.locator(f"#move-{card.pk}-empty").tap()
+    dialog = page.locator("#empty-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("F-100 #1")
+    shot(page, "board-mark-empty-confirm")
+    page.locator("#empty-cancel").tap()  # a slip of the finger: nothing happens
+    expect(dialog).to_be_hidden()
+    assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.FULL
+    page.locator(f"#move-{card.pk}-empty").tap()
+    page.locator("#empty-confirm").tap()
+    undo = page.locator(f"#undo-{card.pk}")
+    expect(undo).to_be_visible()
+    expect(page.locator(f".cell[data-status=empty] #card-{card.pk}")).to_be_in_viewport()
+    assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.EMPTY
+    shot(page, "board-mark-empty-undo")
+    undo.tap()
+    expect(page.locator(f".cell[data-status=full] #card-{card.pk}")).to_be_visible()
+    expect(page.locator("#board-status")).to_contain_text("put back")
+    assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.FULL
+
+
+def test_an_expired_session_logs_in_back_to_the_board_and_says_the_move_was_not_made(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    from kanban.models import CardStatus, KanbanCard
+    from tests.e2e.conftest import PASSWORD
+
+    card = plant.finished_loop.cards.get(number=2)
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    page.context.clear_cookies()  # the session is gone (expired, logged out elsewhere)
+    page.locator(f"#move-{card.pk}-in_use").tap()
+    page.wait_for_url("**/login/?next=%2Fboards%2Fassembly%2F")
+    page.fill("input[name=username]", "olga")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/boards/assembly/")
+    note = page.locator(f"#card-{card.pk} .refusal")
+    expect(note).to_contain_text("session had ended, so this move was not made")
+    expect(note).to_be_in_viewport()
+    shot(page, "board-session-ended")
+    assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.FULL
