@@ -374,7 +374,8 @@
   document.body.addEventListener("htmx:beforeSwap", function (evt) {
     if (sessionEnded(evt.detail.xhr)) {  // the move was not made: say so after the login
       evt.detail.shouldSwap = false;
-      var elt = evt.detail.elt.closest && evt.detail.elt.closest(".card, .order");
+      var from = (evt.detail.requestConfig && evt.detail.requestConfig.elt) || evt.detail.elt;
+      var elt = from && from.closest && from.closest(".card, .order");
       try {
         window.sessionStorage.setItem(LOST_MOVE_KEY, JSON.stringify({
           card: elt && elt.dataset.card, order: elt && elt.dataset.order

@@ -5,6 +5,7 @@ started and finished from the board. Screenshots land in test-artifacts/."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -175,3 +176,44 @@ def test_an_expired_session_logs_in_back_to_the_board_and_says_the_move_was_not_
     expect(note).to_be_in_viewport()
     shot(page, "board-session-ended")
     assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.FULL
+
+
+def test_new_work_is_seen_and_the_board_reads_from_a_metre_away(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    from kanban.models import CardStatus, KanbanCard
+    from kanban.services import card_move
+
+    page = _tablet(login, asgi_server)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    card = plant.finished_loop.cards.get(number=3)
+    card_move(card_id=card.pk, to=CardStatus.EMPTY, actor_id=None, source="api")  # a new signal
+    fresh = page.locator(f".cell[data-status=empty] #card-{card.pk}")
+    expect(fresh).to_have_class(re.compile(r"\bis-new\b"), timeout=3000)
+    expect(page.locator("#col-empty .count")).to_have_text("1")  # the column count, live
+    shot(page, "board-new-signal")
+
+    # Keys: Tab reaches the card, S starts it.
+    fresh.focus()
+    page.keyboard.press("s")
+    expect(page.locator(f".cell[data-status=in_process] #card-{card.pk}")).to_be_visible()
+    assert KanbanCard.objects.get(pk=card.pk).status == CardStatus.IN_PROCESS
+    expect(page.locator(".shortcuts summary")).to_be_visible()
+
+    # Codes never break; nav targets are 44 px or more on touch; the dark theme toggles.
+    sku = page.locator(f"#card-{card.pk} .card-sku")
+    assert sku.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+    heights = page.eval_on_selector_all(
+        ".topbar a", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert heights and min(heights) >= 44, heights
+    page.locator("#theme-toggle").tap()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    shot(page, "board-dark")
+
+    # Wall display: large type, no buttons.
+    page.goto("/boards/assembly/?wall=1")
+    expect(page.locator("#board.wall")).to_be_visible()
+    expect(page.locator(".card-moves button:visible")).to_have_count(0)
+    shot(page, "board-wall-display")
