@@ -16,21 +16,33 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kanban.forms import CardMoveForm, LostCardsForm, PrintForm, ScanForm
-from kanban.models import CardEventSource, CardStatus, KanbanCard
+from kanban.forms import (
+    BoardOrderForm,
+    CardMoveForm,
+    LostCardsForm,
+    PrintForm,
+    ScanForm,
+    SignalsForm,
+)
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.scanning import card_scan, repeat_window_seconds
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
+from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
+from kanban.services.undo import undo_seconds, undoable
 from production.errors import DomainError
-from production.models import ProductionLine
+from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
 from production.roles import OPERATOR, PLANNER, role_required
+from production.services import work_order_complete, work_order_start
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -127,7 +139,8 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(code)
-    return render(request, "kanban/board.html", {"board": board_selectors.board_for_line(line)})
+    context = {"board": board_selectors.board_for_line(line), "wall": "wall" in request.GET}
+    return render(request, "kanban/board.html", context)
 
 
 @gzip_page
@@ -185,7 +198,72 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         messages.success(request, message)
         return redirect("kanban:board", code=line.code)
     response = _columns_response(request, line)
-    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "card": card_id}})
+    moved_detail: dict[str, Any] = {"message": message, "card": card_id}
+    event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()
+    if event is not None and undoable(event, actor_id=request.user.pk):
+        moved_detail["undo"] = {
+            "url": reverse("kanban:card-undo", args=[card_id]),
+            "event": event.pk,
+            "seconds": undo_seconds(),
+            "label": _("Undo"),
+        }
+    response["HX-Trigger"] = json.dumps({"pb-moved": moved_detail})
+    return response
+
+
+ORDER_ACTIONS = {"start": work_order_start, "finish": work_order_complete}
+
+
+@gzip_page
+@role_required(*SHOP_FLOOR)
+@require_POST
+def board_order_view(
+    request: HtmxHttpRequest, code: str, order_id: int, action: str
+) -> HttpResponse:
+    """Start or finish a push work order from its line's board, through the work-order
+    services (their locks and version check: `version`, or `If-Match` as in the API)."""
+    line = _line_or_404(code)
+    service = ORDER_ACTIONS.get(action)
+    order = (
+        WorkOrder.objects.filter(pk=order_id, line=line)
+        .exclude(origin=WorkOrderOrigin.KANBAN)
+        .only("pk", "product__sku")
+        .select_related("product")
+        .first()
+    )
+    if service is None or order is None:
+        detail = {
+            "message": _("This line has no such push work order."),
+            "code": "not_found",
+            "order": order_id,
+        }
+        return _refused(request, line, detail, 404)
+    form = BoardOrderForm(request.POST)
+    if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not form.is_valid() or (if_match and not if_match.isdigit()):
+        detail = {
+            "message": _("The version is not a number."),
+            "code": "invalid",
+            "field": "version",
+            "order": order_id,
+        }
+        return _refused(request, line, detail, 400)
+    version = int(if_match) if if_match else form.cleaned_data["version"]
+    try:
+        done = service(work_order_id=order.pk, actor_id=request.user.pk, expected_version=version)
+    except DomainError as error:
+        detail = {"message": error.message, "code": error.code, "order": order_id}
+        return _refused(request, line, detail, error.status_code)
+    message = _("WO-%(id)s (%(sku)s) is %(status)s.") % {
+        "id": done.pk,
+        "sku": order.product.sku,
+        "status": done.get_status_display().lower(),
+    }
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("kanban:board", code=line.code)
+    response = _columns_response(request, line)
+    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "order": order_id}})
     return response
 
 
@@ -200,6 +278,19 @@ def _refused(
     )
     response["HX-Trigger"] = json.dumps({"pb-move-refused": detail})
     return response
+
+
+@role_required(*SHOP_FLOOR)
+@require_GET
+def signals(request: HttpRequest) -> HttpResponse:
+    """Every waiting pull signal of the plant, longest waiting first (supervisors)."""
+    form = SignalsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "kanban/signals.html", {"form": form, "page": None}, status=400)
+    page = signal_selectors.waiting_signals(
+        line_code=form.cleaned_data["line"], query=form.cleaned_data["q"]
+    )
+    return render(request, "kanban/signals.html", {"form": form, "page": page})
 
 
 @role_required(*SHOP_FLOOR)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kanban.locks import lock_card_ids
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, PullSignal
-from kanban.policy import signal_cards
+from kanban.policy import ONE_TIME_RETIRED, signal_cards
 from production import live
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.locks import lock_lines
@@ -113,10 +113,23 @@ def card_move(
             code="parked",
         )
 
+    if to == C.IN_PROCESS and (card.signals_held or loop.on_hold):
+        held = card if card.on_hold else loop
+        raise NotAllowed(
+            f"Card {product.sku} #{card.number} is on hold ({held.hold_text or loop.hold_text}): "
+            "release the hold before starting it.",
+            field="to",
+            code="on_hold",
+        )
+
     override = False
+    booked = None
     from_status = card.status
-    if to == C.EMPTY:
-        _empty_container(card, actor_id=actor_id)
+    if to == C.EMPTY and card.one_time:  # a one-time card is made once: used up, it retires
+        _empty_container(card, actor_id=actor_id, signal=False)
+        to, reason = C.RETIRED, reason or ONE_TIME_RETIRED
+    elif to == C.EMPTY:
+        booked = _empty_container(card, actor_id=actor_id)
     elif to == C.IN_PROCESS:
         override = _check_wip(line, wip_override_reason)
         _start_work(card, actor_id=actor_id)
@@ -143,6 +156,7 @@ def card_move(
         reason=(wip_override_reason or reason)[:300],
         work_order_id=work_order_id,
         wip_override=override,
+        quantity=booked,
     )
     if to == C.FULL and work_order_id is not None:
         # Receiving the container may serve backorders, which drain containers again.
@@ -158,12 +172,14 @@ def card_move(
     return card
 
 
-def _empty_container(card: KanbanCard, *, actor_id: int | None) -> None:
+def _empty_container(card: KanbanCard, *, actor_id: int | None, signal: bool = True) -> Decimal:
+    """Book what the container still held out of stock; returns what was booked."""
+    booked = Decimal("0")
     if card.remaining_quantity > 0:
         key = (card.loop.product_id, card.loop.location_id)
         level = ensure_stock_levels([key])[key]
         batch = LedgerBatch()
-        batch.consume(
+        uncovered = batch.consume(
             level,
             card.remaining_quantity,
             actor_id=actor_id,
@@ -171,9 +187,12 @@ def _empty_container(card: KanbanCard, *, actor_id: int | None) -> None:
             note=f"card #{card.number} emptied at the line",
         )
         batch.write(actor_id=actor_id)
+        booked = card.remaining_quantity - uncovered
         card.remaining_quantity = Decimal("0")
     card.status = C.EMPTY
-    signal_cards([card], actor_id=actor_id)
+    if signal:
+        signal_cards([card], actor_id=actor_id)
+    return booked
 
 
 def _check_wip(line: Any, override_reason: str) -> bool:

@@ -9,9 +9,10 @@ one subscription to the line's hints, and one read of the board per change (hint
 arrive meanwhile are folded into the next read), whatever the number of boards. The
 feed compares the new read with the last and sends each board
 
-- `lanes`: `{"base", "etag", "head", "lanes": [{"id", "html"}], "wip_over"}`, the column
-  heads and the swimlanes that changed from fingerprint `base` to `etag`. A board that
-  holds `base` swaps them in; a board that holds anything else fetches its columns.
+- `lanes`: `{"base", "etag", "head", "lanes": [{"id", "html"}], "wip_over", "order"}`, the
+  column heads and the swimlanes that changed from fingerprint `base` to `etag`, and the
+  lanes' new order (most urgent first). A board that holds `base` swaps them in and
+  reorders its lanes; a board that holds anything else fetches its columns.
 - `changed`: `{"line", "kind"}`, when lanes cannot say it (a lane added or removed, the
   line's mode or limits changed, a read that failed): every board fetches its columns.
 
@@ -38,7 +39,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from kanban.ops import BOARD_STREAMS
-from kanban.selectors.board import Board, board_change, board_for_line
+from kanban.selectors.board import Board, board_change, board_for_line, board_line
 from kanban.stream import slots as stream_slots
 from production import live_transport
 from production.models import ProductionLine
@@ -205,7 +206,7 @@ def _change_message(
 
     No message for the first read, unless hints came before it: nothing to compare with.
     """
-    line = ProductionLine.objects.filter(pk=line_id).first()
+    line = board_line(pk=line_id)
     after = board_for_line(line) if line is not None else None
     if before is None and not kinds:
         return after, None
@@ -226,6 +227,7 @@ def _change_message(
             for lane in change.lanes
         ],
         "wip_over": after.wip_over,
+        "order": after.lane_order,
     }
     return after, f"event: lanes\ndata: {json.dumps(payload)}\n\n"
 
