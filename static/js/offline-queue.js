@@ -113,6 +113,8 @@
     save(QUEUE, queued);
     render();
     document.body.dispatchEvent(new CustomEvent("pb-queued", { detail: { count: queued.length } }));
+    // Online but the request failed (an answer lost, a server restarting): try again soon.
+    window.setTimeout(replay, RETRY_MS);
   });
 
   // ---- replay, in order, one at a time ---------------------------------------------

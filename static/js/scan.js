@@ -11,10 +11,7 @@
   var SOUND_KEY = "pullboard.scan-sound";
   var audio = null;
 
-  function ready() {
-    input.value = "";
-    input.focus();
-  }
+  function ready() { input.focus(); }
 
   // ---- what the next scan does -----------------------------------------------------
   function showMode() {
@@ -80,7 +77,9 @@
     var reason = document.getElementById("scan-override-reason");
     if (reason) { reason.focus(); } else { ready(); }
   });
-  document.body.addEventListener("htmx:afterRequest", function (evt) {
+  // Clear the field as the scan leaves (its value is already taken), not when the
+  // answer comes: by then the scanner may be typing the next code.
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
     if (evt.detail.elt === form) { input.value = ""; }
   });
   document.body.addEventListener("pb-queued", function (evt) {
@@ -104,5 +103,6 @@
     if (document.activeElement === document.body && evt.key.length === 1) { input.focus(); }
   });
   showMode();
+  input.value = "";
   ready();
 })();
