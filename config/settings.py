@@ -82,6 +82,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
@@ -135,7 +137,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 EMBEDDED_TASKS = not CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = EMBEDDED_TASKS
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+# In process (embedded): an in-memory transport, named with a host so that kombu does
+# not warn about a broker hostname nobody uses.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 if CELERY_BROKER_URL.startswith("redis://"):
     # kombu's Redis transport with a fix for workers that stopped when Redis restarted.
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
@@ -249,6 +253,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# No start-up banner per process, and no log line per successful login; lockouts are
+# still logged (WARNING) by axes.
+AXES_VERBOSE = False
 # The address failed logins are locked on: the connection's, or X-Forwarded-For's when the
 # connection comes from one of TRUSTED_PROXIES (the reverse proxy's addresses or networks,
 # comma-separated; empty: no proxy is believed). See README, "Deployment".
@@ -294,6 +301,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Files served at the site's root by WhiteNoise: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STORAGES = {
@@ -394,10 +403,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_traceback_below_500": {"()": "config.logfilters.NoTracebackBelow500"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_traceback_below_500"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Logins and their clean-ups are not news; lockouts (WARNING) still are.
+        "axes": {"level": "WARNING"},
         # In process (embedded profile) every task would log a line per request.
         "celery.app.trace": {"level": "WARNING" if EMBEDDED_TASKS else "INFO"},
     },

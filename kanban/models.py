@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from production.models import QUANTITY, Location, Product, WorkOrder
 
@@ -48,11 +49,11 @@ class KanbanLoop(models.Model):
 
 
 class CardStatus(models.TextChoices):
-    FULL = "full", "Full"
-    IN_USE = "in_use", "In use"
-    EMPTY = "empty", "Empty (to make)"
-    IN_PROCESS = "in_process", "In process"
-    RETIRED = "retired", "Retired"
+    FULL = "full", _("Full")
+    IN_USE = "in_use", _("In use")
+    EMPTY = "empty", _("Empty (to make)")
+    IN_PROCESS = "in_process", _("In process")
+    RETIRED = "retired", _("Retired")
 
 
 ACTIVE_CARD_STATUSES = (CardStatus.FULL, CardStatus.IN_USE, CardStatus.EMPTY, CardStatus.IN_PROCESS)

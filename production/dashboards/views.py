@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from production.comparisons.selectors import comparisons_list
 from production.csv_export import csv_response as _csv
@@ -18,11 +19,20 @@ from production.roles import PLANNER, role_required
 MAX_DAYS = 366
 
 
+class BadDays(Exception):
+    """`?days=` that is not a whole number of days from 1 to MAX_DAYS."""
+
+
 def _days(request: HttpRequest, default: int = 28) -> int:
-    try:
-        return max(1, min(MAX_DAYS, int(request.GET.get("days", default))))
-    except ValueError:
-        return default
+    raw = request.GET.get("days", "").strip() or str(default)
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_DAYS):
+        raise BadDays
+    return int(raw)
+
+
+def _bad_days(request: HttpRequest) -> HttpResponse:
+    message = _("Days: give a whole number of days, from 1 to %(max)d.") % {"max": MAX_DAYS}
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 @role_required(PLANNER)
@@ -37,14 +47,22 @@ def index(request: HttpRequest) -> HttpResponse:
 @role_required(PLANNER)
 def line_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     line = get_object_or_404(ProductionLine, code=code)
-    data = sel.line_dashboard(line=line, days=_days(request))
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days(request)
+    data = sel.line_dashboard(line=line, days=days)
     return render(request, "production/dashboards/line.html", data)
 
 
 @role_required(PLANNER)
 def line_export(request: HttpRequest, code: str, table: str) -> HttpResponse:
     line = get_object_or_404(ProductionLine, code=code)
-    data = sel.line_dashboard(line=line, days=_days(request))
+    try:
+        days = _days(request)
+    except BadDays:
+        return _bad_days(request)
+    data = sel.line_dashboard(line=line, days=days)
     charts = data["charts"]
     name = f"{line.code}-{table}.csv"
     if table == "kpis":
