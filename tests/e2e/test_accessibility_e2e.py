@@ -104,3 +104,26 @@ def test_the_login_page_has_no_serious_accessibility_violation(asgi_server, brow
         assert_accessible(page, "login")
     finally:
         context.close()
+
+
+def test_the_check_fails_on_a_serious_violation(asgi_server, browser):  # type: ignore[no-untyped-def]
+    """The check itself: a field without a label and grey-on-white text are caught."""
+    context = browser.new_context(base_url=asgi_server, viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto("/login/")
+        page.evaluate(
+            """() => {
+                const field = document.createElement("input");
+                document.querySelector("main").appendChild(field);
+                const faint = document.createElement("p");
+                faint.textContent = "faint";
+                faint.style.color = "#ddd";
+                document.querySelector("main").appendChild(faint);
+            }"""
+        )
+        with pytest.raises(AssertionError) as caught:
+            assert_accessible(page, "self-check")
+        assert "label" in str(caught.value) and "color-contrast" in str(caught.value)
+    finally:
+        context.close()
