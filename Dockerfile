@@ -20,6 +20,9 @@ RUN useradd --system --create-home --uid 10001 pullboard
 
 COPY requirements/base.txt requirements/base.txt
 RUN pip install -r requirements/base.txt
+# msgfmt compiles the translations (locale/) below.
+RUN apt-get update && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 COPY --from=vendor /src/static/vendor static/vendor
@@ -27,6 +30,7 @@ COPY --from=vendor /src/static/vendor static/vendor
 # WhiteNoise. The key below exists only for this build step; the real one comes from
 # the environment at run time.
 RUN DJANGO_SECRET_KEY=collectstatic-at-build-time-only python manage.py collectstatic --noinput -v 0 \
+    && DJANGO_SECRET_KEY=compilemessages-at-build-time-only python manage.py compilemessages -v 0 \
     && mkdir -p var \
     && chown -R pullboard:pullboard var
 

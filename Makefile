@@ -27,16 +27,20 @@ static/vendor/.installed: package.json package-lock.json scripts/vendor.sh
 	bash scripts/vendor.sh
 	touch $@
 
-setup: $(VENV)/.base-installed static/vendor/.installed
-setup-dev: $(VENV)/.dev-installed static/vendor/.installed
+# The translations (locale/*/LC_MESSAGES/*.po) compiled to .mo, which are not committed.
+# msgfmt comes with Debian's gettext package.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+locale/%.mo: locale/%.po | $(VENV)/.base-installed
+	@command -v msgfmt >/dev/null || { echo "msgfmt is missing: apt-get install gettext (see README)" >&2; exit 1; }
+	msgfmt --check-format -o $@ $<
 
+setup: $(VENV)/.base-installed static/vendor/.installed $(MO_FILES)
+setup-dev: $(VENV)/.dev-installed static/vendor/.installed $(MO_FILES)
+
+# Migrate, collect static files, load the demo and serve, in one process (config/serve.py).
 run: setup
 	@mkdir -p var
-	$(BIN)/python manage.py migrate --noinput -v 0
-	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py seed_demo
-	@echo "Pullboard on http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	$(BIN)/uvicorn config.asgi:application --host 127.0.0.1 --port $(PORT) --log-level warning --timeout-graceful-shutdown 2
+	@PORT=$(PORT) $(BIN)/python -m config.serve
 
 # The test suite and the benchmarks talk to real services: PostgreSQL and Redis on their
 # standard ports unless DATABASE_URL / REDIS_URL say otherwise. (`make run` does not: it is

@@ -21,6 +21,7 @@ def logging_config(*, json_lines: bool, level: str, tasks_in_process: bool) -> d
             },
             "context": {"()": "production.ops.logs.ContextFilter"},
             "one_line": {"()": "production.ops.logs.ExpectedConditionFilter"},
+            "no_traceback_below_500": {"()": "config.logfilters.NoTracebackBelow500"},
         },
         "formatters": {
             "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -35,12 +36,14 @@ def logging_config(*, json_lines: bool, level: str, tasks_in_process: bool) -> d
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": "json" if json_lines else "plain",
-                "filters": ["request_id", "context"],
+                "filters": ["request_id", "context", "no_traceback_below_500"],
             }
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            # Logins and their clean-ups are not news; lockouts (WARNING) still are.
+            "axes": {"level": "WARNING"},
             # In process (embedded profile) every task would log a line per request.
             "celery.app.trace": {"level": "WARNING" if tasks_in_process else "INFO"},
             # One line per request about its id otherwise; a malformed id is still a WARNING.

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     # Outermost of ours: its process_exception runs last, after every other's.
     "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The operator's language: the language cookie (set_language), else the browser's.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +92,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
@@ -143,7 +147,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 EMBEDDED_TASKS = not CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = EMBEDDED_TASKS
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
+# In process (embedded): an in-memory transport, named with a host so that kombu does
+# not warn about a broker hostname nobody uses.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 if CELERY_BROKER_URL.startswith("redis://"):
     # kombu's Redis transport with a fix for workers that stopped when Redis restarted.
     CELERY_BROKER_TRANSPORT = "config.broker:Transport"
@@ -263,6 +269,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# No start-up banner per process, and no log line per successful login; lockouts are
+# still logged (WARNING) by axes.
+AXES_VERBOSE = False
 # The address failed logins are locked on: the connection's, or X-Forwarded-For's when the
 # connection comes from one of TRUSTED_PROXIES (the reverse proxy's addresses or networks,
 # comma-separated; empty: no proxy is believed). See README, "Deployment".
@@ -298,12 +307,20 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
 
 # --- I18N, static -------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# Pages in the operator's language (English, German, Spanish: locale/<lang>/LC_MESSAGES,
+# compiled by `make`), dates and numbers in its format, times in the plant's time zone.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Files served at the site's root by WhiteNoise: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STORAGES = {

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kanban.models import CardStatus, HoldReason
+from kanban.scanning import NEXT_STEP, SCAN_MODES
 
 
 class CardMoveForm(forms.Form):
@@ -18,11 +19,22 @@ class CardMoveForm(forms.Form):
 class ScanForm(forms.Form):
     code = forms.CharField(
         max_length=200,
-        label="Card code",
+        label=_("Card code"),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "autofocus": True, "spellcheck": "false"}
         ),
     )
+    mode = forms.ChoiceField(
+        choices=[(mode.value, mode.label) for mode in SCAN_MODES.values()],
+        required=False,
+        label=_("What a scan does"),
+    )
+    wip_override_reason = forms.CharField(
+        max_length=300, required=False, strip=True, label=_("Reason for the WIP override")
+    )
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data.get("mode") or NEXT_STEP
 
 
 def default_lost_days() -> int:
@@ -31,7 +43,15 @@ def default_lost_days() -> int:
 
 class LostCardsForm(forms.Form):
     days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, label="Not seen for (days)"
+        min_value=1,
+        max_value=3650,
+        required=False,
+        label=_("Not seen for (days)"),
+        error_messages={
+            "invalid": _("Days: give a whole number of days, from 1 to 3650."),
+            "min_value": _("Days: give a whole number of days, from 1 to 3650."),
+            "max_value": _("Days: give a whole number of days, from 1 to 3650."),
+        },
     )
     line = forms.CharField(max_length=40, required=False)
 

@@ -84,11 +84,11 @@ class KanbanLoop(Holdable):
 
 
 class CardStatus(models.TextChoices):
-    FULL = "full", "Full"
-    IN_USE = "in_use", "In use"
-    EMPTY = "empty", "Empty (to make)"
-    IN_PROCESS = "in_process", "In process"
-    RETIRED = "retired", "Retired"
+    FULL = "full", _("Full")
+    IN_USE = "in_use", _("In use")
+    EMPTY = "empty", _("Empty (to make)")
+    IN_PROCESS = "in_process", _("In process")
+    RETIRED = "retired", _("Retired")
 
 
 ACTIVE_CARD_STATUSES = (CardStatus.FULL, CardStatus.IN_USE, CardStatus.EMPTY, CardStatus.IN_PROCESS)

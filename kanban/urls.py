@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kanban import card_pages, stream, views
+from kanban import card_pages, scan_views, stream, views
 
 app_name = "kanban"
 
@@ -24,7 +24,7 @@ urlpatterns = [
         card_pages.one_time_card_action,
         name="one-time-card",
     ),
-    path("scan/", views.scan, name="scan"),
+    path("scan/", scan_views.scan, name="scan"),
     path("cards/print/", views.print_cards, name="print"),
     path("cards/lost/", views.lost_cards, name="lost-cards"),
 ]

@@ -21,7 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from kanban.forms import (
@@ -29,17 +29,16 @@ from kanban.forms import (
     CardMoveForm,
     LostCardsForm,
     PrintForm,
-    ScanForm,
     SignalsForm,
 )
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
-from kanban.scanning import card_scan, repeat_window_seconds
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
 from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
 from kanban.services.undo import undo_seconds, undoable
 from production.errors import DomainError
+from production.idempotency import idempotent_page
 from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
 from production.roles import OPERATOR, PLANNER, role_required
 from production.services import work_order_complete, work_order_start
@@ -158,9 +157,26 @@ def board_columns(request: HttpRequest, code: str) -> HttpResponse:
     return _columns_response(request, line, etag=etag)
 
 
+def _stored_move(response: HttpResponse) -> dict[str, str]:
+    return {"trigger": response.get("HX-Trigger", "")}
+
+
+def _replay_move(request: HttpRequest, body: dict[str, str]) -> HttpResponse:
+    """A move already applied under this key: the board as it is now, and the same news."""
+    moved = json.loads(body["trigger"] or "{}").get("pb-moved", {})
+    card = KanbanCard.objects.select_related("loop__product__line").filter(pk=moved.get("card"))
+    found = card.first()
+    if found is None:
+        return HttpResponse(status=204)
+    response = _columns_response(request, found.loop.product.line)
+    response["HX-Trigger"] = body["trigger"]
+    return response
+
+
 @gzip_page
 @role_required(*SHOP_FLOOR)
 @require_POST
+@idempotent_page(stored_body=_stored_move, replay=_replay_move)
 def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     """Move a card from the board (drag and drop or its buttons); answers the new columns.
 
@@ -291,26 +307,6 @@ def signals(request: HttpRequest) -> HttpResponse:
         line_code=form.cleaned_data["line"], query=form.cleaned_data["q"]
     )
     return render(request, "kanban/signals.html", {"form": form, "page": page})
-
-
-@role_required(*SHOP_FLOOR)
-@require_http_methods(["GET", "POST"])
-def scan(request: HtmxHttpRequest) -> HttpResponse:
-    """Scan page for a USB barcode scanner (it types the code and Enter)."""
-    form = ScanForm(request.POST or None)
-    context: dict[str, Any] = {"form": ScanForm(), "window": repeat_window_seconds()}
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            context["result"] = card_scan(code=form.cleaned_data["code"], actor_id=request.user.pk)
-        except DomainError as error:
-            context["error"] = error.message
-            status = 404 if error.code in ("not_found", "unknown_code") else error.status_code
-    elif request.method == "POST":
-        context["error"] = "Nothing was scanned."
-        status = 400
-    template = "kanban/_scan_result.html" if request.htmx else "kanban/scan.html"
-    return render(request, template, context, status=status)
 
 
 @role_required(*SHOP_FLOOR)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from production.validators import SKU_MAX_LENGTH, validate_sku
 
@@ -21,8 +22,8 @@ POSITIVE = [MinValueValidator(Decimal("0.001"))]
 
 
 class LineMode(models.TextChoices):
-    PULL = "pull", "Pull (kanban)"
-    PUSH = "push", "Push (forecast)"
+    PULL = "pull", _("Pull (kanban)")
+    PUSH = "push", _("Push (forecast)")
 
 
 class ProductionLine(models.Model):
@@ -268,11 +269,11 @@ class StockMove(models.Model):
 
 
 class WorkOrderStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    RELEASED = "released", "Released"
-    IN_PROGRESS = "in_progress", "In progress"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    PLANNED = "planned", _("Planned")
+    RELEASED = "released", _("Released")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class WorkOrderOrigin(models.TextChoices):

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 OPERATOR = "operator"
 PLANNER = "planner"
@@ -44,7 +45,9 @@ def role_required(
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, *roles):
-                raise PermissionDenied(f"This page is for: {', '.join(roles)}.")
+                raise PermissionDenied(
+                    _("This page is for: %(roles)s.") % {"roles": ", ".join(roles)}
+                )
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -309,7 +309,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     moves = {status: _moves_from(status, parked=parked) for status, _ in BOARD_COLUMNS}
     move_base = reverse("kanban:card-move", args=[0]).rsplit("0/", 1)[0]
     detail_base = reverse("kanban:card", args=[0]).rsplit("0/", 1)[0]
-    order_labels = dict(WorkOrderStatus.choices)
+    order_labels = {value: str(label) for value, label in WorkOrderStatus.choices}
     now = timezone.now()
     per_loop: dict[int, Counter[str]] = defaultdict(Counter)
     for row in rows:

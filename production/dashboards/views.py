@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -24,19 +24,19 @@ MAX_DAYS = 366
 
 
 class BadDays(Exception):
-    """`?days=` is not a whole number of days the dashboard can show."""
+    """`?days=` that is not a whole number of days from 1 to MAX_DAYS."""
 
 
 def _days(request: HttpRequest, default: int = 28) -> int:
-    raw = request.GET.get("days", str(default))
-    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+    raw = request.GET.get("days", "").strip() or str(default)
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_DAYS):
         raise BadDays
     return int(raw)
 
 
-def _bad_days() -> HttpResponse:
-    message = _("days: a whole number of days from 1 to %(max)d.") % {"max": MAX_DAYS}
-    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+def _bad_days(request: HttpRequest) -> HttpResponse:
+    message = _("Days: give a whole number of days, from 1 to %(max)d.") % {"max": MAX_DAYS}
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 @role_required(PLANNER)
@@ -54,7 +54,7 @@ def line_dashboard(request: HttpRequest, code: str) -> HttpResponse:
     try:
         days = _days(request)
     except BadDays:
-        return _bad_days()
+        return _bad_days(request)
     return render(
         request, "production/dashboards/line.html", sel.line_dashboard(line=line, days=days)
     )
@@ -70,7 +70,7 @@ def line_export(request: HttpRequest, code: str, table: str) -> HttpResponse:
     try:
         days = _days(request)
     except BadDays:
-        return _bad_days()
+        return _bad_days(request)
     header, rows = export(line, sel.window(days))
     return _csv(f"{line.code}-{table}.csv", header, rows)
 

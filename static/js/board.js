@@ -410,7 +410,7 @@
   });
 
   document.body.addEventListener("htmx:sendError", function () {
-    showAlert("The move did not reach the server (no connection). Nothing changed; the board catches up when the connection is back.");
+    showAlert("No connection: the move is kept on this tablet (see the list above the board) and sent once the connection is back.");
     setLiveState("offline", "Offline · retrying");
     refresh();
   });
@@ -662,6 +662,7 @@
     if (document.visibilityState === "visible") { refresh(); }
   });
   window.addEventListener("online", refresh);
+  document.body.addEventListener("pb-queue-replayed", refresh);  // offline-queue.js
 
   columnsSwapped(null);
   connect();

@@ -103,7 +103,7 @@ def login(browser):  # type: ignore[no-untyped-def]
         page.goto("/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit], input[type=submit]")
+        page.click("main button[type=submit]")  # not the language picker's
         page.wait_for_url(lambda url: "/login/" not in url)
         return page
 
