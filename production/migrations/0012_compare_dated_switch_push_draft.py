@@ -15,7 +15,7 @@ def mark_the_past_done(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0009_input_sku_pattern"),
+        ("production", "0011_ops_metrics_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

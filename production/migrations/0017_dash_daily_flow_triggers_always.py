@@ -14,7 +14,7 @@ def always(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0012_dash_covering_daily_sums"),
+        ("production", "0016_dash_covering_daily_sums"),
     ]
 
     operations = [migrations.RunPython(always, migrations.RunPython.noop)]

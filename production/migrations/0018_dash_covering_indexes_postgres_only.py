@@ -35,7 +35,7 @@ def drop_plain_unique_elsewhere(apps, schema_editor):  # type: ignore[no-untyped
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0013_dash_daily_flow_triggers_always"),
+        ("production", "0017_dash_daily_flow_triggers_always"),
     ]
 
     operations = [

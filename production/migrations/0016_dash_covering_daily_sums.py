@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0011_dash_covering_work_order_indexes"),
+        ("production", "0015_dash_covering_work_order_indexes"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0009_input_sku_pattern"),
+        ("production", "0010_scale_dependent_demand_idx"),
     ]
 
     operations = [

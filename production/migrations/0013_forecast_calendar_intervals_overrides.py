@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0009_input_sku_pattern"),
+        ("production", "0012_compare_dated_switch_push_draft"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0010_dash_daily_flows"),
+        ("production", "0014_dash_daily_flows"),
     ]
 
     operations = [

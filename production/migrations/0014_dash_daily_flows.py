@@ -24,7 +24,7 @@ def uninstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0009_input_sku_pattern"),
+        ("production", "0013_forecast_calendar_intervals_overrides"),
     ]
 
     operations = [
