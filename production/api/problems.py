@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent
@@ -176,45 +177,59 @@ def oversized_input_problem(exc: Exception) -> Response | None:
     return None
 
 
-def numeric_fields(data: Any, prefix: str = "") -> list[str]:
-    """The paths of the numbers in a request body (numbers, or strings that read as one)."""
+def fields_where(data: Any, test: Callable[[Any], bool], prefix: str = "") -> list[str]:
+    """The paths of the values in a request body (or its query) that pass `test`."""
     if isinstance(data, dict):
         return [
             path
             for key, value in data.items()
-            for path in numeric_fields(value, f"{prefix}.{key}" if prefix else str(key))
+            for path in fields_where(value, test, f"{prefix}.{key}" if prefix else str(key))
         ]
     if isinstance(data, list):
-        return [p for i, item in enumerate(data) for p in numeric_fields(item, f"{prefix}[{i}]")]
-    if isinstance(data, bool):
-        return []
-    if isinstance(data, int | float):
-        return [prefix]
-    if isinstance(data, str) and NUMBER.match(data.strip()):
-        return [prefix]
-    return []
+        return [p for i, v in enumerate(data) for p in fields_where(v, test, f"{prefix}[{i}]")]
+    return [prefix] if test(data) else []
 
 
 NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
 
 
-def out_of_range_problem(request: Any) -> Response:
-    """400 for a value the database cannot hold, naming the numbers the request sent (the
-    database does not say which column overflowed)."""
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (
+        isinstance(value, str) and bool(NUMBER.match(value.strip()))
+    )
+
+
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def value_error_problem(exc: Exception, request: Any) -> Response:
+    """400 for a value the database cannot hold (the database does not say which column):
+    text with a NUL character names the fields that have one; else the numbers sent are
+    named, as out of range."""
+    nul = "NUL" in str(exc)
+    test = _has_nul if nul else _is_number
     try:
-        fields = numeric_fields(request.data) if request is not None else []
+        sent = [request.data, request.query_params.dict()] if request is not None else []
+        fields = sorted({f for part in sent for f in fields_where(part, test)})
     except Exception:  # an unreadable body names nothing
         fields = []
-    message = _("Out of range: this value, or what it adds up to, is more than Pullboard holds.")
-    errors = [{"field": f, "message": message, "code": "out_of_range"} for f in fields] or [
-        {"field": "", "message": message, "code": "out_of_range"}
-    ]
+    if nul:
+        code, message = "invalid", _("Text cannot contain the NUL character.")
+    else:
+        code = "out_of_range"
+        message = _(
+            "Out of range: this value, or what it adds up to, is more than Pullboard holds."
+        )
+    errors = [{"field": f, "message": message, "code": code} for f in fields or [""]]
     detail = (
-        _("A value is out of range: %(fields)s.") % {"fields": ", ".join(fields)}
+        _("Some fields are invalid: %(fields)s.") % {"fields": ", ".join(fields)}
         if fields
-        else _("A value is out of range for what Pullboard holds.")
+        else message
     )
-    return problem(400, detail, code="out_of_range", errors=errors)
+    return problem(400, detail, code=code, errors=errors)
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -245,7 +260,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         # The serializers bound what they can; this names the numbers the request sent.
         set_rollback()
         log.warning("API answered 400 for a database value error: %s", outage_text(exc))
-        return out_of_range_problem(context.get("request"))
+        return value_error_problem(exc, context.get("request"))
 
     if isinstance(exc, DomainError):
         set_rollback()

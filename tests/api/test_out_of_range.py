@@ -76,3 +76,14 @@ def test_a_database_value_error_names_the_numbers_sent(planner_api, plant, monke
     assert body["code"] == "out_of_range"
     assert problem_fields(response) == {"capacity_per_day"}
     assert "capacity_per_day" in body["detail"]
+
+
+def test_text_with_a_nul_character_names_its_field(planner_api, plant):
+    """A code with a NUL character looked up in PostgreSQL (which cannot hold NUL, and
+    says so naming no column): 400 naming the field, and not called "out of range"."""
+    body = product("P-NUL", line="assem\x00bly")
+    response = planner_api.post("/api/v1/products/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert problem_fields(response) == {"line"}
+    assert "NUL" in response.json()["errors"][0]["message"]
+    assert not Product.objects.filter(sku="P-NUL").exists()
