@@ -208,7 +208,7 @@ def render_figures(repeats: int) -> None:
         response = client.get(url)
         times.append(time.perf_counter() - start)
     html = response.content.decode()
-    folded, lanes = html.count(" quiet collapsed\""), html.count("id=\"lane-section-")
+    folded, lanes = html.count(' quiet collapsed"'), html.count('id="lane-section-')
     page = statistics.median(times) * 1000
     print(
         f"{quiet.code} (2,000 cards, {folded} of {lanes} lanes folded): page {page:.1f} ms, "
