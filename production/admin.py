@@ -311,17 +311,12 @@ class StockMoveAdmin(ReadOnlyAdmin):
     )
     search_fields = ("product__sku__exact",)
     search_help_text = _("A product's SKU, exactly.")
-    # Newest first by id (the ledger is appended to in time order): the primary key, and
-    # (product_id, id) for a SKU, serve it; `-created_at` made PostgreSQL walk the date
-    # index backwards past a million rows looking for a quiet product's moves.
-    ordering = ("-id",)
+    ordering = ("-id",)  # newest first: the primary key, and (product_id, id) for a SKU
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[StockMove], search_term: str
     ) -> tuple[QuerySet[StockMove], bool]:
-        """The SKU resolved to its product first, then the moves by `product_id`: an index
-        range of that product, where a join on the SKU let PostgreSQL walk the whole
-        ledger by date looking for it."""
+        """The SKU resolved to its product first: the moves are then an index range."""
         term = search_term.strip()
         if not term:
             return queryset, False
