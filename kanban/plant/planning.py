@@ -34,7 +34,8 @@ FORECAST_SQL = [
     """
     INSERT INTO production_productforecast
         (product_id, run_id, method, fallback_reason, scores, start_date, "values",
-         sigma_daily, history_days, updated_at)
+         sigma_daily, history_days, bucket, season_length, calendar_source, intervals,
+         history_buckets, overrides, updated_at)
     SELECT p.id, (SELECT max(id) FROM production_forecastrun), m.method, '',
            jsonb_build_object(
                m.method, jsonb_build_object('mase', 0.81, 'bias', 0.02, 'rmse', round(d.daily * 0.3, 4)),
@@ -43,7 +44,14 @@ FORECAST_SQL = [
            %(today)s::date,
            (SELECT jsonb_agg(round((d.daily * (1 + 0.1 * sin(k)))::numeric, 4))
             FROM generate_series(1, 56) AS k),
-           round(d.daily * 0.3, 4), %(days)s, date_trunc('day', %(now)s::timestamptz)
+           round(d.daily * 0.3, 4), %(days)s, 'day', 7,
+           jsonb_build_object('bucket', 'plant', 'season_length', 'plant'),
+           jsonb_build_object('80', jsonb_build_object(
+               'lower', (SELECT jsonb_agg(round(greatest(d.daily * (1 + 0.1 * sin(k)) - 1.2816 * d.daily * 0.3, 0)::numeric, 4))
+                        FROM generate_series(1, 56) AS k),
+               'upper', (SELECT jsonb_agg(round((d.daily * (1 + 0.1 * sin(k)) + 1.2816 * d.daily * 0.3)::numeric, 4))
+                        FROM generate_series(1, 56) AS k))),
+           %(days)s, '{}'::jsonb, date_trunc('day', %(now)s::timestamptz)
     FROM production_product p
     LEFT JOIN LATERAL (
         SELECT coalesce(-sum(s.quantity), 0) / 28 AS daily FROM production_stockmove s
@@ -59,15 +67,17 @@ FORECAST_SQL = [
 PUSH_SQL = [
     """
     INSERT INTO production_linemodeswitch
-        (line_id, from_mode, to_mode, reason, effective_at, created_at)
+        (line_id, from_mode, to_mode, reason, effective_at, applied_at, created_at)
     SELECT id, 'pull', 'push', 'Seasonal demand: plan from the forecast.', %(start)s,
-           %(start)s - interval '1 day'
+           %(start)s, %(start)s - interval '1 day'
     FROM production_productionline WHERE id > %(line_off)s AND mode = 'push'
     """,
     """
     INSERT INTO production_pushplan
-        (line_id, period_start, period_days, capacity, load, over_capacity, created_at)
-    SELECT l.id, d::date, 1, l.capacity_per_day, 0, false, d + interval '1 hour'
+        (line_id, status, released_at, period_start, period_days, capacity, load,
+         over_capacity, created_at)
+    SELECT l.id, 'released', d + interval '1 hour', d::date, 1, l.capacity_per_day, 0, false,
+           d + interval '1 hour'
     FROM production_productionline l,
          generate_series(date_trunc('day', %(now)s::timestamptz) - %(plan_days)s * interval '1 day',
                          date_trunc('day', %(now)s::timestamptz) - interval '1 day',
