@@ -14,6 +14,7 @@ from production.planning.models import (
     ForecastOverride,
     ForecastRun,
     ProductForecast,
+    ProductForecastCalendar,
     PushPlan,
     PushPlanLine,
 )
@@ -102,3 +103,10 @@ class ForecastOverrideAdmin(ReadOnlyAdmin):
 @admin.register(ForecastCalendar)
 class ForecastCalendarAdmin(ReadOnlyAdmin):
     list_display = ("bucket", "season_length", "updated_by", "updated_at")
+
+
+@admin.register(ProductForecastCalendar)
+class ProductForecastCalendarAdmin(ReadOnlyAdmin):
+    list_display = ("product", "bucket", "season_length", "updated_by", "updated_at")
+    list_select_related = ("product", "updated_by")
+    search_fields = ("product__sku",)
