@@ -14,10 +14,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from config.beat_schedule import beat_schedule
 from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -185,48 +185,7 @@ CELERY_TASK_ROUTES = {
     # reconcile_task, idempotency_keys_prune_task and line_mode_switches_apply_task: the
     # default queue.
 }
-CELERY_BEAT_SCHEDULE = {
-    "reconcile-pull-engine": {
-        "task": "production.tasks.reconcile_task",
-        "schedule": timedelta(seconds=env.int("PULLBOARD_RECONCILE_EVERY_SECONDS", default=300)),
-    },
-    "send-due-webhooks": {
-        "task": "production.tasks.webhook_deliver_due_task",
-        "schedule": timedelta(seconds=30),
-    },
-    # A mode switch dated in the future takes effect within a minute of its date.
-    "apply-dated-mode-switches": {
-        "task": "production.tasks.line_mode_switches_apply_task",
-        "schedule": timedelta(seconds=60),
-    },
-    "prune-idempotency-keys": {
-        "task": "production.tasks.idempotency_keys_prune_task",
-        "schedule": timedelta(hours=1),
-    },
-    "refresh-forecasts-nightly": {
-        "task": "production.tasks.forecasts_refresh_task",
-        "schedule": crontab(hour=1, minute=30),
-    },
-    # Push lines: plan and release the current period. Idempotent, so running it more
-    # often than the period only picks up lines switched to push since the last run.
-    "plan-push-lines": {
-        "task": "production.tasks.push_plan_task",
-        "schedule": (
-            timedelta(seconds=env.int("PULLBOARD_PUSH_PLAN_EVERY_SECONDS"))
-            if env.str("PULLBOARD_PUSH_PLAN_EVERY_SECONDS", default="")
-            else crontab(hour=5, minute=0)
-        ),
-    },
-    # The line twin replays each line's last weeks of demand under the other policy.
-    "shadow-compare-nightly": {
-        "task": "production.tasks.shadow_compare_task",
-        "schedule": crontab(hour=3, minute=0),
-    },
-    "size-kanban-loops-nightly": {
-        "task": "kanban.tasks.loops_size_task",
-        "schedule": crontab(hour=2, minute=0),
-    },
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(env)  # config/beat_schedule.py
 
 CACHES = {
     "default": (

@@ -230,6 +230,9 @@ CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "path": "x"}
 # Everything but logging in and out needs a login, the API schema and its docs included.
 # The login page offers the language picker; the scripts' catalog holds no data.
 PUBLIC = {"/login/", "/logout/", "/i18n/setlang/", "/jsi18n/"}
+# Operations (tests/ops/): the orchestrator's probes answer anyone with up or down only, and
+# the metrics answer only their bearer token (404 while none is set, 401 without it).
+PUBLIC |= {"/health/live", "/health/ready", "/metrics"}
 
 
 def _sample(pattern: Any) -> str | None:

@@ -36,7 +36,8 @@ def _fast_password_hashing() -> None:
 def compose_web_command(port: int) -> list[str]:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     script = compose["services"]["web"]["command"][-1]
-    script = script.replace("$${WEB_CONCURRENCY:-3}", "1").removeprefix("exec ")
+    # After the set-up commands (the metrics folder), the server itself.
+    script = script.replace("$${WEB_CONCURRENCY:-3}", "1").split("exec ", 1)[1]
     args = shlex.split(script)
     args[args.index("--host") + 1] = "127.0.0.1"
     args[args.index("--port") + 1] = str(port)

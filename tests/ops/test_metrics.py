@@ -224,6 +224,7 @@ def test_open_board_streams_are_counted(operator, plant, settings, metrics_on) -
     from prometheus_client import REGISTRY
 
     from kanban.stream import _events
+    from kanban.stream import slots as stream_slots
 
     settings.LIVE_EVENTS_REDIS_URL = ""  # the in-process hub is enough to count streams
 
@@ -232,7 +233,11 @@ def test_open_board_streams_are_counted(operator, plant, settings, metrics_on) -
 
     async def scenario() -> tuple[float, float, float]:
         before = open_streams()
-        streams = [_events(plant.assembly.pk), _events(plant.fab.pk)]
+        streams = []
+        for line in (plant.assembly, plant.fab):
+            slot = await stream_slots.acquire(None, operator.pk)
+            assert isinstance(slot, stream_slots.Slot)
+            streams.append(_events(line.pk, slot))
         for stream in streams:
             assert "event: ready" in await asyncio.wait_for(anext(stream), 10)
         during = open_streams()
