@@ -121,7 +121,7 @@ def board_orders(line: ProductionLine) -> BoardOrders:
             "completed_at",
         )
     )
-    labels = dict(S.choices)
+    labels = {value: str(label) for value, label in S.choices}
     now = timezone.now()
     base = reverse("kanban:board-order", args=[line.code, 0, "start"]).rsplit("0/start/", 1)[0]
     orders = []
