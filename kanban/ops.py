@@ -3,8 +3,8 @@ its integrity checks, registered when the app loads.
 
 - Metrics: cards by line and status (`pullboard_cards`), and the open live-board streams
   (`pullboard_board_streams_open`, a gauge each web process keeps in kanban/stream.py and
-  Prometheus' multiprocess mode sums). A card status or a flag added to the card (holds,
-  one-time cards) is one more family in `card_metrics`.
+  Prometheus' multiprocess mode sums), and the cards on hold by line
+  (`pullboard_cards_on_hold`, read in the same query as the cards).
 - Integrity: the cards of each pull loop hold what is on hand, each empty card has its one
   open pull signal, no card has two.
 """
@@ -46,14 +46,25 @@ def card_metrics(now: datetime) -> Iterator[Metric]:
     cards = GaugeMetricFamily(
         "pullboard_cards", "Active kanban cards, by line and status.", labels=["line", "status"]
     )
+    on_hold = GaugeMetricFamily(
+        "pullboard_cards_on_hold",
+        "Active kanban cards on hold (their own hold or their loop's), by line.",
+        labels=["line"],
+    )
+    held_by_line: dict[str, int] = {}
     for row in (
         KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES)
         .order_by()
         .values("loop__product__line__code", "status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), held=Count("pk", filter=Q(loop_held=True) | ~Q(hold_reason="")))
     ):
-        cards.add_metric([row["loop__product__line__code"], row["status"]], row["n"])
+        line = row["loop__product__line__code"]
+        cards.add_metric([line, row["status"]], row["n"])
+        held_by_line[line] = held_by_line.get(line, 0) + row["held"]
+    for line, held in sorted(held_by_line.items()):
+        on_hold.add_metric([line], held)
     yield cards
+    yield on_hold
 
 
 def cards_hold_what_is_on_hand() -> list[str]:

@@ -181,6 +181,18 @@ def test_open_and_late_orders_and_cards_by_status(plant, metrics_on) -> None:  #
     assert value(samples, "pullboard_cards", line="fab", status="full") == 4
 
 
+def test_cards_on_hold_by_line(plant, metrics_on) -> None:  # type: ignore[no-untyped-def]
+    from kanban.models import HoldReason
+    from kanban.services.holds import card_hold, loop_hold
+
+    card = plant.finished_loop.cards.order_by("number").first()
+    card_hold(card_id=card.pk, reason=HoldReason.QUALITY_HOLD, actor_id=None)
+    loop_hold(loop_id=plant.component_loop.pk, reason=HoldReason.MACHINE_DOWN, actor_id=None)
+    samples = scrape()
+    assert value(samples, "pullboard_cards_on_hold", line="assembly") == 1
+    assert value(samples, "pullboard_cards_on_hold", line="fab") == 4
+
+
 def test_celery_queue_depth_per_queue(db, metrics_on) -> None:  # type: ignore[no-untyped-def]
     broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     broker.delete("webhooks", "planning")
