@@ -111,6 +111,13 @@ class ContextFilter(logging.Filter):
                 setattr(record, key, value)
             if not hasattr(record, "path"):
                 record.path = request.path
+            # The line or product the URL names: every `code` in a route is a line's
+            # (boards, dashboards, planning, API lines), every `sku` a product's.
+            match = getattr(request, "resolver_match", None)
+            if match is not None:
+                for kwarg, key in (("code", "line"), ("sku", "product")):
+                    if kwarg in match.kwargs and not hasattr(record, key):
+                        setattr(record, key, match.kwargs[kwarg])
         task = _task.get()
         if task is not None:
             record.task, record.task_id = task

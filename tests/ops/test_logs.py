@@ -88,6 +88,18 @@ def test_a_line_logged_for_a_line_or_product_says_which(db, log_lines) -> None: 
     assert line["line"] == "assembly" and line["product"] == "F-100"
 
 
+def test_a_request_for_a_line_or_product_says_which_in_its_lines(planner, log_lines) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(planner)
+    assert client.get("/dashboards/lines/no-such-line/").status_code == 404
+    assert client.get("/planning/forecasts/NO-SUCH-SKU/").status_code == 404
+    lines = {
+        line["message"]: line for line in parsed(log_lines) if line["logger"] == "django.request"
+    }
+    assert lines["Not Found: /dashboards/lines/no-such-line/"]["line"] == "no-such-line"
+    assert lines["Not Found: /planning/forecasts/NO-SUCH-SKU/"]["product"] == "NO-SUCH-SKU"
+
+
 def test_a_task_run_in_process_keeps_the_request_id_it_runs_under(db) -> None:  # type: ignore[no-untyped-def]
     set_guid("a" * 32)
     try:
