@@ -21,6 +21,14 @@ made and changes they applied in place. Many boards on the shared PostgreSQL: be
 the pool, 50 boards held about 150 connections, so run the fan-out against a private
 server (see the recipes) when comparing with code that has no pool.
 Uses (and creates if missing) lines named bench-100, bench-500, bench-1000 and bench-2000.
+
+What to make first: the render of a 2,000-card line whose lanes are mostly quiet (45 of 50
+products with nothing to make, so folded: bench-2000q) beside bench-2000 (every lane has
+work), and, in Chromium on a touch tablet (1280 x 800) against the uvicorn server, the time
+from navigation until the first card to make is drawn, where it is (px from the top, on
+the first screen or not) and how many screens the page is tall; the baseline is the time
+until the boards index draws its first line, in the same run (`--only-first-card` runs
+just the renders and this).
 """
 
 from __future__ import annotations
@@ -97,6 +105,8 @@ SIZES = {
     1000: (40, 25),
     2000: (50, 40),
 }  # cards: (products, cards per loop)
+QUIET_LINE = "bench-2000q"  # 50 products x 40 cards; only QUIET_BUSY of them have work
+QUIET_BUSY = 5
 C = CardStatus
 
 
@@ -109,7 +119,15 @@ def ensure_line(cards: int) -> ProductionLine:
         return _build_line(code, cards)
 
 
-def _build_line(code: str, cards: int) -> ProductionLine:
+def ensure_quiet_line() -> ProductionLine:
+    line = ProductionLine.objects.filter(code=QUIET_LINE).first()
+    if line is not None:
+        return line
+    with transaction.atomic():
+        return _build_line(QUIET_LINE, 2000, busy=QUIET_BUSY)
+
+
+def _build_line(code: str, cards: int, *, busy: int | None = None) -> ProductionLine:
     products, per_loop = SIZES[cards]
     line = ProductionLine.objects.create(
         code=code, name=f"Bench {cards}", capacity_per_day=Decimal("1000"), wip_limit=100000
@@ -117,7 +135,7 @@ def _build_line(code: str, cards: int) -> ProductionLine:
     location, _ = Location.objects.get_or_create(code="bench-sm", defaults={"name": "Bench"})
     for i in range(products):
         product = Product.objects.create(
-            sku=f"B{cards}-{i:03d}",
+            sku=f"B{cards}{'q' if busy is not None else ''}-{i:03d}",
             name=f"Bench part {i}",
             line=line,
             supermarket=location,
@@ -125,6 +143,8 @@ def _build_line(code: str, cards: int) -> ProductionLine:
             lead_time_days=Decimal("1"),
         )
         loop = loop_create(product=product, card_count=per_loop)
+        if busy is not None and i % (products // busy):  # a quiet lane: every card full
+            continue
         first, second, third = loop.cards.order_by("number")[:3]
         # A realistic spread: some cards to make, one in work, one open.
         card_move(card_id=first.pk, to=C.EMPTY, actor_id=None)
@@ -177,6 +197,67 @@ def render_figures(repeats: int) -> None:
             f"{len(queries):>8} {len(response.content) / 1024:>6.0f}"
         )
     print("(growth in cards: 1x, 5x, 20x)")
+    quiet = ensure_quiet_line()
+    url = f"/boards/{quiet.code}/"
+    client.get(url)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - start)
+    html = response.content.decode()
+    folded, lanes = html.count("lane quiet collapsed"), html.count('id="lane-section-')
+    page = statistics.median(times) * 1000
+    print(
+        f"{quiet.code} (2,000 cards, {folded} of {lanes} lanes folded): page {page:.1f} ms, "
+        f"{page / base:.1f}x the 100-card page, {len(response.content) / 1024:.0f} KiB"
+    )
+
+
+def first_card_figures(repeats: int) -> None:
+    """In Chromium on a touch tablet: until the first card to make is drawn, and where."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM_ARGS
+
+    lines = [ensure_line(2000).code, ensure_quiet_line().code]
+    cookie = session_cookie()
+    executable = shutil.which("chromium")
+    if executable is None:
+        print("first card to make: skipped (no chromium on the PATH)")
+        return
+    with asgi_server("pb-bench-board-first") as (base, _pid), sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        context = browser.new_context(has_touch=True, viewport={"width": 1280, "height": 800})
+        context.add_cookies([{"name": "sessionid", "value": cookie, "url": base}])
+        page = context.new_page()
+
+        def drawn(url: str, selector: str) -> tuple[float, dict[str, float], float]:
+            page.goto(base + url, wait_until="commit")
+            first = page.wait_for_selector(selector, state="visible", timeout=60000)
+            at = page.evaluate("performance.now()")
+            box = first.bounding_box() or {"y": -1.0}
+            return at, box, page.evaluate("document.documentElement.scrollHeight / 800")
+
+        index = [drawn("/boards/", ".board-link")[0] for _ in range(repeats)]
+        index_ms = statistics.median(index)
+        print(f"baseline: the boards index draws its first line after {index_ms:.0f} ms")
+        print(
+            f"{'line':>12} {'first card to make ms':>22} {'vs index':>9} {'y px':>6} {'screens':>8}"
+        )
+        for code in lines:
+            runs = [
+                drawn(f"/boards/{code}/", ".cell[data-status=empty] .card") for _ in range(repeats)
+            ]
+            ms = statistics.median(run[0] for run in runs)
+            y, screens = runs[-1][1]["y"], runs[-1][2]
+            where = "first screen" if 0 <= y < 800 else "below"
+            print(
+                f"{code:>12} {ms:>22.0f} {ms / index_ms:>8.1f}x {y:>6.0f} {screens:>8.1f}  {where}"
+            )
+        browser.close()
 
 
 @contextmanager
@@ -652,6 +733,7 @@ def main() -> None:
     parser.add_argument("--fanout", default="50,200", help="board counts ('' skips the run)")
     parser.add_argument("--fanout-seconds", type=int, default=60)
     parser.add_argument("--only-fanout", action="store_true")
+    parser.add_argument("--only-first-card", action="store_true")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     call_command("migrate", verbosity=0)
@@ -663,8 +745,13 @@ def main() -> None:
         "live transport:",
         "Redis pub/sub" if django.conf.settings.LIVE_EVENTS_REDIS_URL else "in-process hub",
     )
+    if args.only_first_card:
+        render_figures(args.repeats)
+        first_card_figures(max(3, args.repeats // 3))
+        return
     if not args.only_fanout:
         render_figures(args.repeats)
+        first_card_figures(max(3, args.repeats // 3))
         move_to_arrival(args.moves)
     if args.fanout:
         fanout([int(n) for n in args.fanout.split(",")], args.fanout_seconds)

@@ -388,6 +388,8 @@ PULLBOARD = {
     # scanned or moved for this many days show in the lost-card audit.
     "SCAN_REPEAT_WINDOW_SECONDS": env.int("PULLBOARD_SCAN_REPEAT_WINDOW_SECONDS", default=10),
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
+    # How long whoever marked a container empty on the board may undo it.
+    "UNDO_SECONDS": env.int("PULLBOARD_UNDO_SECONDS", default=120),
     # Push scheduling: length of a planning period (also the review period), in days.
     "PUSH_PLAN_PERIOD_DAYS": env.int("PULLBOARD_PUSH_PLAN_PERIOD_DAYS", default=1),
     # Demand the API accepts: at most this quantity per event, and `occurred_at` no older

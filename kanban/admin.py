@@ -16,13 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from kanban.models import (
     ACTIVE_CARD_STATUSES,
     CardEvent,
+    HoldEvent,
     KanbanCard,
     KanbanLoop,
     PullSignal,
 )
-from kanban.services import loop_apply_sizing, loop_create, loop_max_cards, loops_size
+from kanban.services import (
+    loop_apply_sizing,
+    loop_create,
+    loop_issue_one_time_card,
+    loop_max_cards,
+    loop_release,
+    loops_size,
+)
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.errors import DomainError
+
+HOLD_FIELDS = ("hold_reason", "hold_note", "held_at", "held_by")
 
 
 class KanbanCardInline(ReadOnlyInline):
@@ -92,12 +102,13 @@ class KanbanLoopAdmin(admin.ModelAdmin):
         "recommended_card_count",
         "safety_factor",
         "recommended_at",
+        "hold_reason",
     )
     list_filter = ("product__line", "product__line__mode", "location")
     list_select_related = ("product__line", "location")
     search_fields = ("product__sku", "product__name")
     inlines = [KanbanCardInline]
-    actions = ["size_now", "apply_sizing"]
+    actions = ["size_now", "apply_sizing", "release_hold", "issue_one_time_card"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KanbanLoop]:
         return (
@@ -125,6 +136,7 @@ class KanbanLoopAdmin(admin.ModelAdmin):
             "recommended_card_count",
             "recommended_at",
             "recommendation",
+            *HOLD_FIELDS,
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -138,6 +150,7 @@ class KanbanLoopAdmin(admin.ModelAdmin):
             "recommended_card_count",
             "recommended_at",
             "recommendation",
+            *HOLD_FIELDS,  # a hold goes through its service (the card's page), with its event
         ]
 
     @admin.display(description="Cards", ordering="active_card_count")
@@ -188,6 +201,31 @@ class KanbanLoopAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, text + ".")
 
+    @admin.action(permissions=["change"], description=_("Release from hold"))
+    def release_hold(self, request: HttpRequest, queryset: QuerySet[KanbanLoop]) -> None:
+        for loop in queryset.exclude(hold_reason="").order_by("pk"):
+            loop_release(loop_id=loop.pk, actor_id=request.user.pk, note="released in the admin")
+        messages.success(request, _("Released the loops that were on hold."))
+
+    @admin.action(permissions=["change"], description=_("Issue a one-time card (demand spike)"))
+    def issue_one_time_card(self, request: HttpRequest, queryset: QuerySet[KanbanLoop]) -> None:
+        for loop in queryset.order_by("pk"):
+            card = loop_issue_one_time_card(
+                loop_id=loop.pk,
+                reason="demand spike (issued in the admin)",
+                actor_id=request.user.pk,
+            )
+            messages.success(request, f"{loop.product.sku}: one-time card #{card.number} issued.")
+
+
+@admin.register(HoldEvent)
+class HoldEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "loop", "card", "action", "reason", "note", "actor")
+    list_select_related = ("loop__product", "loop__location", "card__loop__product", "actor")
+    search_fields = ("loop__product__sku__exact",)
+    search_help_text = _("A product's SKU, exactly.")
+    ordering = ("-id",)
+
 
 @admin.register(KanbanCard)
 class KanbanCardAdmin(ReadOnlyAdmin):
@@ -200,6 +238,9 @@ class KanbanCardAdmin(ReadOnlyAdmin):
         "version",
         "work_order",
         "status_changed_at",
+        "hold_reason",
+        "loop_held",
+        "one_time",
     )
     list_filter = ("status", "loop__product__line", "loop__location")
     list_select_related = ("loop__product", "loop__location", "work_order__product")

@@ -12,6 +12,9 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+ONE_TIME = _("One-time card: made once, then retired")
 
 if TYPE_CHECKING:
     from kanban.selectors.board import BoardCard, BoardCell
@@ -21,8 +24,8 @@ def _moves_html(card: BoardCard) -> str:
     return "".join(
         f'<button type="button" class="move move-{move.to}" id="move-{card.id}-{move.to}" '
         f'hx-post="{card.move_url}" hx-vals=\'{{"to": "{move.to}", "version": "{card.version}"}}\' '
-        f'hx-disabled-elt="this">{move.label} <span aria-hidden="true">&rarr;</span> '
-        f'<span class="move-to">{move.column}</span></button>'
+        f'hx-disabled-elt="this">{escape(move.label)} <span aria-hidden="true">&rarr;</span> '
+        f'<span class="move-to">{escape(move.column)}</span></button>'
         for move in card.moves
     )
 
@@ -31,22 +34,25 @@ def card_html(card: BoardCard, sku: str) -> str:
     order = (
         f"WO-{card.work_order_id} · {escape(card.work_order_status)}"
         if card.work_order_id
-        else "No work order"
+        else escape(str(_("No work order")))
     )
     moves = _moves_html(card)
     movable = " can-move" if moves else ""
+    held = " on-hold" if card.hold else ""
+    hold = f'<p class="card-hold">{escape(card.hold)}</p>' if card.hold else ""
+    once = f'<p class="card-once">{escape(str(ONE_TIME))}</p>' if card.one_time else ""
     actions = f'<div class="card-moves">{moves}</div>' if moves else ""
     return (
-        f'<li class="card status-{card.status} urgency-{card.urgency}{movable}" id="card-{card.id}" '
-        f'tabindex="-1" data-card="{card.id}" data-version="{card.version}" '
+        f'<li class="card status-{card.status} urgency-{card.urgency}{movable}{held}" id="card-{card.id}" '
+        f'tabindex="0" data-card="{card.id}" data-version="{card.version}" '
         f'data-allowed="{card.allowed}" data-move-url="{card.move_url}" '
         f'aria-labelledby="card-{card.id}-title" aria-describedby="card-{card.id}-facts">'
         f'<p class="card-title" id="card-{card.id}-title"><span class="card-sku">{sku}</span> '
-        f'<span class="card-no">#{card.number}<span class="of"> of {card.loop_size}</span></span></p>'
-        f'<div class="card-facts" id="card-{card.id}-facts">'
-        f'<p class="card-loop">Loop @ {escape(card.location)}</p>'
+        f'<a class="card-no" href="{card.detail_url}">#{card.number}<span class="of"> {escape(_("of %(size)s") % {"size": card.loop_size})}</span></a></p>'
+        f'<div class="card-facts" id="card-{card.id}-facts">{hold}{once}'
+        f'<p class="card-loop">{escape(_("Loop @ %(location)s") % {"location": card.location})}</p>'
         f'<p class="card-wo">{order}</p>'
-        f'<p class="card-age">{card.age_phrase} <time datetime="{card.since_iso}" data-since>'
+        f'<p class="card-age">{escape(card.age_phrase)} <time datetime="{card.since_iso}" data-since>'
         f"{card.age}</time></p></div>{actions}</li>"
     )
 

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from kanban.models import CardStatus
+from kanban.models import CardStatus, HoldReason
 from kanban.scanning import NEXT_STEP, SCAN_MODES
 
 
@@ -67,3 +67,25 @@ class PrintForm(forms.Form):
 
     def clean_paper(self) -> str:
         return self.cleaned_data.get("paper") or "a4"
+
+
+class BoardOrderForm(forms.Form):
+    """Start or finish a push work order from the board: the version the board showed."""
+
+    version = forms.IntegerField(min_value=1, required=False)
+
+
+class SignalsForm(forms.Form):
+    """The plant-wide list of waiting signals: narrowed to a line or a product."""
+
+    line = forms.SlugField(max_length=40, required=False)
+    q = forms.CharField(max_length=60, required=False, strip=True)
+
+
+class HoldForm(forms.Form):
+    reason = forms.ChoiceField(choices=HoldReason.choices, label=_("Why"))
+    note = forms.CharField(max_length=200, required=False, strip=True, label=_("Note"))
+
+
+class OneTimeCardForm(forms.Form):
+    reason = forms.CharField(max_length=200, strip=True, label=_("Why (the demand spike)"))

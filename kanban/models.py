@@ -12,7 +12,42 @@ from django.utils.translation import gettext_lazy as _
 from production.models import QUANTITY, Location, Product, WorkOrder
 
 
-class KanbanLoop(models.Model):
+class HoldReason(models.TextChoices):
+    MACHINE_DOWN = "machine_down", _("Machine down")
+    QUALITY_HOLD = "quality_hold", _("Quality hold")
+    MISSING_PART = "missing_part", _("Missing part")
+    OTHER = "other", _("Other")
+
+
+class Holdable(models.Model):
+    """On hold with a reason: no pull signal while it lasts (IFS hold, KanbanBOX block)."""
+
+    # Database defaults too: the plant builder inserts rows in SQL.
+    hold_reason = models.CharField(
+        max_length=16, choices=HoldReason.choices, blank=True, default="", db_default=""
+    )
+    hold_note = models.CharField(max_length=200, blank=True, default="", db_default="")
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def on_hold(self) -> bool:
+        return bool(self.hold_reason)
+
+    @property
+    def hold_text(self) -> str:
+        if not self.hold_reason:
+            return ""
+        label = HoldReason(self.hold_reason).label
+        return f"{label}: {self.hold_note}" if self.hold_note else str(label)
+
+
+class KanbanLoop(Holdable):
     """A control cycle: the cards that keep one product stocked in one supermarket."""
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="kanban_loops")
@@ -59,8 +94,14 @@ class CardStatus(models.TextChoices):
 ACTIVE_CARD_STATUSES = (CardStatus.FULL, CardStatus.IN_USE, CardStatus.EMPTY, CardStatus.IN_PROCESS)
 
 
-class KanbanCard(models.Model):
-    """One container of a loop. `version` grows with every change (optimistic locking)."""
+class KanbanCard(Holdable):
+    """One container of a loop. `version` grows with every change (optimistic locking).
+
+    `loop_held` mirrors the loop's hold on each of its cards, so the pull engine reads it
+    from the card rows it has locked (a loop put on hold while demand drains cannot slip
+    a signal through). `one_time`: a card issued for a demand spike, made once, then
+    retired by itself when its container is used up.
+    """
 
     loop = models.ForeignKey(KanbanLoop, on_delete=models.PROTECT, related_name="cards")
     number = models.PositiveIntegerField()
@@ -81,6 +122,8 @@ class KanbanCard(models.Model):
     )
     status_changed_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    loop_held = models.BooleanField(default=False, db_default=False)
+    one_time = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["loop_id", "number"]
@@ -102,6 +145,10 @@ class KanbanCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loop.product.sku} #{self.number} ({self.status})"
+
+    @property
+    def signals_held(self) -> bool:
+        return bool(self.hold_reason) or self.loop_held
 
 
 class CardEventSource(models.TextChoices):
@@ -128,6 +175,20 @@ class CardEvent(models.Model):
     )
     wip_override = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    quantity = models.DecimalField(
+        **QUANTITY,
+        null=True,
+        blank=True,
+        help_text="What a container marked empty booked out of stock (given back by an undo).",
+    )
+    undoes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="undone_by",
+        help_text="The move this event reversed (an undo never deletes the move).",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -152,3 +213,32 @@ class PullSignal(models.Model):
 
     def __str__(self) -> str:
         return f"Signal {self.card} -> WO-{self.work_order_id}"
+
+
+class HoldAction(models.TextChoices):
+    HOLD = "hold", _("Put on hold")
+    RELEASE = "release", _("Released from hold")
+
+
+class HoldEvent(models.Model):
+    """A card or a whole loop put on hold or released: who, when and why."""
+
+    loop = models.ForeignKey(KanbanLoop, on_delete=models.CASCADE, related_name="hold_events")
+    card = models.ForeignKey(
+        KanbanCard, null=True, blank=True, on_delete=models.CASCADE, related_name="hold_events"
+    )
+    action = models.CharField(max_length=8, choices=HoldAction.choices)
+    reason = models.CharField(max_length=16, choices=HoldReason.choices, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["loop", "created_at"])]
+
+    def __str__(self) -> str:
+        what = f"card {self.card_id}" if self.card_id else f"loop {self.loop_id}"
+        return f"{what}: {self.action} {self.reason}".strip()

@@ -18,6 +18,9 @@ from production.policies import Consumption
 from production.webhooks.events import emit_cards_signalled
 
 RESYNC_CHUNK = 500  # loops per reconciling transaction: short locks, few queries
+# Cards whose signals are not held (the card's own hold, or its loop's mirrored on it).
+NOT_HELD = {"hold_reason": "", "loop_held": False}
+ONE_TIME_RETIRED = "one-time card used up: retired"
 
 
 class PullPolicy:
@@ -100,7 +103,11 @@ def drain_containers(
             taken = min(card.remaining_quantity, quantity)
             card.remaining_quantity -= taken
             quantity -= taken
-            if card.remaining_quantity == 0:
+            if card.remaining_quantity == 0 and card.one_time:  # made once: it retires
+                events.append(_event(card, CardStatus.RETIRED, actor_id, ONE_TIME_RETIRED))
+                events[-1].from_status = CardStatus.IN_USE
+                card.status = CardStatus.RETIRED
+            elif card.remaining_quantity == 0:
                 card.status = CardStatus.EMPTY
                 emptied.append(card)
             card.version += 1
@@ -127,7 +134,8 @@ def signal_cards(
 ) -> None:
     """Raise the pull signal of empty cards: one planned work order of one container each.
 
-    Cards of a line in push mode are parked: they turn empty but raise no signal.
+    Cards of a line in push mode are parked: they turn empty but raise no signal; so
+    are cards on hold (their own or their loop's), until they are released.
     The caller saves the cards. `loops` (id -> loop with its product, line and location,
     read in this transaction) spares re-reading them.
     """
@@ -142,7 +150,12 @@ def signal_cards(
             )
         }
     signalled = [
-        c for c in cards if c.work_order_id is None and loops[c.loop_id].product.line.mode == "pull"
+        c
+        for c in cards
+        if c.work_order_id is None
+        and not c.signals_held
+        and not loops[c.loop_id].on_hold
+        and loops[c.loop_id].product.line.mode == "pull"
     ]
     if not signalled:
         return

@@ -9,9 +9,10 @@ one subscription to the line's hints, and one read of the board per change (hint
 arrive meanwhile are folded into the next read), whatever the number of boards. The
 feed compares the new read with the last and sends each board
 
-- `lanes`: `{"base", "etag", "head", "lanes": [{"id", "html"}], "wip_over"}`, the column
-  heads and the swimlanes that changed from fingerprint `base` to `etag`. A board that
-  holds `base` swaps them in; a board that holds anything else fetches its columns.
+- `lanes`: `{"base", "etag", "head", "lanes": [{"id", "html"}], "wip_over", "order"}`, the
+  column heads and the swimlanes that changed from fingerprint `base` to `etag`, and the
+  lanes' new order (most urgent first). A board that holds `base` swaps them in and
+  reorders its lanes; a board that holds anything else fetches its columns.
 - `changed`: `{"line", "kind"}`, when lanes cannot say it (a lane added or removed, the
   line's mode or limits changed, a read that failed): every board fetches its columns.
 
@@ -30,13 +31,15 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils import translation
 
-from kanban.selectors.board import Board, board_change, board_for_line
+from kanban.selectors.board import Board, board_change, board_for_line, board_line
 from production import live_transport
 from production.models import ProductionLine
 from production.roles import OPERATOR, PLANNER, has_role
@@ -68,17 +71,18 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
     # The checks are done: give the connection back (to the pool) before waiting. It
     # was opened in this request's thread for database work, so it is closed there.
     await sync_to_async(connections.close_all)()
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     response = StreamingHttpResponse(
-        _events(line.pk), content_type="text/event-stream; charset=utf-8"
+        _events(line.pk, language), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
     return response
 
 
-async def _events(line_id: int) -> AsyncIterator[str]:
+async def _events(line_id: int, language: str) -> AsyncIterator[str]:
     started = time.monotonic()
-    async with follow(line_id) as changes:
+    async with follow(line_id, language) as changes:
         # Only now, once the feed listens: a board catching up on "ready" misses nothing.
         yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
         while time.monotonic() - started <= STREAM_LIFETIME_SECONDS:
@@ -97,10 +101,12 @@ def _refetch(line_id: int, kind: str) -> str:
 
 
 class BoardFeed:
-    """The hints of one line, turned into one message for all of its boards in this process."""
+    """The hints of one line, turned into one message for all of its boards in this process
+    that read one language (the message carries the lanes' HTML, in that language)."""
 
-    def __init__(self, line_id: int) -> None:
+    def __init__(self, line_id: int, language: str) -> None:
         self.line_id = line_id
+        self.language = language
         self.boards: set[asyncio.Queue[str | None]] = set()
         self.listening = asyncio.Event()
         self.dirty = asyncio.Event()
@@ -133,7 +139,7 @@ class BoardFeed:
             kinds, self.kinds = self.kinds, set()
             try:
                 self.board, message = await sync_to_async(_read_change, thread_sensitive=False)(
-                    self.line_id, self.board, kinds
+                    self.line_id, self.board, kinds, self.language
                 )
             except Exception:  # a board then fetches its columns, as it would poll
                 log.exception("board of line %s not read for its live change", self.line_id)
@@ -159,11 +165,13 @@ def _kind_of(hint: str) -> str:
 
 
 def _read_change(
-    line_id: int, before: Board | None, kinds: set[str]
+    line_id: int, before: Board | None, kinds: set[str], language: str
 ) -> tuple[Board | None, str | None]:
-    """`_change_message` in a worker thread, whose connection goes back right after."""
+    """`_change_message` in a worker thread, in the boards' language; the thread's
+    connection goes back right after."""
     try:
-        return _change_message(line_id, before, kinds)
+        with translation.override(language):
+            return _change_message(line_id, before, kinds)
     finally:
         connections.close_all()  # this thread's connection, back to the pool
 
@@ -175,7 +183,7 @@ def _change_message(
 
     No message for the first read, unless hints came before it: nothing to compare with.
     """
-    line = ProductionLine.objects.filter(pk=line_id).first()
+    line = board_line(pk=line_id)
     after = board_for_line(line) if line is not None else None
     if before is None and not kinds:
         return after, None
@@ -196,22 +204,27 @@ def _change_message(
             for lane in change.lanes
         ],
         "wip_over": after.wip_over,
+        "order": after.lane_order,
     }
     return after, f"event: lanes\ndata: {json.dumps(payload)}\n\n"
 
 
-_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, BoardFeed]] = (
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, str], BoardFeed]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 @asynccontextmanager
-async def follow(line_id: int) -> AsyncIterator[asyncio.Queue[str | None]]:
-    """The messages for one board of a line, from the line's feed in this process."""
+async def follow(
+    line_id: int, language: str | None = None
+) -> AsyncIterator[asyncio.Queue[str | None]]:
+    """The messages for one board of a line, from the line's feed in this process (one
+    feed per language the line's open boards read)."""
+    key = (line_id, language or settings.LANGUAGE_CODE)
     feeds = _feeds.setdefault(asyncio.get_running_loop(), {})
-    feed = feeds.get(line_id)
+    feed = feeds.get(key)
     if feed is None or feed.task.done():
-        feed = feeds[line_id] = BoardFeed(line_id)
+        feed = feeds[key] = BoardFeed(*key)
     board: asyncio.Queue[str | None] = asyncio.Queue(maxsize=BACKLOG_PER_BOARD)
     feed.boards.add(board)
     try:
@@ -225,5 +238,5 @@ async def follow(line_id: int) -> AsyncIterator[asyncio.Queue[str | None]]:
         feed.boards.discard(board)
         if not feed.boards:
             feed.task.cancel()
-            if feeds.get(line_id) is feed:
-                del feeds[line_id]
+            if feeds.get(key) is feed:
+                del feeds[key]

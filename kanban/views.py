@@ -16,21 +16,27 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kanban.forms import CardMoveForm, LostCardsForm, PrintForm
-from kanban.models import CardEventSource, CardStatus, KanbanCard
+from kanban.forms import BoardOrderForm, CardMoveForm, LostCardsForm, PrintForm, SignalsForm
+from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
+from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
+from kanban.services.undo import undo_seconds, undoable
 from production.errors import DomainError
 from production.idempotency import idempotent_page
-from production.models import ProductionLine
+from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
 from production.roles import OPERATOR, PLANNER, role_required
+from production.services import work_order_complete, work_order_start
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -51,10 +57,11 @@ def _line_or_404(code: str) -> ProductionLine:
 class _RenderedColumns:
     """The columns fragment as last rendered, per board fingerprint, in this process.
 
-    The fragment is the same for everyone (nothing in it depends on who asks), so the
-    boards that fetch one version of a line cost one render and one gzip: after a
-    change every board that could not apply it live fetches the same version at once.
-    A render per fingerprint at a time; a few versions are kept.
+    The fragment is the same for everyone who reads the page's language (nothing else
+    in it depends on who asks), so the boards that fetch one version of a line cost one
+    render and one gzip per language: after a change every board that could not apply
+    it live fetches the same version at once. A render per fingerprint and language at a
+    time; a few versions are kept.
     """
 
     KEEP = 16
@@ -65,33 +72,38 @@ class _RenderedColumns:
         self._rendering: dict[str, threading.Lock] = {}
 
     def get(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
-        """(fingerprint, HTML, gzipped HTML) of the line's columns."""
+        """(fingerprint, HTML, gzipped HTML) of the line's columns, in the active language."""
+        language = get_language()
         if etag is None:  # after a write: read the board to learn its fingerprint
-            return self._render(line, None)
+            return self._render(line, None, language)
+        key = f"{language}:{etag}"
         with self._lock:
-            hit = self._bodies.get(etag)
+            hit = self._bodies.get(key)
             if hit is None:
-                one_render = self._rendering.setdefault(etag, threading.Lock())
+                one_render = self._rendering.setdefault(key, threading.Lock())
         if hit is not None:
             return etag, *hit
         with one_render:
             with self._lock:
-                hit = self._bodies.get(etag)
+                hit = self._bodies.get(key)
             if hit is not None:
                 return etag, *hit
             try:
-                return self._render(line, etag)
+                return self._render(line, etag, language)
             finally:
                 with self._lock:
-                    self._rendering.pop(etag, None)
+                    self._rendering.pop(key, None)
 
-    def _render(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+    def _render(
+        self, line: ProductionLine, etag: str | None, language: str
+    ) -> tuple[str, bytes, bytes]:
         board = board_selectors.board_for_line(line, etag=etag)
         html = render_to_string("kanban/_columns.html", {"board": board}).encode()
         bodies = (html, gzip.compress(html, compresslevel=6))
+        key = f"{language}:{board.etag}"
         with self._lock:
-            self._bodies[board.etag] = bodies
-            self._bodies.move_to_end(board.etag)
+            self._bodies[key] = bodies
+            self._bodies.move_to_end(key)
             while len(self._bodies) > self.KEEP:
                 self._bodies.popitem(last=False)
         return board.etag, *bodies
@@ -127,7 +139,8 @@ def board_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, code: str) -> HttpResponse:
     line = _line_or_404(code)
-    return render(request, "kanban/board.html", {"board": board_selectors.board_for_line(line)})
+    context = {"board": board_selectors.board_for_line(line), "wall": "wall" in request.GET}
+    return render(request, "kanban/board.html", context)
 
 
 @gzip_page
@@ -174,12 +187,12 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     card = KanbanCard.objects.select_related("loop__product__line").filter(pk=card_id).first()
     if card is None:
         return _refused(
-            request, None, {"message": "This card no longer exists.", "code": "not_found"}, 404
+            request, None, {"message": _("This card no longer exists."), "code": "not_found"}, 404
         )
     line, sku = card.loop.product.line, card.loop.product.sku
     form = CardMoveForm(request.POST)
     if not form.is_valid():
-        detail = {"message": "That move was not understood.", "code": "invalid", "card": card_id}
+        detail = {"message": _("That move was not understood."), "code": "invalid", "card": card_id}
         return _refused(request, line, detail, 400)
     to = form.cleaned_data["to"]
     try:
@@ -197,12 +210,81 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
             request, line, detail, 404 if error.code == "not_found" else error.status_code
         )
     label = CardStatus(moved.status).label
-    message = f"{sku} card {moved.number} moved to {label.lower()}."
+    message = _("%(sku)s card %(number)s moved to %(status)s.") % {
+        "sku": sku,
+        "number": moved.number,
+        "status": str(label).lower(),
+    }
     if not request.htmx:
         messages.success(request, message)
         return redirect("kanban:board", code=line.code)
     response = _columns_response(request, line)
-    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "card": card_id}})
+    moved_detail: dict[str, Any] = {"message": message, "card": card_id}
+    event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()
+    if event is not None and undoable(event, actor_id=request.user.pk):
+        moved_detail["undo"] = {
+            "url": reverse("kanban:card-undo", args=[card_id]),
+            "event": event.pk,
+            "seconds": undo_seconds(),
+            "label": _("Undo"),
+        }
+    response["HX-Trigger"] = json.dumps({"pb-moved": moved_detail})
+    return response
+
+
+ORDER_ACTIONS = {"start": work_order_start, "finish": work_order_complete}
+
+
+@gzip_page
+@role_required(*SHOP_FLOOR)
+@require_POST
+def board_order_view(
+    request: HtmxHttpRequest, code: str, order_id: int, action: str
+) -> HttpResponse:
+    """Start or finish a push work order from its line's board, through the work-order
+    services (their locks and version check: `version`, or `If-Match` as in the API)."""
+    line = _line_or_404(code)
+    service = ORDER_ACTIONS.get(action)
+    order = (
+        WorkOrder.objects.filter(pk=order_id, line=line)
+        .exclude(origin=WorkOrderOrigin.KANBAN)
+        .only("pk", "product__sku")
+        .select_related("product")
+        .first()
+    )
+    if service is None or order is None:
+        detail = {
+            "message": _("This line has no such push work order."),
+            "code": "not_found",
+            "order": order_id,
+        }
+        return _refused(request, line, detail, 404)
+    form = BoardOrderForm(request.POST)
+    if_match = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    if not form.is_valid() or (if_match and not if_match.isdigit()):
+        detail = {
+            "message": _("The version is not a number."),
+            "code": "invalid",
+            "field": "version",
+            "order": order_id,
+        }
+        return _refused(request, line, detail, 400)
+    version = int(if_match) if if_match else form.cleaned_data["version"]
+    try:
+        done = service(work_order_id=order.pk, actor_id=request.user.pk, expected_version=version)
+    except DomainError as error:
+        detail = {"message": error.message, "code": error.code, "order": order_id}
+        return _refused(request, line, detail, error.status_code)
+    message = _("WO-%(id)s (%(sku)s) is %(status)s.") % {
+        "id": done.pk,
+        "sku": order.product.sku,
+        "status": done.get_status_display().lower(),
+    }
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect("kanban:board", code=line.code)
+    response = _columns_response(request, line)
+    response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "order": order_id}})
     return response
 
 
@@ -217,6 +299,19 @@ def _refused(
     )
     response["HX-Trigger"] = json.dumps({"pb-move-refused": detail})
     return response
+
+
+@role_required(*SHOP_FLOOR)
+@require_GET
+def signals(request: HttpRequest) -> HttpResponse:
+    """Every waiting pull signal of the plant, longest waiting first (supervisors)."""
+    form = SignalsForm(request.GET)
+    if not form.is_valid():
+        return render(request, "kanban/signals.html", {"form": form, "page": None}, status=400)
+    page = signal_selectors.waiting_signals(
+        line_code=form.cleaned_data["line"], query=form.cleaned_data["q"]
+    )
+    return render(request, "kanban/signals.html", {"form": form, "page": page})
 
 
 @role_required(*SHOP_FLOOR)

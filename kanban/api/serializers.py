@@ -11,6 +11,13 @@ class LoopSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)
     card_count = serializers.IntegerField(read_only=True, help_text="Cards not retired.")
+    on_hold = serializers.BooleanField(
+        read_only=True, help_text="On hold: its cards raise no pull signal."
+    )
+    hold_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why it is on hold: machine_down, quality_hold, missing_part, other; empty if not.",
+    )
 
     class Meta:
         model = KanbanLoop
@@ -23,6 +30,10 @@ class LoopSerializer(serializers.ModelSerializer):
             "recommended_card_count",
             "recommended_at",
             "recommendation",
+            "on_hold",
+            "hold_reason",
+            "hold_note",
+            "held_at",
         ]
         read_only_fields = fields
 
@@ -38,6 +49,15 @@ class ApplySizingResultSerializer(serializers.Serializer):
 
 class CardSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="loop.product.sku", read_only=True)
+    on_hold = serializers.BooleanField(
+        source="signals_held",
+        read_only=True,
+        help_text="The card or its loop is on hold: it raises no pull signal.",
+    )
+    hold_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why it is on hold: machine_down, quality_hold, missing_part, other; empty if not.",
+    )
 
     class Meta:
         model = KanbanCard
@@ -51,6 +71,11 @@ class CardSerializer(serializers.ModelSerializer):
             "version",
             "work_order",
             "status_changed_at",
+            "on_hold",
+            "hold_reason",
+            "hold_note",
+            "held_at",
+            "one_time",
         ]
         read_only_fields = fields
 

@@ -9,47 +9,54 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
+from kanban.selectors.urgency import URGENCY_RANK, age_text, hold_text, lane_rank, urgency_of
+from kanban.selectors.work_orders import BoardOrders, board_orders, facts_of, order_facts
 from kanban.services import allowed_moves
 from production.models import LineMode, ProductionLine, WorkOrderStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 C = CardStatus
 # Board columns, in the order the work flows on the floor.
-BOARD_COLUMNS: tuple[tuple[str, str], ...] = (
-    (C.EMPTY, "To make (empty)"),
-    (C.IN_PROCESS, "In process"),
-    (C.FULL, "Full"),
-    (C.IN_USE, "In use"),
+# The labels are lazy: each board is drawn in its reader's language.
+BOARD_COLUMNS: tuple[tuple[str, StrOrPromise], ...] = (
+    (C.EMPTY, gettext_lazy("To make (empty)")),
+    (C.IN_PROCESS, gettext_lazy("In process")),
+    (C.FULL, gettext_lazy("Full")),
+    (C.IN_USE, gettext_lazy("In use")),
 )
 # The label of the button that makes each move: verbs an operator recognises.
-MOVE_LABELS: dict[str, str] = {
-    C.EMPTY: "Mark empty",
-    C.IN_PROCESS: "Start",
-    C.FULL: "Finish",
-    C.IN_USE: "Open",
+MOVE_LABELS: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("Mark empty"),
+    C.IN_PROCESS: gettext_lazy("Start"),
+    C.FULL: gettext_lazy("Finish"),
+    C.IN_USE: gettext_lazy("Open"),
 }
-SHORT_LABELS: dict[str, str] = {
-    C.EMPTY: "To make",
-    C.IN_PROCESS: "In process",
-    C.FULL: "Full",
-    C.IN_USE: "In use",
+SHORT_LABELS: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("To make"),
+    C.IN_PROCESS: gettext_lazy("In process"),
+    C.FULL: gettext_lazy("Full"),
+    C.IN_USE: gettext_lazy("In use"),
 }
 # How long a card has sat in its column, said the way the floor says it.
-AGE_PHRASES: dict[str, str] = {
-    C.EMPTY: "waiting",
-    C.IN_PROCESS: "in work for",
-    C.FULL: "full for",
-    C.IN_USE: "in use for",
+AGE_PHRASES: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("waiting"),
+    C.IN_PROCESS: gettext_lazy("in work for"),
+    C.FULL: gettext_lazy("full for"),
+    C.IN_USE: gettext_lazy("in use for"),
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "5"
+BOARD_MARKUP_VERSION = "7"
 
 
 @dataclass
@@ -77,6 +84,9 @@ class BoardCard:
     urgency: str
     moves: list[BoardMove]
     move_url: str
+    hold: str = ""  # why the card (or its loop) is on hold: no signal, no start
+    one_time: bool = False
+    detail_url: str = ""
 
     @property
     def allowed(self) -> str:
@@ -107,6 +117,10 @@ class Swimlane:
     urgency: str  # "critical", "warning" or "ok"
     urgency_text: str
     cells: list[BoardCell] = field(default_factory=list)
+    # Nothing to make and nothing in process: the lane starts collapsed.
+    quiet: bool = False
+    summary: str = ""
+    hold: str = ""  # the loop's hold, shown on the lane
 
 
 @dataclass
@@ -124,6 +138,11 @@ class Board:
     # which order, and the line's own facts).
     lane_keys: dict[int, int] = field(default_factory=dict)
     layout: int = 0
+    orders: BoardOrders | None = None
+
+    @property
+    def lane_order(self) -> list[int]:
+        return [lane.product_id for lane in self.swimlanes]
 
 
 @dataclass
@@ -155,8 +174,10 @@ def board_lines() -> list[ProductionLine]:
     )
 
 
-def board_line(code: str) -> ProductionLine | None:
-    return ProductionLine.objects.filter(code=code).first()
+def board_line(code: str = "", *, pk: int | None = None) -> ProductionLine | None:
+    """The line, with the facts of the push work orders its board shows (one query)."""
+    lines = ProductionLine.objects.all() if pk is None else ProductionLine.objects.filter(pk=pk)
+    return order_facts(lines.filter(code=code) if code else lines).first()
 
 
 _CARD_FIELDS = (
@@ -173,6 +194,12 @@ _CARD_FIELDS = (
     "work_order_id",
     "work_order__status",
     "work_order__version",
+    "hold_reason",
+    "hold_note",
+    "loop_held",
+    "one_time",
+    "loop__hold_reason",
+    "loop__hold_note",
 )
 
 
@@ -200,18 +227,26 @@ def board_etag(line: ProductionLine) -> str:
         order_versions=Coalesce(Sum("work_order__version"), 0),
         changed=Max("status_changed_at"),
     )
-    return _fingerprint(line, tuple(facts.values()))
+    return _fingerprint(line, facts_of(line), tuple(facts.values()))
 
 
-def _fingerprint(line: ProductionLine, facts: tuple[Any, ...]) -> str:
+def _fingerprint(line: ProductionLine, orders: str | None, facts: tuple[Any, ...]) -> str:
     raw = "|".join(
         str(part)
-        for part in (BOARD_MARKUP_VERSION, line.pk, line.mode, line.wip_limit, line.name, *facts)
+        for part in (
+            BOARD_MARKUP_VERSION,
+            line.pk,
+            line.mode,
+            line.wip_limit,
+            line.name,
+            orders,
+            *facts,
+        )
     )
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
-def _fingerprint_of_rows(line: ProductionLine, rows: list[tuple[Any, ...]]) -> str:
+def _fingerprint_of_rows(line: ProductionLine, orders: str, rows: list[tuple[Any, ...]]) -> str:
     facts = (
         len(rows),
         sum(row[3] for row in rows),
@@ -219,43 +254,7 @@ def _fingerprint_of_rows(line: ProductionLine, rows: list[tuple[Any, ...]]) -> s
         sum(row[12] or 0 for row in rows),
         max((row[4] for row in rows), default=None),
     )
-    return _fingerprint(line, facts)
-
-
-def age_text(seconds: float) -> str:
-    """How long a card has sat in its column, short enough to read from a metre away.
-
-    board.js keeps the same wording up to date between refreshes.
-    """
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "under 1 min"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return f"{hours} h {minutes} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
-def urgency_of(counts: Counter[str]) -> tuple[str, str]:
-    """A loop's urgency from how many of its cards wait to be made.
-
-    Critical when half or more are empty, or nothing is left in the supermarket;
-    warning from a quarter; otherwise fine.
-    """
-    total = sum(counts.values())
-    empty = counts[C.EMPTY]
-    stocked = counts[C.FULL] + counts[C.IN_USE]
-    text = f"{empty} of {total} to make"
-    if total and stocked == 0:
-        return "critical", f"Urgent: none in stock, {text}"
-    if total and empty * 2 >= total:
-        return "critical", f"Urgent: {text}"
-    if total and empty * 4 >= total:
-        return "warning", f"Watch: {text}"
-    return "ok", f"OK: {text}"
+    return _fingerprint(line, orders, facts)
 
 
 def _moves_from(status: str, *, parked: bool) -> list[BoardMove]:
@@ -263,15 +262,27 @@ def _moves_from(status: str, *, parked: bool) -> list[BoardMove]:
     if parked:  # a push line's cards are parked; work in process can still finish
         targets = targets & {C.FULL} if status == C.IN_PROCESS else frozenset()
     return [
-        BoardMove(to, MOVE_LABELS[to], SHORT_LABELS[to]) for to, _ in BOARD_COLUMNS if to in targets
+        BoardMove(to, str(MOVE_LABELS[to]), str(SHORT_LABELS[to]))
+        for to, _ in BOARD_COLUMNS
+        if to in targets
     ]
+
+
+def _summary(cells: dict[str, list[BoardCard]]) -> str:
+    return " · ".join(
+        f"{len(cells[status])} {str(SHORT_LABELS[status]).lower()}"
+        for status, _ in BOARD_COLUMNS
+        if cells[status]
+    )
 
 
 def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     rows = _board_rows(line.pk)
+    orders = board_orders(line)
     parked = line.mode != LineMode.PULL
     moves = {status: _moves_from(status, parked=parked) for status, _ in BOARD_COLUMNS}
     move_base = reverse("kanban:card-move", args=[0]).rsplit("0/", 1)[0]
+    detail_base = reverse("kanban:card", args=[0]).rsplit("0/", 1)[0]
     order_labels = {value: str(label) for value, label in WorkOrderStatus.choices}
     now = timezone.now()
     per_loop: dict[int, Counter[str]] = defaultdict(Counter)
@@ -284,7 +295,6 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
     lane_rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     for row in rows:
         lane_rows[row[6]].append(row)
-    worst_rank = {"critical": 2, "warning": 1, "ok": 0}
     for (
         pk,
         number,
@@ -299,13 +309,24 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         order_id,
         order_status,
         _order_version,
+        hold_reason,
+        hold_note,
+        loop_held,
+        one_time,
+        loop_hold_reason,
+        loop_hold_note,
     ) in rows:
         lane = lanes.get(product_id)
         if lane is None:
             lane = lanes[product_id] = Swimlane(product_id, sku, name, "ok", "")
             cells[product_id] = {column: [] for column, _ in BOARD_COLUMNS}
         urgency, text = loop_urgency[loop_id]
-        if not lane.urgency_text or worst_rank[urgency] > worst_rank[lane.urgency]:
+        hold = hold_text(hold_reason, hold_note) or (
+            hold_text(loop_hold_reason, loop_hold_note, loop=True) if loop_held else ""
+        )
+        if loop_held and not lane.hold:
+            lane.hold = hold
+        if not lane.urgency_text or URGENCY_RANK[urgency] > URGENCY_RANK[lane.urgency]:
             lane.urgency, lane.urgency_text = urgency, text
         cells[product_id][status].append(
             BoardCard(
@@ -320,35 +341,49 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
                 since=since,
                 since_iso=since.isoformat(),
                 age=age_text((now - since).total_seconds()),
-                age_phrase=AGE_PHRASES[status],
+                age_phrase=str(AGE_PHRASES[status]),
                 loop_size=loop_size[loop_id],
                 urgency=urgency,
-                moves=moves[status],
+                moves=[m for m in moves[status] if m.to != C.IN_PROCESS] if hold else moves[status],
                 move_url=f"{move_base}{pk}/move/",
+                hold=hold,
+                one_time=one_time,
+                detail_url=f"{detail_base}{pk}/",
             )
         )
     totals = Counter(row[2] for row in rows)
     for product_id, lane in lanes.items():
+        lane_cells = cells[product_id]
+        for status in (C.EMPTY, C.IN_PROCESS):  # the longest waiting first
+            lane_cells[status].sort(key=lambda card: (card.since, card.id))
+        lane.quiet = not (lane_cells[C.EMPTY] or lane_cells[C.IN_PROCESS])
+        lane.summary = _summary(lane_cells)
         lane.cells = [
-            BoardCell(status, label, lane.sku, cells[product_id][status])
+            BoardCell(status, str(label), lane.sku, lane_cells[status])
             for status, label in BOARD_COLUMNS
         ]
+    ordered = sorted(lanes.values(), key=lambda lane: lane_rank(lane, cells[lane.product_id]))
     in_process = totals[C.IN_PROCESS]
     columns: list[dict[str, object]] = [
-        {"status": status, "label": label, "count": totals[status]}
+        {"status": status, "label": str(label), "count": totals[status]}
         for status, label in BOARD_COLUMNS
     ]
     return Board(
         line=line,
         columns=columns,
-        swimlanes=list(lanes.values()),
+        swimlanes=ordered,
         card_count=len(rows),
         in_process=in_process,
         wip_over=in_process >= line.wip_limit,
         parked=parked,
-        etag=etag or _fingerprint_of_rows(line, rows),
+        etag=etag or _fingerprint_of_rows(line, orders.facts, rows),
         lane_keys={product_id: hash(tuple(rows)) for product_id, rows in lane_rows.items()},
-        layout=hash((line.mode, line.wip_limit, line.name, line.code, tuple(lanes))),
+        # Which lanes (not their order: a change sends the new order), the line's own
+        # facts and its push orders: what a change of lanes cannot express.
+        layout=hash(
+            (line.mode, line.wip_limit, line.name, line.code, tuple(sorted(lanes)), orders.facts)
+        ),
+        orders=orders,
     )
 
 

@@ -30,7 +30,7 @@ from kanban.models import (
     KanbanCard,
     KanbanLoop,
 )
-from kanban.policy import drain_containers, signal_cards
+from kanban.policy import NOT_HELD, drain_containers, signal_cards
 from kanban.services.cards import card_move
 from kanban.services.sizing import loop_max_cards
 from production import live
@@ -129,7 +129,13 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
         now = timezone.now()
         top = loop.cards.aggregate(top=Max("number"))["top"] or 0
         new = KanbanCard.objects.bulk_create(
-            KanbanCard(loop=loop, number=top + i, status=C.EMPTY, status_changed_at=now)
+            KanbanCard(
+                loop=loop,
+                number=top + i,
+                status=C.EMPTY,
+                status_changed_at=now,
+                loop_held=loop.on_hold,
+            )
             for i in range(1, delta + 1)
         )
         signal_cards(new, actor_id=actor_id)
@@ -178,7 +184,7 @@ def loops_out_of_sync() -> list[int]:
         product=OuterRef("product_id"), location=OuterRef("location_id")
     ).values("on_hand")
     unsignalled = KanbanCard.objects.filter(
-        loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True
+        loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True, **NOT_HELD
     )
     zero = Value(Decimal("0"), output_field=DecimalField())
     return list(
@@ -233,7 +239,7 @@ def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[s
         list(
             lock_cards(
                 KanbanCard.objects.filter(
-                    loop__in=list(pull), status=C.EMPTY, work_order__isnull=True
+                    loop__in=list(pull), status=C.EMPTY, work_order__isnull=True, **NOT_HELD
                 )
             )
         )
