@@ -127,8 +127,11 @@ def test_a_scan_whose_answer_was_lost_is_replayed_once_by_its_key(  # type: igno
 
 
 def test_the_board_in_german(asgi_server, login, plant, operator):  # type: ignore[no-untyped-def]
-    """A German tablet (Accept-Language de): the board, its cards, a live change and a
-    refusal from the service, all in German; times in the plant's format."""
+    """A German tablet (Accept-Language de): the board, its cards and a live change, all in
+    German, while an English board of the same line gets the same change in English."""
+    english = login(asgi_server, "olga", locale="en-GB")
+    english.goto("/boards/assembly/")  # the first board of the line: its feed reads English
+    expect(english.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
     page = login(asgi_server, "olga", has_touch=True, locale="de-DE")
     page.goto("/boards/assembly/")
     expect(page.locator("html")).to_have_attribute("lang", "de")
@@ -146,6 +149,8 @@ def test_the_board_in_german(asgi_server, login, plant, operator):  # type: igno
         "wartet seit", timeout=5000
     )
     expect(page.locator(f"#move-{card.pk}-in_process")).to_contain_text("Starten")
+    expect(english.locator(f".cell[data-status=empty] #card-{card.pk}")).to_contain_text("waiting")
+    assert page.evaluate("document.querySelector('#board-lanes') !== null")
     shot(page, "board-german")
     # The language picker: Spanish from now on, for this user.
     page.select_option("#language-picker", "es")
