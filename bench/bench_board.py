@@ -1,7 +1,9 @@
 """Board benchmark: render time and queries by board size; move-to-arrival delay; fan-out.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/bench_board.py \
-        [--moves 100] [--fanout 50,200] [--fanout-seconds 60] [--only-fanout]
+        [--moves 100] [--fanout 50,200] [--fanout-seconds 60] [--only-fanout] [--only-first-card]
+
+(in the database `BENCH_BOARD_DB`, default pullboard_bench_board, made if missing)
 
 Prints figures, asserts nothing. Render time is the server's (Django test client, all
 middleware, no network), median of repeated requests; the ratio against the 100-card
@@ -69,15 +71,15 @@ def _own_database() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{own}"
         return
     import psycopg
+    from psycopg import sql
 
+    name = os.environ.get("BENCH_BOARD_DB", "pullboard_bench_board")
     server = url.rsplit("/", 1)[0]
     dsn = f"{server}/postgres".replace("postgres://", "postgresql://", 1)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        if not conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = 'pullboard_bench_board'"
-        ).fetchone():
-            conn.execute("CREATE DATABASE pullboard_bench_board")
-    os.environ["DATABASE_URL"] = f"{server}/pullboard_bench_board"
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    os.environ["DATABASE_URL"] = f"{server}/{name}"
 
 
 _own_database()
@@ -206,7 +208,7 @@ def render_figures(repeats: int) -> None:
         response = client.get(url)
         times.append(time.perf_counter() - start)
     html = response.content.decode()
-    folded, lanes = html.count("lane quiet collapsed"), html.count('id="lane-section-')
+    folded, lanes = html.count(' quiet collapsed"'), html.count('id="lane-section-')
     page = statistics.median(times) * 1000
     print(
         f"{quiet.code} (2,000 cards, {folded} of {lanes} lanes folded): page {page:.1f} ms, "

@@ -196,3 +196,18 @@ def test_a_push_board_runs_a_fixed_number_of_queries(  # type: ignore[no-untyped
     with django_assert_max_num_queries(6):
         response = operator_client.get(reverse("kanban:board", args=["pl"]))
     assert response.content.decode().count('class="order status-') == orders
+
+
+def test_a_push_order_change_reaches_open_boards_as_a_refetch(push_line):  # type: ignore[no-untyped-def]
+    from kanban import stream
+    from kanban.selectors.board import board_for_line
+
+    line, (product, _other) = push_line
+    order = _order(product)
+    before = board_for_line(board_line(pk=line.pk))
+    work_order_start(work_order_id=order.pk)
+    after, message = stream._change_message(line.pk, before, {"changed"})
+    # Lanes cannot carry the push orders' section: every board fetches its columns.
+    assert message is not None and message.startswith("event: changed\n")
+    assert after is not None and after.orders is not None
+    assert [o.status for o in after.orders.orders] == [S.IN_PROGRESS]
