@@ -157,3 +157,27 @@ def test_the_board_in_german(asgi_server, login, plant, operator):  # type: igno
     page.get_by_role("button", name="Wechseln").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.locator("#col-empty")).to_contain_text("A fabricar (vacío)")
+
+
+def test_a_board_move_made_offline_is_replayed_once_when_back(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    card = plant.finished_loop.cards.get(number=1)
+    page = login(asgi_server, "olga", has_touch=True)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    page.context.set_offline(True)
+    page.locator(f"#move-{card.pk}-in_use").tap()  # full -> in use (Open)
+    queue = page.locator("#offline-queue")
+    expect(queue).to_have_attribute("data-queued", "1")
+    expect(page.locator("#offline-queue-list")).to_contain_text("F-100")
+    shot(page, "board-offline-queued")
+    assert KanbanCard.objects.get(pk=card.pk).status == C.FULL
+    page.context.set_offline(False)
+    expect(queue).to_have_attribute("data-queued", "0", timeout=20000)
+    expect(page.locator(f".cell[data-status=in_use] #card-{card.pk}")).to_be_visible(timeout=10000)
+    expect(page.locator("#offline-refused-list li")).to_have_count(0)
+    card.refresh_from_db()
+    assert card.status == C.IN_USE and card.version == 2
+    assert CardEvent.objects.filter(card=card, to_status=C.IN_USE).count() == 1
