@@ -1,7 +1,7 @@
 """`make run`: prepare the embedded plant and serve it, in one process.
 
 One Python start instead of four (migrate, collectstatic, seed_demo, the server): the
-imports are most of each command's time, so a second `make run` starts in seconds.
+imports are most of each command's time, so a second `make run` pays for one start only.
 It says where it serves only once uvicorn listens.
 """
 
