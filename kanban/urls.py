@@ -9,6 +9,7 @@ urlpatterns = [
     path("boards/<slug:code>/", views.board, name="board"),
     path("boards/<slug:code>/columns/", views.board_columns, name="board-columns"),
     path("boards/<slug:code>/events/", stream.board_events, name="board-events"),
+    path("boards/<slug:code>/lanes/<int:product_id>/", views.board_lane, name="board-lane"),
     path(
         "boards/<slug:code>/orders/<int:order_id>/<slug:action>/",
         views.board_order_view,

@@ -146,6 +146,20 @@ def board(request: HttpRequest, code: str) -> HttpResponse:
 @gzip_page
 @role_required(*SHOP_FLOOR)
 @require_GET
+def board_lane(request: HttpRequest, code: str, product_id: int) -> HttpResponse:
+    """One swimlane with its cards: a folded lane fetches them when it is opened."""
+    line = _line_or_404(code)
+    board = board_selectors.board_for_line(line)
+    lane = next((lane for lane in board.swimlanes if lane.product_id == product_id), None)
+    if lane is None:
+        raise Http404(f"Line {code!r} has no lane {product_id}.")
+    lane.deferred = False
+    return render(request, "kanban/_lane.html", {"board": board, "lane": lane})
+
+
+@gzip_page
+@role_required(*SHOP_FLOOR)
+@require_GET
 def board_columns(request: HttpRequest, code: str) -> HttpResponse:
     """The changing part of the board; 304 when nothing changed (the polling fallback)."""
     line = _line_or_404(code)

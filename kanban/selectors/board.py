@@ -56,7 +56,7 @@ AGE_PHRASES: dict[str, StrOrPromise] = {
     C.IN_USE: gettext_lazy("in use for"),
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "7"
+BOARD_MARKUP_VERSION = "8"
 
 
 @dataclass
@@ -121,6 +121,8 @@ class Swimlane:
     quiet: bool = False
     summary: str = ""
     hold: str = ""  # the loop's hold, shown on the lane
+    # A quiet lane is drawn folded and without its cards; they are fetched when it opens.
+    deferred: bool = False
 
 
 @dataclass
@@ -356,7 +358,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         lane_cells = cells[product_id]
         for status in (C.EMPTY, C.IN_PROCESS):  # the longest waiting first
             lane_cells[status].sort(key=lambda card: (card.since, card.id))
-        lane.quiet = not (lane_cells[C.EMPTY] or lane_cells[C.IN_PROCESS])
+        lane.quiet = lane.deferred = not (lane_cells[C.EMPTY] or lane_cells[C.IN_PROCESS])
         lane.summary = _summary(lane_cells)
         lane.cells = [
             BoardCell(status, str(label), lane.sku, lane_cells[status])

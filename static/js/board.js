@@ -57,13 +57,48 @@
       var choice = laneChoices[lanes[i].dataset.lane];
       if (choice && choice.base === lanes[i].dataset.default) {
         setCollapsed(lanes[i], choice.chosen === "collapsed");
+        if (choice.chosen === "open") { loadLane(lanes[i]); }
       }
     }
+  }
+
+  // A folded lane comes without its cards (a long board stays light): fetched on opening.
+  var lanesLoading = 0;
+
+  function loadLane(lane) {
+    if (!lane.dataset.deferred || lane.dataset.loading) { return; }
+    lane.dataset.loading = "true";
+    lanesLoading += 1;
+    var url = board.dataset.laneUrl.replace(/0\/$/, lane.dataset.lane + "/");
+    fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+      if (response.redirected || response.status === 401 || response.status === 403) { throw new Error("session"); }
+      if (!response.ok) { throw new Error("status " + response.status); }
+      return response.text();
+    }).then(function (html) {
+      var old = document.getElementById(lane.id);
+      if (!old || !old.dataset.deferred) { return; }  // a live change came meanwhile
+      var holder = document.createElement("template");
+      holder.innerHTML = html.trim();
+      var fresh = holder.content.firstElementChild;
+      old.replaceWith(fresh);
+      setCollapsed(fresh, false);
+      window.htmx.process(fresh);
+      setUpDragAndDrop();
+      updateAges();
+      applyFilter();
+    }).catch(function (error) {
+      if (error && error.message === "session") { toLogin(); }
+    }).then(function () {
+      delete lane.dataset.loading;
+      lanesLoading -= 1;
+      if (lanesLoading === 0 && pendingRefusal) { showRefusal(); }
+    });
   }
 
   function toggleLane(lane) {
     var collapsed = !lane.classList.contains("collapsed");
     setCollapsed(lane, collapsed);
+    if (!collapsed) { loadLane(lane); }
     laneChoices[lane.dataset.lane] = { base: lane.dataset.default, chosen: collapsed ? "collapsed" : "open" };
     try { window.sessionStorage.setItem(laneKey, JSON.stringify(laneChoices)); } catch (e) { /* private mode */ }
   }
@@ -114,6 +149,7 @@
     pendingRefusal = null;
     if (!refusal) { return false; }
     var target = document.getElementById(refusal.order ? "order-" + refusal.order : "card-" + refusal.card);
+    if (!target && lanesLoading > 0) { pendingRefusal = refusal; return false; }  // its lane is coming
     if (!target) { showAlert(refusal.message); return false; }
     var lane = target.closest(".lane");
     if (lane && lane.classList.contains("collapsed")) { setCollapsed(lane, false); }

@@ -147,3 +147,21 @@ def test_the_signals_page_runs_a_fixed_number_of_queries_and_is_for_the_floor(  
     assert response.content.decode().count('<tr id="signal-') == 60
     client.force_login(UserFactory(username="erp", roles=["integration"]))
     assert client.get(reverse("kanban:signals")).status_code == 403
+
+
+def test_a_folded_lane_comes_without_its_cards_which_it_fetches_when_opened(  # type: ignore[no-untyped-def]
+    operator_client, ranked, django_assert_max_num_queries
+):
+    _line, (quiet, recent, *_rest) = ranked
+    html = operator_client.get(reverse("kanban:board", args=["rank"])).content.decode()
+    quiet_cards = [card.pk for card in quiet.cards.all()]
+    assert quiet_cards and not any(f'id="card-{pk}"' in html for pk in quiet_cards)
+    assert f'id="card-{recent.cards.get(number=1).pk}"' in html  # a lane with work: its cards
+    url = reverse("kanban:board-lane", args=["rank", quiet.product_id])
+    with django_assert_max_num_queries(5):  # session, user, roles, line, cards
+        lane = operator_client.get(url).content.decode()
+    assert all(f'id="card-{pk}"' in lane for pk in quiet_cards)
+    assert "data-deferred" not in lane
+    assert (
+        operator_client.get(reverse("kanban:board-lane", args=["rank", 999999])).status_code == 404
+    )

@@ -42,6 +42,7 @@ def open_board(page, code: str, *, unfold: bool = True):  # type: ignore[no-unty
         for toggle in page.locator(".lane.collapsed .lane-toggle").all():
             toggle.click()
         expect(page.locator(".lane.collapsed")).to_have_count(0)
+        expect(page.locator(".lane[data-deferred]")).to_have_count(0)  # their cards came
     page.evaluate("window.pbSameDocument = true")  # gone if the page reloads
     return page
 

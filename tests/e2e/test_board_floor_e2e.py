@@ -168,6 +168,7 @@ def test_an_expired_session_logs_in_back_to_the_board_and_says_the_move_was_not_
     page.goto("/boards/assembly/")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
     page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    expect(page.locator(f"#move-{card.pk}-in_use")).to_be_visible()  # the folded lane's cards came
     page.context.clear_cookies()  # the session is gone (expired, logged out elsewhere)
     page.locator(f"#move-{card.pk}-in_use").tap()
     page.wait_for_url("**/login/?next=%2Fboards%2Fassembly%2F")
