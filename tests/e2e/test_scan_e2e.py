@@ -140,6 +140,7 @@ def test_the_board_in_german(asgi_server, login, plant, operator):  # type: igno
     expect(page.locator("#col-empty")).to_contain_text("Zu fertigen (leer)")
     expect(page.locator("#col-in_process")).to_contain_text("In Fertigung")
     card = plant.finished_loop.cards.get(number=1)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()  # a quiet lane: folded
     expect(page.locator(f"#card-{card.pk}")).to_contain_text("Regelkreis @")
     expect(page.locator(f"#move-{card.pk}-empty")).to_contain_text("Leer melden")
     expect(page.get_by_role("link", name="Karten drucken").first).to_be_visible()
