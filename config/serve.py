@@ -1,7 +1,7 @@
 """`make run`: prepare the embedded plant and serve it, in one process.
 
 One Python start instead of four (migrate, collectstatic, seed_demo, the server): the
-imports are most of each command's time, so a second `make run` starts in seconds.
+imports are most of each command's time, so a second `make run` pays for one start only.
 It says where it serves only once uvicorn listens.
 """
 
@@ -12,10 +12,13 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from config.asgi import application
-
 
 def main() -> None:
+    # A web process, as config.asgi tells the settings: the database pool is on by default.
+    os.environ.setdefault("DATABASE_POOL", "true")
+    import django
+
+    django.setup()
     import uvicorn
     from django.core.management import call_command
     from django.db import connections
@@ -25,6 +28,8 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     call_command("seed_demo")
     connections.close_all()  # the server's threads open their own
+    # Only now: WhiteNoise looks at the static folder once, when the app is built.
+    from config.asgi import application
 
     class Server(uvicorn.Server):
         async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]

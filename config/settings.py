@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -278,6 +279,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# WhiteNoise serves files with a synchronous iterator; under ASGI Django warns about it on
+# the first file served. It is how WhiteNoise works (the file is read in a thread), not news.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators", category=Warning
+)
 # Files served at the site's root by WhiteNoise: /favicon.ico.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"]

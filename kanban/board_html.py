@@ -24,8 +24,8 @@ def _moves_html(card: BoardCard) -> str:
     return "".join(
         f'<button type="button" class="move move-{move.to}" id="move-{card.id}-{move.to}" '
         f'hx-post="{card.move_url}" hx-vals=\'{{"to": "{move.to}", "version": "{card.version}"}}\' '
-        f'hx-disabled-elt="this">{move.label} <span aria-hidden="true">&rarr;</span> '
-        f'<span class="move-to">{move.column}</span></button>'
+        f'hx-disabled-elt="this">{escape(move.label)} <span aria-hidden="true">&rarr;</span> '
+        f'<span class="move-to">{escape(move.column)}</span></button>'
         for move in card.moves
     )
 
@@ -34,7 +34,7 @@ def card_html(card: BoardCard, sku: str) -> str:
     order = (
         f"WO-{card.work_order_id} · {escape(card.work_order_status)}"
         if card.work_order_id
-        else "No work order"
+        else escape(str(_("No work order")))
     )
     moves = _moves_html(card)
     movable = " can-move" if moves else ""
@@ -48,11 +48,11 @@ def card_html(card: BoardCard, sku: str) -> str:
         f'data-allowed="{card.allowed}" data-move-url="{card.move_url}" '
         f'aria-labelledby="card-{card.id}-title" aria-describedby="card-{card.id}-facts">'
         f'<p class="card-title" id="card-{card.id}-title"><span class="card-sku">{sku}</span> '
-        f'<a class="card-no" href="{card.detail_url}">#{card.number}<span class="of"> of {card.loop_size}</span></a></p>'
+        f'<a class="card-no" href="{card.detail_url}">#{card.number}<span class="of"> {escape(_("of %(size)s") % {"size": card.loop_size})}</span></a></p>'
         f'<div class="card-facts" id="card-{card.id}-facts">{hold}{once}'
-        f'<p class="card-loop">Loop @ {escape(card.location)}</p>'
+        f'<p class="card-loop">{escape(_("Loop @ %(location)s") % {"location": card.location})}</p>'
         f'<p class="card-wo">{order}</p>'
-        f'<p class="card-age">{card.age_phrase} <time datetime="{card.since_iso}" data-since>'
+        f'<p class="card-age">{escape(card.age_phrase)} <time datetime="{card.since_iso}" data-since>'
         f"{card.age}</time></p></div>{actions}</li>"
     )
 

@@ -19,18 +19,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kanban.forms import (
-    BoardOrderForm,
-    CardMoveForm,
-    LostCardsForm,
-    PrintForm,
-    SignalsForm,
-)
+from kanban.forms import BoardOrderForm, CardMoveForm, LostCardsForm, PrintForm, SignalsForm
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
@@ -62,10 +57,11 @@ def _line_or_404(code: str) -> ProductionLine:
 class _RenderedColumns:
     """The columns fragment as last rendered, per board fingerprint, in this process.
 
-    The fragment is the same for everyone (nothing in it depends on who asks), so the
-    boards that fetch one version of a line cost one render and one gzip: after a
-    change every board that could not apply it live fetches the same version at once.
-    A render per fingerprint at a time; a few versions are kept.
+    The fragment is the same for everyone who reads the page's language (nothing else
+    in it depends on who asks), so the boards that fetch one version of a line cost one
+    render and one gzip per language: after a change every board that could not apply
+    it live fetches the same version at once. A render per fingerprint and language at a
+    time; a few versions are kept.
     """
 
     KEEP = 16
@@ -76,33 +72,38 @@ class _RenderedColumns:
         self._rendering: dict[str, threading.Lock] = {}
 
     def get(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
-        """(fingerprint, HTML, gzipped HTML) of the line's columns."""
+        """(fingerprint, HTML, gzipped HTML) of the line's columns, in the active language."""
+        language = get_language()
         if etag is None:  # after a write: read the board to learn its fingerprint
-            return self._render(line, None)
+            return self._render(line, None, language)
+        key = f"{language}:{etag}"
         with self._lock:
-            hit = self._bodies.get(etag)
+            hit = self._bodies.get(key)
             if hit is None:
-                one_render = self._rendering.setdefault(etag, threading.Lock())
+                one_render = self._rendering.setdefault(key, threading.Lock())
         if hit is not None:
             return etag, *hit
         with one_render:
             with self._lock:
-                hit = self._bodies.get(etag)
+                hit = self._bodies.get(key)
             if hit is not None:
                 return etag, *hit
             try:
-                return self._render(line, etag)
+                return self._render(line, etag, language)
             finally:
                 with self._lock:
-                    self._rendering.pop(etag, None)
+                    self._rendering.pop(key, None)
 
-    def _render(self, line: ProductionLine, etag: str | None) -> tuple[str, bytes, bytes]:
+    def _render(
+        self, line: ProductionLine, etag: str | None, language: str
+    ) -> tuple[str, bytes, bytes]:
         board = board_selectors.board_for_line(line, etag=etag)
         html = render_to_string("kanban/_columns.html", {"board": board}).encode()
         bodies = (html, gzip.compress(html, compresslevel=6))
+        key = f"{language}:{board.etag}"
         with self._lock:
-            self._bodies[board.etag] = bodies
-            self._bodies.move_to_end(board.etag)
+            self._bodies[key] = bodies
+            self._bodies.move_to_end(key)
             while len(self._bodies) > self.KEEP:
                 self._bodies.popitem(last=False)
         return board.etag, *bodies
@@ -200,12 +201,12 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     card = KanbanCard.objects.select_related("loop__product__line").filter(pk=card_id).first()
     if card is None:
         return _refused(
-            request, None, {"message": "This card no longer exists.", "code": "not_found"}, 404
+            request, None, {"message": _("This card no longer exists."), "code": "not_found"}, 404
         )
     line, sku = card.loop.product.line, card.loop.product.sku
     form = CardMoveForm(request.POST)
     if not form.is_valid():
-        detail = {"message": "That move was not understood.", "code": "invalid", "card": card_id}
+        detail = {"message": _("That move was not understood."), "code": "invalid", "card": card_id}
         return _refused(request, line, detail, 400)
     to = form.cleaned_data["to"]
     try:
@@ -223,7 +224,11 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
             request, line, detail, 404 if error.code == "not_found" else error.status_code
         )
     label = CardStatus(moved.status).label
-    message = f"{sku} card {moved.number} moved to {label.lower()}."
+    message = _("%(sku)s card %(number)s moved to %(status)s.") % {
+        "sku": sku,
+        "number": moved.number,
+        "status": str(label).lower(),
+    }
     if not request.htmx:
         messages.success(request, message)
         return redirect("kanban:board", code=line.code)

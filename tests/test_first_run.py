@@ -118,6 +118,7 @@ def _login(url: str, username: str) -> requests.Session:
 
 def test_make_run_says_where_it_serves_once_it_listens_and_nothing_more(first_run) -> None:  # type: ignore[no-untyped-def]
     operator = _login(first_run.url, "operator")
+    assert operator.get(f"{first_run.url}/favicon.ico", timeout=30).ok  # a file WhiteNoise serves
     assert operator.get(f"{first_run.url}/dashboards/", timeout=30).status_code == 403
     assert operator.get(f"{first_run.url}/boards/no-such-line/", timeout=30).status_code == 404
     time.sleep(0.5)
@@ -129,6 +130,7 @@ def test_make_run_says_where_it_serves_once_it_listens_and_nothing_more(first_ru
     assert "AXES: BEGIN" not in out  # no banner per process
     assert "Successful login" not in out  # no line per login
     assert "Traceback" not in out  # an ordinary 403 is not an error
+    assert "Warning:" not in out  # nor a static file served under ASGI
     warnings = [line for line in out.splitlines() if re.search(r"\bWARNING\b", line)]
     assert all("Forbidden" in w or "Not Found" in w for w in warnings), warnings
 

@@ -38,9 +38,17 @@ SHOP_FLOOR_TEMPLATES = [
     "kanban/_offline_queue.html",
     "kanban/print.html",
     "kanban/lost_cards.html",
+    "kanban/board.html",
+    "kanban/_columns.html",
+    "kanban/_board_head.html",
+    "kanban/_lane.html",
+    "kanban/_push_orders.html",
+    "kanban/card.html",
+    "kanban/signals.html",
+    "400.html",
 ]
 # Words that are the same in every language: names, codes, units of the page.
-UNTRANSLATABLE = {"Pullboard", "A4", "PB-CARD", "QR"}
+UNTRANSLATABLE = {"Pullboard", "A4", "PB-CARD", "QR", "WO-", "Tab", "Enter"}
 
 
 def _po_entries(path: Path) -> list[tuple[str, list[str], bool]]:
@@ -101,6 +109,7 @@ def _words_outside_gettext(source: str) -> list[str]:
     text = re.sub(r"{%\s*translate\s+(['\"]).*?\1\s*%}", " ", text)
     text = re.sub(r"{#.*?#}", " ", text, flags=re.S)
     text = re.sub(r"{%.*?%}|{{.*?}}", " ", text, flags=re.S)
+    text = re.sub(r"&\w+;", " ", text)  # entities: arrows, dashes
     found = []
     # What a person reads in attributes...
     for value in re.findall(r'(?:aria-label|alt|title|placeholder)="([^"]*)"', text):

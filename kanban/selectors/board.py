@@ -9,12 +9,13 @@ import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
 from kanban.selectors.urgency import URGENCY_RANK, age_text, hold_text, lane_rank, urgency_of
@@ -22,33 +23,37 @@ from kanban.selectors.work_orders import BoardOrders, board_orders, facts_of, or
 from kanban.services import allowed_moves
 from production.models import LineMode, ProductionLine, WorkOrderStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 C = CardStatus
 # Board columns, in the order the work flows on the floor.
-BOARD_COLUMNS: tuple[tuple[str, str], ...] = (
-    (C.EMPTY, "To make (empty)"),
-    (C.IN_PROCESS, "In process"),
-    (C.FULL, "Full"),
-    (C.IN_USE, "In use"),
+# The labels are lazy: each board is drawn in its reader's language.
+BOARD_COLUMNS: tuple[tuple[str, StrOrPromise], ...] = (
+    (C.EMPTY, gettext_lazy("To make (empty)")),
+    (C.IN_PROCESS, gettext_lazy("In process")),
+    (C.FULL, gettext_lazy("Full")),
+    (C.IN_USE, gettext_lazy("In use")),
 )
 # The label of the button that makes each move: verbs an operator recognises.
-MOVE_LABELS: dict[str, str] = {
-    C.EMPTY: "Mark empty",
-    C.IN_PROCESS: "Start",
-    C.FULL: "Finish",
-    C.IN_USE: "Open",
+MOVE_LABELS: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("Mark empty"),
+    C.IN_PROCESS: gettext_lazy("Start"),
+    C.FULL: gettext_lazy("Finish"),
+    C.IN_USE: gettext_lazy("Open"),
 }
-SHORT_LABELS: dict[str, str] = {
-    C.EMPTY: "To make",
-    C.IN_PROCESS: "In process",
-    C.FULL: "Full",
-    C.IN_USE: "In use",
+SHORT_LABELS: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("To make"),
+    C.IN_PROCESS: gettext_lazy("In process"),
+    C.FULL: gettext_lazy("Full"),
+    C.IN_USE: gettext_lazy("In use"),
 }
 # How long a card has sat in its column, said the way the floor says it.
-AGE_PHRASES: dict[str, str] = {
-    C.EMPTY: "waiting",
-    C.IN_PROCESS: "in work for",
-    C.FULL: "full for",
-    C.IN_USE: "in use for",
+AGE_PHRASES: dict[str, StrOrPromise] = {
+    C.EMPTY: gettext_lazy("waiting"),
+    C.IN_PROCESS: gettext_lazy("in work for"),
+    C.FULL: gettext_lazy("full for"),
+    C.IN_USE: gettext_lazy("in use for"),
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
 BOARD_MARKUP_VERSION = "8"
@@ -292,13 +297,15 @@ def _moves_from(status: str, *, parked: bool) -> list[BoardMove]:
     if parked:  # a push line's cards are parked; work in process can still finish
         targets = targets & {C.FULL} if status == C.IN_PROCESS else frozenset()
     return [
-        BoardMove(to, MOVE_LABELS[to], SHORT_LABELS[to]) for to, _ in BOARD_COLUMNS if to in targets
+        BoardMove(to, str(MOVE_LABELS[to]), str(SHORT_LABELS[to]))
+        for to, _ in BOARD_COLUMNS
+        if to in targets
     ]
 
 
 def _summary(cells: dict[str, list[BoardCard]]) -> str:
     return " · ".join(
-        f"{len(cells[status])} {SHORT_LABELS[status].lower()}"
+        f"{len(cells[status])} {str(SHORT_LABELS[status]).lower()}"
         for status, _ in BOARD_COLUMNS
         if cells[status]
     )
@@ -369,7 +376,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
                 since=since,
                 since_iso=since.isoformat(),
                 age=age_text((now - since).total_seconds()),
-                age_phrase=AGE_PHRASES[status],
+                age_phrase=str(AGE_PHRASES[status]),
                 loop_size=loop_size[loop_id],
                 urgency=urgency,
                 moves=[m for m in moves[status] if m.to != C.IN_PROCESS] if hold else moves[status],
@@ -387,13 +394,13 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         lane.quiet = lane.deferred = not (lane_cells[C.EMPTY] or lane_cells[C.IN_PROCESS])
         lane.summary = _summary(lane_cells)
         lane.cells = [
-            BoardCell(status, label, lane.sku, lane_cells[status])
+            BoardCell(status, str(label), lane.sku, lane_cells[status])
             for status, label in BOARD_COLUMNS
         ]
     ordered = sorted(lanes.values(), key=lambda lane: lane_rank(lane, cells[lane.product_id]))
     in_process = totals[C.IN_PROCESS]
     columns: list[dict[str, object]] = [
-        {"status": status, "label": label, "count": totals[status]}
+        {"status": status, "label": str(label), "count": totals[status]}
         for status, label in BOARD_COLUMNS
     ]
     return Board(

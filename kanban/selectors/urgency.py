@@ -27,14 +27,14 @@ def age_text(seconds: float) -> str:
     """
     minutes = int(seconds // 60)
     if minutes < 1:
-        return "under 1 min"
+        return _("under 1 min")
     if minutes < 60:
-        return f"{minutes} min"
+        return _("%(minutes)d min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min"
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
 
 
 def urgency_of(counts: Counter[str]) -> tuple[str, str]:
@@ -46,14 +46,14 @@ def urgency_of(counts: Counter[str]) -> tuple[str, str]:
     total = sum(counts.values())
     empty = counts[C.EMPTY]
     stocked = counts[C.FULL] + counts[C.IN_USE]
-    text = f"{empty} of {total} to make"
+    text = _("%(empty)d of %(total)d to make") % {"empty": empty, "total": total}
     if total and stocked == 0:
-        return "critical", f"Urgent: none in stock, {text}"
+        return "critical", _("Urgent: none in stock, %(text)s") % {"text": text}
     if total and empty * 2 >= total:
-        return "critical", f"Urgent: {text}"
+        return "critical", _("Urgent: %(text)s") % {"text": text}
     if total and empty * 4 >= total:
-        return "warning", f"Watch: {text}"
-    return "ok", f"OK: {text}"
+        return "warning", _("Watch: %(text)s") % {"text": text}
+    return "ok", _("OK: %(text)s") % {"text": text}
 
 
 def lane_rank(lane: Swimlane, cells: dict[str, list[BoardCard]]) -> tuple[Any, ...]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kanban.locks import lock_card_ids
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, PullSignal
@@ -28,13 +30,18 @@ CARD_TRANSITIONS: dict[str, frozenset[str]] = {
     C.RETIRED: frozenset(),
 }
 
-WHY_NOT: dict[tuple[str, str], str] = {
-    (C.IN_USE, C.FULL): "a container in use cannot be full again until it is emptied and made",
-    (C.EMPTY, C.FULL): "an empty container must be made (in process) before it is full",
-    (C.FULL, C.IN_PROCESS): "a full container has nothing to make",
-    (C.IN_PROCESS, C.EMPTY): "work has started on this container",
-    (C.IN_USE, C.RETIRED): "only a full or empty card can be retired",
-    (C.IN_PROCESS, C.RETIRED): "only a full or empty card can be retired",
+# Why a move is refused, in the words shown to the operator (in their language).
+WHY_NOT: dict[tuple[str, str], Any] = {
+    (C.IN_USE, C.FULL): gettext_lazy(
+        "a container in use cannot be full again until it is emptied and made"
+    ),
+    (C.EMPTY, C.FULL): gettext_lazy(
+        "an empty container must be made (in process) before it is full"
+    ),
+    (C.FULL, C.IN_PROCESS): gettext_lazy("a full container has nothing to make"),
+    (C.IN_PROCESS, C.EMPTY): gettext_lazy("work has started on this container"),
+    (C.IN_USE, C.RETIRED): gettext_lazy("only a full or empty card can be retired"),
+    (C.IN_PROCESS, C.RETIRED): gettext_lazy("only a full or empty card can be retired"),
 }
 
 
@@ -73,10 +80,12 @@ def card_move(
         .first()
     )
     if current is None:
-        raise DomainError(f"Card {card_id} does not exist.", code="not_found")
+        raise DomainError(_("Card %(id)s does not exist.") % {"id": card_id}, code="not_found")
     if to not in CARD_TRANSITIONS:
         raise DomainError(
-            f"Unknown status {to!r}; use one of {', '.join(CARD_TRANSITIONS)}.", field="to"
+            _("Unknown status %(to)r; use one of %(statuses)s.")
+            % {"to": to, "statuses": ", ".join(CARD_TRANSITIONS)},
+            field="to",
         )
     loop, product = current.loop, current.loop.product
     line = product.line
@@ -94,21 +103,34 @@ def card_move(
     card = lock_card_ids([card_id]).get()
     if expected_version is not None and card.version != expected_version:
         raise VersionConflict(
-            f"Card {product.sku} #{card.number} was moved by someone else: it is now "
-            f"{card.get_status_display().lower()}.",
+            _("Card %(sku)s #%(number)s was moved by someone else: it is now %(status)s.")
+            % {
+                "sku": product.sku,
+                "number": card.number,
+                "status": str(card.get_status_display()).lower(),
+            },
             current_version=card.version,
         )
     if to not in CARD_TRANSITIONS[card.status]:
-        why = WHY_NOT.get((card.status, to), "that move is not part of the card cycle")
+        why = WHY_NOT.get((card.status, to)) or _("that move is not part of the card cycle")
         raise NotAllowed(
-            f"Card {product.sku} #{card.number} cannot go from "
-            f"{card.get_status_display().lower()} to {C(to).label.lower()}: {why}.",
+            _("Card %(sku)s #%(number)s cannot go from %(from)s to %(to)s: %(why)s.")
+            % {
+                "sku": product.sku,
+                "number": card.number,
+                "from": str(card.get_status_display()).lower(),
+                "to": str(C(to).label).lower(),
+                "why": why,
+            },
             field="to",
         )
     if line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
         raise NotAllowed(
-            f"Line {line.code} runs in push mode: its cards are parked. "
-            "Work already in process can still be finished.",
+            _(
+                "Line %(line)s runs in push mode: its cards are parked. "
+                "Work already in process can still be finished."
+            )
+            % {"line": line.code},
             field="to",
             code="parked",
         )
@@ -116,8 +138,10 @@ def card_move(
     if to == C.IN_PROCESS and (card.signals_held or loop.on_hold):
         held = card if card.on_hold else loop
         raise NotAllowed(
-            f"Card {product.sku} #{card.number} is on hold ({held.hold_text or loop.hold_text}): "
-            "release the hold before starting it.",
+            _(
+                "Card %(sku)s #%(number)s is on hold (%(hold)s): release the hold before starting it."
+            )
+            % {"sku": product.sku, "number": card.number, "hold": held.hold_text or loop.hold_text},
             field="to",
             code="on_hold",
         )
@@ -201,8 +225,11 @@ def _check_wip(line: Any, override_reason: str) -> bool:
         return False
     if not override_reason.strip():
         raise NotAllowed(
-            f"Line {line.code} already has {in_process} containers in process "
-            f"(WIP limit {line.wip_limit}). Give a reason to override.",
+            _(
+                "Line %(line)s already has %(count)d containers in process "
+                "(WIP limit %(limit)d). Give a reason to override."
+            )
+            % {"line": line.code, "count": in_process, "limit": line.wip_limit},
             field="wip_override_reason",
             code="wip_limit",
         )

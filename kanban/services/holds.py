@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kanban.locks import lock_card_ids, lock_cards
 from kanban.models import (
@@ -40,13 +41,15 @@ C = CardStatus
 def _reason(reason: str, note: str) -> tuple[str, str]:
     if reason not in HoldReason.values:
         raise DomainError(
-            f"Say why it is held: one of {', '.join(HoldReason.values)}.", field="reason"
+            _("Say why it is held: one of %(reasons)s.")
+            % {"reasons": ", ".join(HoldReason.values)},
+            field="reason",
         )
     note = note.strip()
     if reason == HoldReason.OTHER and not note:
-        raise DomainError("Say what the hold is for.", field="note")
+        raise DomainError(_("Say what the hold is for."), field="note")
     if len(note) > 200:
-        raise DomainError("The note is at most 200 characters.", field="note")
+        raise DomainError(_("The note is at most 200 characters."), field="note")
     return reason, note
 
 
@@ -58,7 +61,7 @@ def _lock_loop(loop_id: int) -> KanbanLoop:
         .first()
     )
     if loop is None:
-        raise DomainError(f"Loop {loop_id} does not exist.", code="not_found")
+        raise DomainError(_("Loop %(id)s does not exist.") % {"id": loop_id}, code="not_found")
     return loop
 
 
@@ -78,10 +81,11 @@ def card_hold(*, card_id: int, reason: str, note: str = "", actor_id: int | None
     reason, note = _reason(reason, note)
     card = lock_card_ids([card_id]).select_related("loop__product").first()
     if card is None or card.status == C.RETIRED:
-        raise DomainError(f"Card {card_id} does not exist.", code="not_found")
+        raise DomainError(_("Card %(id)s does not exist.") % {"id": card_id}, code="not_found")
     if card.on_hold:
         raise NotAllowed(
-            f"Card {card.loop.product.sku} #{card.number} is already on hold ({card.hold_text}).",
+            _("Card %(sku)s #%(number)s is already on hold (%(hold)s).")
+            % {"sku": card.loop.product.sku, "number": card.number, "hold": card.hold_text},
             field="reason",
             code="already_held",
         )
@@ -105,7 +109,9 @@ def card_hold(*, card_id: int, reason: str, note: str = "", actor_id: int | None
 def card_release(*, card_id: int, actor_id: int | None, note: str = "") -> KanbanCard:
     card = lock_card_ids([card_id]).first()
     if card is None or not card.on_hold:
-        raise NotAllowed(f"Card {card_id} is not on hold.", field="card", code="not_held")
+        raise NotAllowed(
+            _("Card %(id)s is not on hold.") % {"id": card_id}, field="card", code="not_held"
+        )
     loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=card.loop_id)
     card.hold_reason, card.hold_note, card.held_at, card.held_by_id = "", "", None, None
     card.version += 1
@@ -126,7 +132,8 @@ def loop_hold(*, loop_id: int, reason: str, note: str = "", actor_id: int | None
     loop = _lock_loop(loop_id)
     if loop.on_hold:
         raise NotAllowed(
-            f"Loop {loop.product.sku} is already on hold ({loop.hold_text}).",
+            _("Loop %(sku)s is already on hold (%(hold)s).")
+            % {"sku": loop.product.sku, "hold": loop.hold_text},
             field="reason",
             code="already_held",
         )
@@ -149,7 +156,11 @@ def loop_hold(*, loop_id: int, reason: str, note: str = "", actor_id: int | None
 def loop_release(*, loop_id: int, actor_id: int | None, note: str = "") -> KanbanLoop:
     loop = _lock_loop(loop_id)
     if not loop.on_hold:
-        raise NotAllowed(f"Loop {loop.product.sku} is not on hold.", field="loop", code="not_held")
+        raise NotAllowed(
+            _("Loop %(sku)s is not on hold.") % {"sku": loop.product.sku},
+            field="loop",
+            code="not_held",
+        )
     loop.hold_reason, loop.hold_note, loop.held_at, loop.held_by_id = "", "", None, None
     loop.save(update_fields=["hold_reason", "hold_note", "held_at", "held_by"])
     cards = list(lock_cards(loop.cards.filter(status__in=ACTIVE_CARD_STATUSES)))
@@ -169,10 +180,10 @@ def loop_release(*, loop_id: int, actor_id: int | None, note: str = "") -> Kanba
 def loop_issue_one_time_card(*, loop_id: int, reason: str, actor_id: int | None) -> KanbanCard:
     """A card for a demand spike: empty (one container to make), made once, then retired."""
     if not reason.strip():
-        raise DomainError("Say why the extra card is needed.", field="reason")
+        raise DomainError(_("Say why the extra card is needed."), field="reason")
     loop = KanbanLoop.objects.select_related("product__line", "location").filter(pk=loop_id).first()
     if loop is None:
-        raise DomainError(f"Loop {loop_id} does not exist.", code="not_found")
+        raise DomainError(_("Loop %(id)s does not exist.") % {"id": loop_id}, code="not_found")
     # The loop's stock level guards its card numbers, as in `loop_apply_sizing`.
     ensure_stock_levels([(loop.product_id, loop.location_id)])
     number = (loop.cards.aggregate(n=Max("number"))["n"] or 0) + 1

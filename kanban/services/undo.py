@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kanban.locks import lock_card_ids
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
@@ -48,11 +49,11 @@ def card_move_undo(*, card_id: int, event_id: int, actor_id: int | None) -> Kanb
         CardEvent.objects.select_related("card__loop").filter(pk=event_id, card_id=card_id).first()
     )
     if event is None:
-        raise DomainError("There is no such move of this card to undo.", code="not_found")
+        raise DomainError(_("There is no such move of this card to undo."), code="not_found")
     if not undoable(event, actor_id=actor_id):
         raise NotAllowed(
-            f"Only a container you marked empty in the last {undo_seconds() // 60} min "
-            "can be put back.",
+            _("Only a container you marked empty in the last %(minutes)d min can be put back.")
+            % {"minutes": undo_seconds() // 60},
             field="event",
             code="not_undoable",
         )
@@ -64,7 +65,7 @@ def card_move_undo(*, card_id: int, event_id: int, actor_id: int | None) -> Kanb
     started = card.work_order is not None and card.work_order.status != WorkOrderStatus.PLANNED
     if latest is None or latest.pk != event.pk or card.status != C.EMPTY or started:
         raise NotAllowed(
-            "The card has moved on since (or its work has started): it cannot be put back.",
+            _("The card has moved on since (or its work has started): it cannot be put back."),
             field="event",
             code="not_undoable",
         )

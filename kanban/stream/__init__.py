@@ -31,11 +31,13 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing, asynccontextmanager
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kanban.ops import BOARD_STREAMS
@@ -75,8 +77,9 @@ async def board_events(request: HttpRequest, code: str) -> HttpResponseBase:
     # The checks are done: give the connection back (to the pool) before waiting. It
     # was opened in this request's thread for database work, so it is closed there.
     await sync_to_async(connections.close_all)()
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     response = StreamingHttpResponse(
-        _events(line.pk, slot), content_type="text/event-stream; charset=utf-8"
+        _events(line.pk, slot, language), content_type="text/event-stream; charset=utf-8"
     )
     response["Cache-Control"] = "no-cache, no-transform"
     response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
@@ -95,11 +98,13 @@ def _too_many_streams(refused: stream_slots.Refused) -> HttpResponse:
     return response
 
 
-async def _events(line_id: int, slot: stream_slots.Slot) -> AsyncIterator[str]:
+async def _events(
+    line_id: int, slot: stream_slots.Slot, language: str = settings.LANGUAGE_CODE
+) -> AsyncIterator[str]:
     started = renewed = time.monotonic()
     BOARD_STREAMS.inc()  # the metrics' open streams (kanban/ops.py)
     try:
-        async with follow(line_id) as changes:
+        async with follow(line_id, language) as changes:
             # Only now, once the feed listens: a board catching up on "ready" misses nothing.
             yield f"retry: {RECONNECT_MS}\nevent: ready\ndata: {line_id}\n\n"
             while time.monotonic() - started <= STREAM_LIFETIME_SECONDS:
@@ -124,10 +129,12 @@ def _refetch(line_id: int, kind: str) -> str:
 
 
 class BoardFeed:
-    """The hints of one line, turned into one message for all of its boards in this process."""
+    """The hints of one line, turned into one message for all of its boards in this process
+    that read one language (the message carries the lanes' HTML, in that language)."""
 
-    def __init__(self, line_id: int) -> None:
+    def __init__(self, line_id: int, language: str) -> None:
         self.line_id = line_id
+        self.language = language
         self.boards: set[asyncio.Queue[str | None]] = set()
         self.listening = asyncio.Event()
         self.dirty = asyncio.Event()
@@ -160,7 +167,7 @@ class BoardFeed:
             kinds, self.kinds = self.kinds, set()
             try:
                 self.board, message = await sync_to_async(_read_change, thread_sensitive=False)(
-                    self.line_id, self.board, kinds
+                    self.line_id, self.board, kinds, self.language
                 )
             except Exception:  # a board then fetches its columns, as it would poll
                 log.exception(
@@ -190,11 +197,13 @@ def _kind_of(hint: str) -> str:
 
 
 def _read_change(
-    line_id: int, before: Board | None, kinds: set[str]
+    line_id: int, before: Board | None, kinds: set[str], language: str
 ) -> tuple[Board | None, str | None]:
-    """`_change_message` in a worker thread, whose connection goes back right after."""
+    """`_change_message` in a worker thread, in the boards' language; the thread's
+    connection goes back right after."""
     try:
-        return _change_message(line_id, before, kinds)
+        with translation.override(language):
+            return _change_message(line_id, before, kinds)
     finally:
         connections.close_all()  # this thread's connection, back to the pool
 
@@ -232,18 +241,22 @@ def _change_message(
     return after, f"event: lanes\ndata: {json.dumps(payload)}\n\n"
 
 
-_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, BoardFeed]] = (
+_feeds: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[int, str], BoardFeed]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 @asynccontextmanager
-async def follow(line_id: int) -> AsyncIterator[asyncio.Queue[str | None]]:
-    """The messages for one board of a line, from the line's feed in this process."""
+async def follow(
+    line_id: int, language: str | None = None
+) -> AsyncIterator[asyncio.Queue[str | None]]:
+    """The messages for one board of a line, from the line's feed in this process (one
+    feed per language the line's open boards read)."""
+    key = (line_id, language or settings.LANGUAGE_CODE)
     feeds = _feeds.setdefault(asyncio.get_running_loop(), {})
-    feed = feeds.get(line_id)
+    feed = feeds.get(key)
     if feed is None or feed.task.done():
-        feed = feeds[line_id] = BoardFeed(line_id)
+        feed = feeds[key] = BoardFeed(*key)
     board: asyncio.Queue[str | None] = asyncio.Queue(maxsize=BACKLOG_PER_BOARD)
     feed.boards.add(board)
     try:
@@ -257,5 +270,5 @@ async def follow(line_id: int) -> AsyncIterator[asyncio.Queue[str | None]]:
         feed.boards.discard(board)
         if not feed.boards:
             feed.task.cancel()
-            if feeds.get(line_id) is feed:
-                del feeds[line_id]
+            if feeds.get(key) is feed:
+                del feeds[key]

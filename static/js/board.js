@@ -9,6 +9,11 @@
  */
 (function () {
   "use strict";
+  // The page's language (Django's JavaScript catalog, loaded before this script).
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (match) { return String(obj[match.slice(2, -2)]); });
+  };
 
   var board = document.getElementById("board");
   if (!board || !window.htmx) { return; }
@@ -180,11 +185,13 @@
   // ---- time in status ------------------------------------------------------
   function ageText(ms) {
     var minutes = Math.floor(ms / 60000);
-    if (minutes < 1) { return "under 1 min"; }
-    if (minutes < 60) { return minutes + " min"; }
+    if (minutes < 1) { return gettext("under 1 min"); }
+    if (minutes < 60) { return interpolate(gettext("%(minutes)s min"), { minutes: minutes }, true); }
     var hours = Math.floor(minutes / 60);
-    if (hours < 24) { return hours + " h " + (minutes % 60) + " min"; }
-    return Math.floor(hours / 24) + " d " + (hours % 24) + " h";
+    if (hours < 24) {
+      return interpolate(gettext("%(hours)s h %(minutes)s min"), { hours: hours, minutes: minutes % 60 }, true);
+    }
+    return interpolate(gettext("%(days)s d %(hours)s h"), { days: Math.floor(hours / 24), hours: hours % 24 }, true);
   }
 
   function updateAges() {
@@ -296,7 +303,7 @@
       if (!response.ok) { throw new Error("status " + response.status); }
       return response.text();
     }).then(function (html) {
-      if (liveState.dataset.state === "offline") { setLiveState("polling", "Back online · checking every 15 s"); }
+      if (liveState.dataset.state === "offline") { setLiveState("polling", gettext("Back online · checking every 15 s")); }
       if (html === null) { return; }
       if (dragging || moveInFlight()) { refreshAgain = true; return; }
       var active = document.activeElement;
@@ -311,7 +318,7 @@
       if (error && error.message === "session") {
         toLogin();  // back to this board once logged in
       } else {
-        setLiveState("offline", "Offline · retrying");
+        setLiveState("offline", gettext("Offline · retrying"));
       }
     }).then(function () {
       refreshing = false;
@@ -446,14 +453,14 @@
   });
 
   document.body.addEventListener("htmx:sendError", function () {
-    showAlert("No connection: the move is kept on this tablet (see the list above the board) and sent once the connection is back.");
-    setLiveState("offline", "Offline · retrying");
+    showAlert(gettext("No connection: the move is kept on this tablet (see the list above the board) and sent once the connection is back."));
+    setLiveState("offline", gettext("Offline · retrying"));
     refresh();
   });
 
   document.body.addEventListener("htmx:responseError", function (evt) {
     if (evt.detail.xhr.status >= 500) {
-      showAlert("The server could not make that move. Nothing changed; try again in a moment.");
+      showAlert(gettext("The server could not make that move. Nothing changed; try again in a moment."));
       refresh();
     }
   });
@@ -672,10 +679,10 @@
   var source = null;
 
   function connect() {
-    if (!window.EventSource) { setLiveState("polling", "Checking every 15 s"); return; }
+    if (!window.EventSource) { setLiveState("polling", gettext("Checking every 15 s")); return; }
     source = new window.EventSource(eventsUrl);
     source.addEventListener("ready", function () {
-      setLiveState("live", "Live");
+      setLiveState("live", gettext("Live"));
       refresh();  // catch up on anything missed while disconnected
     });
     source.addEventListener("changed", refresh);
@@ -684,10 +691,10 @@
       if (source.readyState === window.EventSource.CLOSED) {
         // The server said no stream here (e.g. no ASGI server): polling carries the board.
         source = null;
-        setLiveState("polling", "Checking every 15 s");
+        setLiveState("polling", gettext("Checking every 15 s"));
         window.setTimeout(connect, SSE_RETRY_AFTER_CLOSE_MS);
       } else {
-        setLiveState("reconnecting", "Reconnecting… (checking every 15 s)");
+        setLiveState("reconnecting", gettext("Reconnecting… (checking every 15 s)"));
       }
     };
   }

@@ -63,11 +63,27 @@ def _scan_page_offline(page, plant) -> None:  # type: ignore[no-untyped-def]
     expect(page.locator("#offline-queue")).to_be_visible()
 
 
+def _card_page(page, plant) -> None:  # type: ignore[no-untyped-def]
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=None)  # a history to show
+    page.goto(f"/cards/{card.pk}/")
+
+
+def _board_with_a_lane_open(page, plant) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/boards/assembly/")
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    expect(page.locator(f"#lane-section-{plant.finished.pk} .card").first).to_be_visible()
+
+
 PAGES = {
     "home": ("olga", "/", None),
     "boards": ("olga", "/boards/", None),
     "board": ("olga", "/boards/assembly/", None),
     "board-de": ("olga", "/boards/assembly/", "de"),
+    "board-lane-open": ("olga", _board_with_a_lane_open, None),
+    "card-detail": ("olga", _card_page, None),
+    "card-detail-planner": ("pete", _card_page, None),
+    "signals": ("olga", "/signals/", None),
     "scan": ("olga", "/scan/", None),
     "scan-results": ("olga", _scan_page_with_results, None),
     "scan-wip-limit": ("olga", _scan_page_at_the_wip_limit, None),

@@ -174,7 +174,7 @@ def test_an_expired_session_logs_in_back_to_the_board_and_says_the_move_was_not_
     page.wait_for_url("**/login/?next=%2Fboards%2Fassembly%2F")
     page.fill("input[name=username]", "olga")
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
+    page.click("main button[type=submit]")  # not the language picker's
     page.wait_for_url("**/boards/assembly/")
     note = page.locator(f"#card-{card.pk} .refusal")
     expect(note).to_contain_text("session had ended, so this move was not made")

@@ -124,3 +124,61 @@ def test_a_scan_whose_answer_was_lost_is_replayed_once_by_its_key(  # type: igno
     card.refresh_from_db()
     assert card.status == C.EMPTY and card.version == 2
     assert CardEvent.objects.filter(card=card, source="scan").count() == 1
+
+
+def test_the_board_in_german(asgi_server, login, plant, operator):  # type: ignore[no-untyped-def]
+    """A German tablet (Accept-Language de): the board, its cards and a live change, all in
+    German, while an English board of the same line gets the same change in English."""
+    english = login(asgi_server, "olga", locale="en-GB")
+    english.goto("/boards/assembly/")  # the first board of the line: its feed reads English
+    expect(english.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    page = login(asgi_server, "olga", has_touch=True, locale="de-DE")
+    page.goto("/boards/assembly/")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    expect(page.locator("#live-state")).to_contain_text("Live")
+    expect(page.locator("#col-empty")).to_contain_text("Zu fertigen (leer)")
+    expect(page.locator("#col-in_process")).to_contain_text("In Fertigung")
+    card = plant.finished_loop.cards.get(number=1)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()  # a quiet lane: folded
+    expect(page.locator(f"#card-{card.pk}")).to_contain_text("Regelkreis @")
+    expect(page.locator(f"#move-{card.pk}-empty")).to_contain_text("Leer melden")
+    expect(page.get_by_role("link", name="Karten drucken").first).to_be_visible()
+    # A change from elsewhere is swapped in live, in German too.
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=None)
+    expect(page.locator(f".cell[data-status=empty] #card-{card.pk}")).to_contain_text(
+        "wartet seit", timeout=5000
+    )
+    expect(page.locator(f"#move-{card.pk}-in_process")).to_contain_text("Starten")
+    expect(english.locator(f".cell[data-status=empty] #card-{card.pk}")).to_contain_text("waiting")
+    assert page.evaluate("document.querySelector('#board-lanes') !== null")
+    shot(page, "board-german")
+    # The language picker: Spanish from now on, for this user.
+    page.select_option("#language-picker", "es")
+    page.get_by_role("button", name="Wechseln").click()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#col-empty")).to_contain_text("A fabricar (vacío)")
+
+
+def test_a_board_move_made_offline_is_replayed_once_when_back(  # type: ignore[no-untyped-def]
+    asgi_server, login, plant, operator
+):
+    card = plant.finished_loop.cards.get(number=1)
+    page = login(asgi_server, "olga", has_touch=True)
+    page.goto("/boards/assembly/")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live", timeout=5000)
+    page.locator(f"#lane-section-{plant.finished.pk} .lane-toggle").tap()
+    page.context.set_offline(True)
+    page.locator(f"#move-{card.pk}-in_use").tap()  # full -> in use (Open)
+    queue = page.locator("#offline-queue")
+    expect(queue).to_have_attribute("data-queued", "1")
+    expect(page.locator("#offline-queue-list")).to_contain_text("F-100")
+    shot(page, "board-offline-queued")
+    assert KanbanCard.objects.get(pk=card.pk).status == C.FULL
+    page.context.set_offline(False)
+    expect(queue).to_have_attribute("data-queued", "0", timeout=20000)
+    expect(page.locator(f".cell[data-status=in_use] #card-{card.pk}")).to_be_visible(timeout=10000)
+    expect(page.locator("#offline-refused-list li")).to_have_count(0)
+    card.refresh_from_db()
+    assert card.status == C.IN_USE and card.version == 2
+    assert CardEvent.objects.filter(card=card, to_status=C.IN_USE).count() == 1
