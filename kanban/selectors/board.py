@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
 from kanban.selectors.urgency import URGENCY_RANK, age_text, hold_text, lane_rank, urgency_of
 from kanban.selectors.work_orders import BoardOrders, board_orders, facts_of, order_facts
 from kanban.services import allowed_moves
-from production.models import LineMode, ProductionLine, WorkOrderStatus
+from production.models import LineMode, LineModeSwitch, ProductionLine, WorkOrderStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -177,8 +177,16 @@ def board_lines() -> list[ProductionLine]:
 
 
 def board_line(code: str = "", *, pk: int | None = None) -> ProductionLine | None:
-    """The line, with the facts of the push work orders its board shows (one query)."""
+    """The line, with the facts of the push work orders its board shows and the mode
+    switch still to come, if one is dated (`coming_mode`, `coming_at`): one query."""
     lines = ProductionLine.objects.all() if pk is None else ProductionLine.objects.filter(pk=pk)
+    coming = LineModeSwitch.objects.filter(
+        line_id=OuterRef("pk"), applied_at__isnull=True, cancelled_at__isnull=True
+    ).order_by("-created_at", "-id")
+    lines = lines.annotate(
+        coming_mode=Subquery(coming.values("to_mode")[:1]),
+        coming_at=Subquery(coming.values("effective_at")[:1]),
+    )
     return order_facts(lines.filter(code=code) if code else lines).first()
 
 

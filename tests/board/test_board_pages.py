@@ -263,9 +263,16 @@ def test_a_product_renamed_with_no_card_moving_shows_its_new_name_at_once(operat
 
 
 def test_a_loop_moved_to_another_location_shows_it_at_once(operator_client, plant):  # type: ignore[no-untyped-def]
+    from kanban.models import CardStatus
+    from kanban.services import card_move
     from tests.factories import LocationFactory
 
+    # A lane with work to make shows its cards (a quiet lane is folded, its cards fetched
+    # when it is opened).
+    card = plant.finished_loop.cards.order_by("number").first()
+    card_move(card_id=card.pk, to=CardStatus.EMPTY, actor_id=None)
     first = operator_client.get(columns_url("assembly"))
+    assert "Loop @ sm-main" in first.content.decode()
     store = LocationFactory(code="sm-east")
     type(plant.finished_loop).objects.filter(pk=plant.finished_loop.pk).update(location=store)
     again = operator_client.get(columns_url("assembly"), headers={"If-None-Match": first["ETag"]})

@@ -211,3 +211,20 @@ def test_a_push_order_change_reaches_open_boards_as_a_refetch(push_line):  # typ
     assert message is not None and message.startswith("event: changed\n")
     assert after is not None and after.orders is not None
     assert [o.status for o in after.orders.orders] == [S.IN_PROGRESS]
+
+
+def test_a_dated_switch_is_announced_on_the_board_until_it_takes_effect(  # type: ignore[no-untyped-def]
+    operator_client, plant
+):
+    at = timezone.now() + timedelta(days=3)
+    line_switch_mode(
+        line=plant.assembly, mode=LineMode.PUSH, reason="season", actor_id=None, effective_at=at
+    )
+    line = board_line(plant.assembly.code)
+    assert line is not None and line.coming_mode == LineMode.PUSH and line.coming_at == at
+    page = operator_client.get(reverse("kanban:board", args=[plant.assembly.code]))
+    text = page.content.decode()
+    assert 'class="coming-switch"' in text and "Switches to push mode on" in text
+    assert board_line(plant.fab.code).coming_mode is None  # type: ignore[union-attr]
+    page = operator_client.get(reverse("kanban:board", args=[plant.fab.code]))
+    assert 'class="coming-switch"' not in page.content.decode()
