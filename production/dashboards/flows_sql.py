@@ -120,6 +120,9 @@ def rebuild_sql(table: str, target: str, keys: Any, sums: Any) -> list[str]:
         f"LOCK TABLE {table} IN SHARE MODE",
         f"DELETE FROM {target}",
         _upsert(target, keys, sums, _signed(table, keys, sums, "1")),
+        # Fresh statistics: without them the planner read a large plant's new sums with a
+        # parallel scan of the whole table instead of the covering index.
+        f"ANALYZE {target}",
     ]
 
 
