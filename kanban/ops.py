@@ -13,25 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DecimalField,
     Exists,
     F,
     OuterRef,
     Q,
-    Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from prometheus_client import Gauge
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, KanbanLoop, PullSignal
-from production.models import StockLevel, WorkOrderStatus
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, PullSignal
+from kanban.selectors.loops import pull_loops_with_stock
+from production.models import WorkOrderStatus
 
 C = CardStatus
 
@@ -69,23 +64,11 @@ def card_metrics(now: datetime) -> Iterator[Metric]:
 
 def cards_hold_what_is_on_hand() -> list[str]:
     """The full and in-use cards of each pull loop hold its supermarket's on-hand stock."""
-    held = (
-        KanbanCard.objects.filter(loop=OuterRef("pk"), status__in=[C.FULL, C.IN_USE])
-        .order_by()
-        .values("loop")
-        .annotate(total=Sum("remaining_quantity"))
-        .values("total")
-    )
-    on_hand = StockLevel.objects.filter(
-        product=OuterRef("product_id"), location=OuterRef("location_id")
-    ).values("on_hand")
-    zero = Value(Decimal("0"), output_field=DecimalField())
     return [
         f"loop {row['pk']} ({row['product__sku']}@{row['location__code']}): cards hold "
         f"{row['held']}, on hand {row['on_hand']}"
-        for row in KanbanLoop.objects.filter(product__line__mode="pull")
-        .annotate(held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero))
-        .exclude(held=F("on_hand"))
+        for row in pull_loops_with_stock()
+        .filter(~Q(held=F("on_hand")))
         .order_by("pk")
         .values("pk", "product__sku", "location__code", "held", "on_hand")
     ]

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Min, Q
+from django.db.models import (
+    Count,
+    DecimalField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
+from production.models import StockLevel
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class LoopStock(TypedDict):
+    held: Decimal
+    on_hand: Decimal
 
 
 def active_cards_per_product(*, line_ids: Collection[int]) -> dict[int, int]:
@@ -38,3 +59,24 @@ def cards_by_status_with_age(*, line_id: int, now: datetime) -> list[dict[str, A
         }
         for r in rows
     ]
+
+
+def pull_loops_with_stock() -> QuerySet[WithAnnotations[KanbanLoop, LoopStock]]:
+    """The loops of pull lines, each with what its full and in-use cards hold (`held`) and
+    its location's on-hand stock (`on_hand`), as two subqueries of one query."""
+    held = (
+        KanbanCard.objects.filter(
+            loop=OuterRef("pk"), status__in=[CardStatus.FULL, CardStatus.IN_USE]
+        )
+        .order_by()
+        .values("loop")
+        .annotate(total=Sum("remaining_quantity"))
+        .values("total")
+    )
+    on_hand = StockLevel.objects.filter(
+        product=OuterRef("product_id"), location=OuterRef("location_id")
+    ).values("on_hand")
+    zero = Value(Decimal("0"), output_field=DecimalField())
+    return KanbanLoop.objects.filter(product__line__mode="pull").annotate(
+        held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero)
+    )

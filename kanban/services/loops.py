@@ -7,18 +7,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import (
-    DecimalField,
     Exists,
     F,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -31,6 +27,7 @@ from kanban.models import (
     KanbanLoop,
 )
 from kanban.policy import NOT_HELD, drain_containers, signal_cards
+from kanban.selectors.loops import pull_loops_with_stock
 from kanban.services.cards import card_move
 from kanban.services.sizing import loop_max_cards
 from production import live
@@ -40,7 +37,6 @@ from production.models import (
     Location,
     MoveKind,
     Product,
-    StockLevel,
 )
 from production.services.stock import ensure_stock_levels
 
@@ -173,23 +169,11 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
 def loops_out_of_sync() -> list[int]:
     """Ids of the pull loops whose cards disagree with stock, in one query: the cards
     hold more or less than the level, or an empty card has no order (parked in push)."""
-    held = (
-        KanbanCard.objects.filter(loop=OuterRef("pk"), status__in=[C.FULL, C.IN_USE])
-        .order_by()
-        .values("loop")
-        .annotate(total=Sum("remaining_quantity"))
-        .values("total")
-    )
-    on_hand = StockLevel.objects.filter(
-        product=OuterRef("product_id"), location=OuterRef("location_id")
-    ).values("on_hand")
     unsignalled = KanbanCard.objects.filter(
         loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True, **NOT_HELD
     )
-    zero = Value(Decimal("0"), output_field=DecimalField())
     return list(
-        KanbanLoop.objects.filter(product__line__mode="pull")
-        .annotate(held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero))
+        pull_loops_with_stock()
         .filter(~Q(held=F("on_hand")) | Exists(unsignalled))
         .order_by("pk")
         .values_list("pk", flat=True)

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from celery import signals
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.functional import SimpleLazyObject, empty
 from django_guid import clear_guid, get_guid, set_guid
+
+from production.ops.middleware import SyncAndAsyncMiddleware
 
 REQUEST_ID_HEADER = "request_id"  # in a task message's headers
 
@@ -31,17 +32,8 @@ _task: ContextVar[tuple[str, str] | None] = ContextVar("pullboard_log_task", def
 _subject: ContextVar[dict[str, Any] | None] = ContextVar("pullboard_log_subject", default=None)
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(SyncAndAsyncMiddleware):
     """Remember the request being served, so log lines can say who asked."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

@@ -10,13 +10,13 @@ web processes the values are summed through prometheus-client's multiprocess mod
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from prometheus_client import Histogram
+
+from production.ops.middleware import SyncAndAsyncMiddleware
 
 REQUEST_SECONDS = Histogram(
     "pullboard_http_request_duration_seconds",
@@ -36,17 +36,8 @@ def _observe(request: HttpRequest, response: HttpResponseBase, started: float) -
     )
 
 
-class RequestMetricsMiddleware:
+class RequestMetricsMiddleware(SyncAndAsyncMiddleware):
     """Outermost: it times everything the other middleware and the view do."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
