@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "axes",
     "django_guid",
     "health_check",
+    "import_export",
+    "simple_history",
     "production",
     "kanban",
 ]
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PullboardCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Who changed master data: the audit trail reads the request's user (README, "Audit trail").
+    "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
     # Who asks (user or token id, never the key), for the log lines of the request.
