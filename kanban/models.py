@@ -60,6 +60,9 @@ class KanbanLoop(Holdable):
         default=dict, blank=True, help_text="The inputs of the last sizing: D, L, a, C and N."
     )
     recommended_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Archived: kept with its history, sends no signals.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -128,6 +128,9 @@ class Product(models.Model):
         symmetrical=False,
         related_name="used_in",
     )
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Archived: kept with its history, takes no new demand.")
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -174,8 +177,10 @@ class BomLine(models.Model):
 
 
 class LocationKind(models.TextChoices):
-    SUPERMARKET = "supermarket", "Supermarket"
-    STORE = "store", "Store"
+    SUPERMARKET = "supermarket", _("Supermarket")
+    WAREHOUSE = "warehouse", _("Warehouse")
+    LINE_SIDE = "line_side", _("Line-side")
+    STORE = "store", _("Store")
 
 
 class Location(models.Model):
@@ -183,6 +188,9 @@ class Location(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(
         max_length=16, choices=LocationKind.choices, default=LocationKind.SUPERMARKET
+    )
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Archived: kept with its history, takes no new work.")
     )
 
     class Meta:

@@ -24,6 +24,7 @@ from production.models import (
     StockMove,
     WorkOrder,
 )
+from production.supply.models import Supplier
 from tests.factories import LocationFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +161,14 @@ def test_a_product_is_not_its_own_component(plant) -> None:  # type: ignore[no-u
 
 def test_location_code_is_unique(plant) -> None:  # type: ignore[no-untyped-def]
     refused(lambda: Location.objects.create(code="sm-main", name="Again"), "code")
+
+
+@pytest.mark.parametrize("days", [Decimal("0"), Decimal("-1")])
+def test_supplier_lead_time_is_positive(days: Decimal) -> None:
+    refused(
+        lambda: Supplier.objects.create(code="acme", name="Acme", lead_time_days=days),
+        "supplier_lead_time_positive",
+    )
 
 
 # --- Stock ----------------------------------------------------------------------------

@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from production.supply.models import Supplier
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "lead_time_days", "email", "archived_at")
+    search_fields = ("code", "name")
