@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kanban', '0003_floor_holds_one_time_cards_undo'),
+        ("kanban", "0003_floor_holds_one_time_cards_undo"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='kanbanloop',
-            name='archived_at',
-            field=models.DateTimeField(blank=True, help_text='Archived: kept with its history, sends no signals.', null=True),
+            model_name="kanbanloop",
+            name="archived_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Archived: kept with its history, sends no signals.",
+                null=True,
+            ),
         ),
     ]

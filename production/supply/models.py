@@ -35,4 +35,3 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
