@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kanban.api.holds import CardHoldActions, LoopHoldActions
 from kanban.api.serializers import (
     ApplySizingResultSerializer,
     CardMoveSerializer,
@@ -58,14 +59,26 @@ def loops() -> QuerySet[KanbanLoop]:
     list=extend_schema(summary="Kanban loops"),
     retrieve=extend_schema(summary="One kanban loop"),
 )
-class LoopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class LoopViewSet(LoopHoldActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = LoopSerializer
     filterset_class = LoopFilter
     ordering_fields = ["id", "created_at"]
-    roles = {"apply_sizing": PLANNERS}
+    roles = {
+        "apply_sizing": PLANNERS,
+        "hold": CARD_MOVERS,
+        "release": CARD_MOVERS,
+        "one_time_card": PLANNERS,
+    }
 
     def get_queryset(self) -> QuerySet[KanbanLoop]:
         return loops()
+
+    def loop_response(self, loop_id: int) -> Response:
+        return Response(LoopSerializer(loops().get(pk=loop_id)).data)
+
+    def card_response(self, card_id: int, status: int = 200) -> Response:
+        card = KanbanCard.objects.select_related("loop__product").get(pk=card_id)
+        return with_etag(Response(CardSerializer(card).data, status=status), card.version)
 
     @extend_schema(
         summary="Make the loop's card count the recommended one (planner)",
@@ -86,14 +99,18 @@ class LoopViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     list=extend_schema(summary="Kanban cards"),
     retrieve=extend_schema(summary="One card (ETag: its version)"),
 )
-class CardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class CardViewSet(CardHoldActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = CardSerializer
     filterset_class = CardFilter
     ordering_fields = ["id", "number", "status_changed_at"]
-    roles = {"move": CARD_MOVERS}
+    roles = {"move": CARD_MOVERS, "hold": CARD_MOVERS, "release": CARD_MOVERS}
 
     def get_queryset(self) -> QuerySet[KanbanCard]:
         return KanbanCard.objects.select_related("loop__product")
+
+    def retrieve_response(self, card_id: int) -> Response:
+        card = self.get_queryset().get(pk=card_id)
+        return with_etag(Response(self.get_serializer(card).data), card.version)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         card = self.get_object()

@@ -41,8 +41,14 @@ ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
         ],
         {"planner", "integration", "admin"},
     ),
-    "card move/": (
-        [("post", f"/api/v1/cards/{MISSING}/move/")],
+    "card move/, holds": (
+        [
+            ("post", f"/api/v1/cards/{MISSING}/move/"),
+            ("post", f"/api/v1/cards/{MISSING}/hold/"),
+            ("post", f"/api/v1/cards/{MISSING}/release/"),
+            ("post", f"/api/v1/loops/{MISSING}/hold/"),
+            ("post", f"/api/v1/loops/{MISSING}/release/"),
+        ],
         {"operator", "planner", "admin"},
     ),
     "products and lines, switch-mode/, apply-sizing/": (
@@ -53,6 +59,7 @@ ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
             ("patch", "/api/v1/lines/nope/"),
             ("post", "/api/v1/lines/nope/switch-mode/"),
             ("post", f"/api/v1/loops/{MISSING}/apply-sizing/"),
+            ("post", f"/api/v1/loops/{MISSING}/one-time-card/"),
         ],
         {"planner", "admin"},
     ),
