@@ -82,6 +82,11 @@ BIG_TABLES = (
     "production_stocklevel",
     "production_product",
     "kanban_kanbanloop",
+    # The dashboards' per-day sums, filled by triggers as the tables above were written:
+    # without fresh statistics the planner reads them by whole-table scans.
+    "production_dailystockflow",
+    "production_dailydemand",
+    "production_dailylineorders",
     # The planning history, written last (see `planning`):
     "production_productforecast",
     "production_pushplanline",

@@ -88,19 +88,7 @@ BEGIN
     RETURN NULL;
 END $$
 """
-    statements = [body]
-    for op, referencing in (
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-    ):
-        name = f"{target}_{op.lower()}"
-        statements += [
-            f"DROP TRIGGER IF EXISTS {name} ON {table}",
-            f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {referencing} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        ]
-    return statements + always_sql(table, target)
+    return [body, *_statement_triggers(table, target), *always_sql(table, target)]
 
 
 def always_sql(table: str, target: str) -> list[str]:
@@ -126,21 +114,167 @@ def rebuild_sql(table: str, target: str, keys: Any, sums: Any) -> list[str]:
     ]
 
 
+# A line's work orders per product and day (`DailyLineOrders`): each order counts on up to
+# four days, by the stamp of each step (signalled, released, cancelled after a release,
+# done), so its rows are a UNION ALL of one SELECT per step.
+ORDERS, ORDERS_TARGET = "production_workorder", "production_dailylineorders"
+ORDER_SUMS = [
+    "signalled",
+    "released",
+    "dropped",
+    "completed",
+    "completed_from_wip",
+    "done_orders",
+    "lead_seconds",
+    "cycle_orders",
+    "cycle_seconds",
+    "process_orders",
+    "process_seconds",
+    "wip_unit_seconds",
+]
+ORDER_KEY = "line_id, product_id, day"
+
+
+def _seconds(later: str, earlier: str) -> str:
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+def _order_rows(source: str, sign: str) -> str:
+    """The signed contributions of `source`'s orders, one row per (order, step)."""
+
+    def step(
+        stamp: str,
+        where: str,
+        values: dict[str, str],
+        extremes: str = "NULL::numeric, NULL::numeric",
+    ) -> str:
+        cols = ", ".join(f"{values.get(name, '0')}" for name in ORDER_SUMS)
+        return (
+            f"SELECT line_id, product_id, production_flow_day({stamp}) AS day, {cols}, "
+            f"{extremes} FROM {source} WHERE {stamp} IS NOT NULL{where}"
+        )
+
+    q = f"{sign} * quantity"
+    released, started = "released_at IS NOT NULL", "started_at IS NOT NULL"
+    lead, cycle = _seconds("completed_at", "created_at"), _seconds("completed_at", "released_at")
+    done = {
+        "completed": q,
+        "completed_from_wip": f"CASE WHEN {released} THEN {q} ELSE 0 END",
+        "done_orders": sign,
+        "lead_seconds": f"{sign} * {lead}",
+        "cycle_orders": f"CASE WHEN {released} THEN {sign} ELSE 0 END",
+        "cycle_seconds": f"CASE WHEN {released} THEN {sign} * {cycle} ELSE 0 END",
+        "process_orders": f"CASE WHEN {started} THEN {sign} ELSE 0 END",
+        "process_seconds": (
+            f"CASE WHEN {started} THEN {sign} * {_seconds('completed_at', 'started_at')} ELSE 0 END"
+        ),
+        "wip_unit_seconds": f"CASE WHEN {released} THEN {q} * {cycle} ELSE 0 END",
+    }
+    # The extremes come from the new rows only: they never shrink (see the model).
+    extremes = f"{lead}, {lead}" if sign == "1" else "NULL::numeric, NULL::numeric"
+    return " UNION ALL ".join(
+        [
+            step("created_at", "", {"signalled": q}),
+            step("released_at", "", {"released": q}),
+            step("cancelled_at", f" AND status = 'cancelled' AND {released}", {"dropped": q}),
+            step("completed_at", " AND status = 'done'", done, extremes),
+        ]
+    )
+
+
+def _order_upsert(rows: str) -> str:
+    names = ", ".join([*ORDER_SUMS, "lead_min_seconds", "lead_max_seconds"])
+    sums = ", ".join(f"sum({n})" for n in ORDER_SUMS)
+    changed = " OR ".join(f"sum({n}) <> 0" for n in ORDER_SUMS)
+    return (
+        f"INSERT INTO {ORDERS_TARGET} AS t ({ORDER_KEY}, {names}) "
+        f"SELECT {ORDER_KEY}, {sums}, min(lead_min), max(lead_max) "
+        f"FROM ({rows}) AS d ({ORDER_KEY}, {', '.join(ORDER_SUMS)}, lead_min, lead_max) "
+        f"GROUP BY {ORDER_KEY} HAVING {changed} OR min(lead_min) IS NOT NULL "
+        f"ORDER BY {ORDER_KEY} ON CONFLICT ({ORDER_KEY}) DO UPDATE SET "
+        + ", ".join(f"{n} = t.{n} + EXCLUDED.{n}" for n in ORDER_SUMS)
+        + ", lead_min_seconds = LEAST(t.lead_min_seconds, EXCLUDED.lead_min_seconds)"
+        + ", lead_max_seconds = GREATEST(t.lead_max_seconds, EXCLUDED.lead_max_seconds)"
+    )
+
+
+def orders_trigger_sql() -> list[str]:
+    plus, minus = _order_rows("new_rows", "1"), _order_rows("old_rows", "-1")
+    function = f"{ORDERS_TARGET}_apply"
+    body = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_order_upsert(plus)};
+    ELSIF TG_OP = 'DELETE' THEN
+        {_order_upsert(minus)};
+    ELSE
+        {_order_upsert(plus + " UNION ALL " + minus)};
+    END IF;
+    RETURN NULL;
+END $$
+"""
+    return [body, *_statement_triggers(ORDERS, ORDERS_TARGET), *always_sql(ORDERS, ORDERS_TARGET)]
+
+
+def _statement_triggers(table: str, target: str) -> list[str]:
+    statements = []
+    for op, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        name = f"{target}_{op.lower()}"
+        statements += [
+            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {target}_apply()",
+        ]
+    return statements
+
+
+def orders_rebuild_sql() -> list[str]:
+    return [
+        f"LOCK TABLE {ORDERS} IN SHARE MODE",
+        f"DELETE FROM {ORDERS_TARGET}",
+        _order_upsert(_order_rows(ORDERS, "1")),
+        f"ANALYZE {ORDERS_TARGET}",
+    ]
+
+
 def install(cursor: Any, *, zone: str) -> None:
     """Create the day function (in `zone`) and the triggers, and fill the sums tables from
     scratch; safe to run again (`daily_flows_rebuild`)."""
+    install_flows(cursor, zone=zone)
+    install_orders(cursor)
+
+
+def install_flows(cursor: Any, *, zone: str) -> None:
+    """The ledger's and the demand's (migration 0014, before the work orders' table)."""
     cursor.execute(DAY_FUNCTION.format(zone=_literal(zone)))
     for flow in FLOWS:
         for statement in trigger_sql(*flow) + rebuild_sql(*flow):
             cursor.execute(statement)
 
 
+def install_orders(cursor: Any) -> None:
+    for statement in orders_trigger_sql() + orders_rebuild_sql():
+        cursor.execute(statement)
+
+
 def uninstall(cursor: Any) -> None:
+    uninstall_orders(cursor)
     for table, target, _, _ in FLOWS:
         for op in ("insert", "update", "delete"):
             cursor.execute(f"DROP TRIGGER IF EXISTS {target}_{op} ON {table}")
         cursor.execute(f"DROP FUNCTION IF EXISTS {target}_apply()")
     cursor.execute("DROP FUNCTION IF EXISTS production_flow_day(timestamptz)")
+
+
+def uninstall_orders(cursor: Any) -> None:
+    for op in ("insert", "update", "delete"):
+        cursor.execute(f"DROP TRIGGER IF EXISTS {ORDERS_TARGET}_{op} ON {ORDERS}")
+    cursor.execute(f"DROP FUNCTION IF EXISTS {ORDERS_TARGET}_apply()")
 
 
 def _literal(zone: str) -> str:

@@ -76,3 +76,58 @@ class DailyDemand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.day}: {self.demanded}"
+
+
+SECONDS: dict[str, Any] = {"max_digits": 24, "decimal_places": 6, "default": Decimal("0")}
+
+
+class DailyLineOrders(models.Model):
+    """One day's work orders of a product on a line: units signalled (created), released,
+    cancelled after their release, and completed on that day; and of the orders done that
+    day, their counts and their lead, cycle and process times summed in seconds (exact
+    numerics), with the shortest and longest lead time.
+
+    Done orders are never changed again, so the figures of a past day stay fixed. The
+    extremes only grow (a deleted order leaves them as bounds; `rebuild_daily_flows`
+    recomputes them). Keyed by product too, so writers of different products never wait
+    for one row.
+    """
+
+    line = models.ForeignKey(
+        "production.ProductionLine",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    day = models.DateField()
+    signalled = models.DecimalField(**SUM)
+    released = models.DecimalField(**SUM)
+    dropped = models.DecimalField(**SUM, help_text="Cancelled after their release.")
+    completed = models.DecimalField(**SUM)
+    completed_from_wip = models.DecimalField(**SUM, help_text="Completed after a release.")
+    done_orders = models.IntegerField(default=0)
+    lead_seconds = models.DecimalField(**SECONDS)
+    lead_min_seconds = models.DecimalField(max_digits=24, decimal_places=6, null=True)
+    lead_max_seconds = models.DecimalField(max_digits=24, decimal_places=6, null=True)
+    cycle_orders = models.IntegerField(default=0)
+    cycle_seconds = models.DecimalField(**SECONDS)
+    process_orders = models.IntegerField(default=0)
+    process_seconds = models.DecimalField(**SECONDS)
+    wip_unit_seconds = models.DecimalField(
+        **SECONDS, help_text="Units times seconds from release to completion."
+    )
+
+    class Meta:
+        constraints = [
+            # Covering on PostgreSQL (the migration adds INCLUDE), read index-only.
+            models.UniqueConstraint(
+                fields=["line", "day", "product"], name="daily_line_orders_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} product {self.product_id} {self.day}"

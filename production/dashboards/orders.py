@@ -26,8 +26,10 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Floor, Greatest, Least, TruncDate
+from django.utils import timezone
 
-from production.dashboards import figures
+from production.dashboards import figures, flows
+from production.dashboards.models import DailyLineOrders
 from production.models import ProductionLine, WorkOrder, WorkOrderOrigin, WorkOrderStatus
 
 DAY = 86400.0
@@ -42,10 +44,12 @@ class Seconds(Func):
     arity = 2
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # date_part in double precision: EXTRACT's exact numeric took five times as long
+        # over a year of a line's orders.
         return self.as_sql(
             compiler,
             connection,
-            template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision",
+            template="date_part('epoch', %(expressions)s)",
             arg_joiner=" - ",
             **extra,
         )
@@ -149,6 +153,101 @@ def done_orders(*, line: ProductionLine, start: datetime, end: datetime) -> Done
     return done
 
 
+@dataclass
+class OrderFlow:
+    """Units per day signalled, released and cancelled after a release, from `start` on;
+    and the orders done (`Done`)."""
+
+    signalled: dict[date, float]
+    released: dict[date, float]
+    dropped: dict[date, float]
+    done: Done
+
+
+def order_flow(*, line: ProductionLine, start: datetime, end: datetime) -> OrderFlow:
+    """The line's work orders from `start` (a midnight) on: from the per-day sums on
+    PostgreSQL (one read of at most a row per product and day), from the orders elsewhere."""
+    if flows.use_summary():
+        return _order_flow_from_sums(line=line, start=start, end=end)
+    return OrderFlow(
+        signalled=units_by_day(line, "created_at", start),
+        released=units_by_day(line, "released_at", start),
+        dropped=units_by_day(
+            line, "cancelled_at", start, status=WorkOrderStatus.CANCELLED, released_at__isnull=False
+        ),
+        done=done_orders(line=line, start=start, end=end),
+    )
+
+
+SUMMED = (
+    "signalled",
+    "released",
+    "dropped",
+    "completed",
+    "completed_from_wip",
+    "done_orders",
+    "lead_seconds",
+    "cycle_orders",
+    "cycle_seconds",
+    "process_orders",
+    "process_seconds",
+    "wip_unit_seconds",
+)
+
+
+def _order_flow_from_sums(*, line: ProductionLine, start: datetime, end: datetime) -> OrderFlow:
+    first, last = timezone.localdate(start), timezone.localdate(end)
+    rows = (
+        DailyLineOrders.objects.filter(line=line, day__gte=first)
+        .order_by()
+        .values("day")
+        .annotate(
+            **{name: Sum(name) for name in SUMMED},
+            lead_min=Min("lead_min_seconds"),
+            lead_max=Max("lead_max_seconds"),
+        )
+    )
+    out = OrderFlow(signalled={}, released={}, dropped={}, done=Done())
+    done, lead_min, lead_max, wip_full = out.done, [], [], 0.0
+    for row in rows:
+        day = row["day"]
+        for name in ("signalled", "released", "dropped"):
+            if row[name]:
+                getattr(out, name)[day] = float(row[name])
+        if not row["done_orders"]:
+            continue
+        done.completed[day] = float(row["completed"])
+        done.completed_from_wip[day] = float(row["completed_from_wip"])
+        if day >= last:  # today: in the series, not in the window's figures
+            continue
+        done.orders += row["done_orders"]
+        done.units += float(row["completed"])
+        done.lead_sum += float(row["lead_seconds"]) / DAY
+        done.cycle_n += row["cycle_orders"]
+        done.cycle_sum += float(row["cycle_seconds"]) / DAY
+        done.process_n += row["process_orders"]
+        done.process_sum += float(row["process_seconds"]) / DAY
+        wip_full += float(row["wip_unit_seconds"])
+        lead_min.append(row["lead_min"])
+        lead_max.append(row["lead_max"])
+    done.lead_n = done.orders
+    if done.orders and lead_min:
+        done.lead_min, done.lead_max = float(min(lead_min)) / DAY, float(max(lead_max)) / DAY
+    # The sums count each order's whole time from release to completion; of the orders
+    # released before the window, only the part inside it counts.
+    before = WorkOrder.objects.filter(
+        line=line,
+        status=WorkOrderStatus.DONE,
+        completed_at__gte=start,
+        completed_at__lt=end,
+        released_at__lt=start,
+    ).aggregate(
+        s=Sum(F("quantity") * Seconds(_stamp(start), "released_at"), output_field=FloatField())
+    )
+    done.wip_unit_seconds = wip_full - float(before["s"] or 0)
+    return out
+
+
 def open_work(*, line: ProductionLine, start: datetime, end: datetime) -> dict[str, Any]:
     """In one query: the units in WIP now; the unit-seconds in WIP over [start, end) of
     the orders released before `end` that are still open, were cancelled after their
@@ -194,11 +293,14 @@ def lead_time_p90(*, line: ProductionLine, start: datetime, end: datetime, done:
         return None
     rank = min(n - 1, max(0, math.ceil(q * n) - 1))
     lead = Seconds("completed_at", "created_at")
+    # Counted from the top: the database keeps the longest n - rank in a bounded heap
+    # instead of sorting them all.
+    from_top = n - 1 - rank
     value = (
         _window_done(line, start, end)
         .annotate(lead=lead)
-        .order_by("lead")
-        .values_list("lead", flat=True)[rank : rank + 1]
+        .order_by("-lead")
+        .values_list("lead", flat=True)[from_top : from_top + 1]
     )
     found = list(value)
     return found[0] / DAY if found else None

@@ -94,17 +94,9 @@ def line_flow(*, line: ProductionLine, win: Window) -> dict[str, Any]:
     completions, and the WIP and supermarket stock at each day's end (now for today),
     walked back from today's levels; with the window's time-averaged WIP."""
     start, end, calendar = win.start, win.end, win.calendar
-    released = orders.units_by_day(line, "released_at", start)
-    done = orders.done_orders(line=line, start=start, end=end)
-    # An order cancelled after its release leaves WIP without being completed.
-    dropped = orders.units_by_day(
-        line,
-        "cancelled_at",
-        start,
-        status=WorkOrderStatus.CANCELLED,
-        released_at__isnull=False,
-    )
-    signalled = orders.units_by_day(line, "created_at", start)
+    # An order cancelled after its release (dropped) leaves WIP without being completed.
+    work = orders.order_flow(line=line, start=start, end=end)
+    released, done, dropped, signalled = work.released, work.done, work.dropped, work.signalled
     open_work = orders.open_work(line=line, start=start, end=end)
     wip_seconds = done.wip_unit_seconds + open_work["wip_unit_seconds"]
     demand = demand_by_day(line=line, first=win.first)

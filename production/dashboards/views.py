@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from production.comparisons.selectors import comparisons_list
 from production.csv_export import csv_response as _csv
 from production.dashboards import selectors as sel
-from production.dashboards.orders import done_orders
+from production.dashboards.orders import order_flow
 from production.models import ProductionLine
 from production.roles import PLANNER, role_required
 
@@ -101,7 +101,7 @@ def _flow(line: ProductionLine, win: sel.Window) -> Table:
 
 
 def _lead_times(line: ProductionLine, win: sel.Window) -> Table:
-    done = done_orders(line=line, start=win.start, end=win.end)
+    done = order_flow(line=line, start=win.start, end=win.end).done
     hist = sel.lead_time_histogram(line=line, win=win, done=done)
     rows = [[hist["edges"][i], hist["edges"][i + 1], c] for i, c in enumerate(hist["counts"])]
     return ["from_days", "to_days", "work_orders"], rows

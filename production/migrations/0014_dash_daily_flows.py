@@ -13,7 +13,7 @@ def install_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     """PostgreSQL only: the triggers that keep the sums, and the sums of existing rows."""
     if schema_editor.connection.vendor == "postgresql":
         with schema_editor.connection.cursor() as cursor:
-            flows_sql.install(cursor, zone=settings.TIME_ZONE)
+            flows_sql.install_flows(cursor, zone=settings.TIME_ZONE)
 
 
 def uninstall_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from kanban.plant import build_plant
 from production.dashboards import flows, selectors
+from production.dashboards.models import DailyLineOrders
 from production.dashboards.services import daily_flows_rebuild
-from production.models import DemandEvent, ProductionLine, StockMove
+from production.models import DemandEvent, ProductionLine, StockMove, WorkOrder, WorkOrderEvent
 from production.services import demand_process_pending, demand_record
 from tests.conftest import Plant
 from tests.dashboards.conftest import NOW
@@ -40,6 +42,45 @@ DEMAND_SUMS = """
 """
 
 
+# The work orders' per-day sums, computed from scratch, one SELECT per step's day.
+ORDERS_RAW = """
+    WITH steps AS (
+        SELECT line_id, product_id, (created_at AT TIME ZONE 'UTC')::date AS day,
+               quantity AS signalled, 0 AS released, 0 AS dropped, 0 AS completed,
+               0 AS from_wip, 0 AS n, 0 AS lead, 0 AS cycle_n, 0 AS cycle, 0 AS wip
+        FROM production_workorder
+        UNION ALL
+        SELECT line_id, product_id, (released_at AT TIME ZONE 'UTC')::date,
+               0, quantity, 0, 0, 0, 0, 0, 0, 0, 0
+        FROM production_workorder WHERE released_at IS NOT NULL
+        UNION ALL
+        SELECT line_id, product_id, (cancelled_at AT TIME ZONE 'UTC')::date,
+               0, 0, quantity, 0, 0, 0, 0, 0, 0, 0
+        FROM production_workorder
+        WHERE status = 'cancelled' AND released_at IS NOT NULL AND cancelled_at IS NOT NULL
+        UNION ALL
+        SELECT line_id, product_id, (completed_at AT TIME ZONE 'UTC')::date,
+               0, 0, 0, quantity, CASE WHEN released_at IS NULL THEN 0 ELSE quantity END, 1,
+               EXTRACT(EPOCH FROM completed_at - created_at),
+               CASE WHEN released_at IS NULL THEN 0 ELSE 1 END,
+               coalesce(EXTRACT(EPOCH FROM completed_at - released_at), 0),
+               coalesce(quantity * EXTRACT(EPOCH FROM completed_at - released_at), 0)
+        FROM production_workorder WHERE status = 'done'
+    )
+    SELECT line_id, product_id, day, sum(signalled), sum(released), sum(dropped),
+           sum(completed), sum(from_wip), sum(n), sum(lead), sum(cycle_n), sum(cycle), sum(wip)
+    FROM steps GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+ORDERS_SUMS = """
+    SELECT line_id, product_id, day, signalled, released, dropped, completed,
+           completed_from_wip, done_orders, lead_seconds, cycle_orders, cycle_seconds,
+           wip_unit_seconds
+    FROM production_dailylineorders
+    WHERE signalled <> 0 OR released <> 0 OR dropped <> 0 OR done_orders <> 0
+    ORDER BY 1, 2, 3
+"""
+
+
 def _rows(sql: str) -> list[tuple]:  # type: ignore[type-arg]
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -49,6 +90,7 @@ def _rows(sql: str) -> list[tuple]:  # type: ignore[type-arg]
 def assert_sums_match_the_raw_tables() -> None:
     assert _rows(STOCK_SUMS) == _rows(STOCK_RAW)
     assert _rows(DEMAND_SUMS) == _rows(DEMAND_RAW)
+    assert _rows(ORDERS_SUMS) == _rows(ORDERS_RAW)
 
 
 def test_known_plant_summary_path_equals_the_raw_computation(cell: ProductionLine) -> None:
@@ -116,3 +158,41 @@ def test_rebuild_recomputes_the_same_sums(cell: ProductionLine) -> None:
     counts = daily_flows_rebuild()
     assert _rows(STOCK_SUMS) == before_stock and _rows(DEMAND_SUMS) == before_demand
     assert counts["stock_days"] == len(before_stock)
+
+
+def test_work_orders_through_every_step_keep_their_per_day_sums(plant: Plant) -> None:
+    """Manual orders released, started, completed and cancelled one by one and in bulk;
+    an order moved to another day; deletes; the extremes of the lead times."""
+    from production.services import work_orders as wo
+
+    orders = [wo.work_order_create(product=plant.component, quantity=Decimal(q)) for q in "1234"]
+    assert _rows(ORDERS_SUMS) and _rows(ORDERS_SUMS) == _rows(ORDERS_RAW)
+    wo.work_orders_release_many(work_order_ids=[o.pk for o in orders])  # one UPDATE
+    for order in orders[:2]:
+        wo.work_order_start(work_order_id=order.pk)
+        wo.work_order_complete(work_order_id=order.pk)
+    wo.work_order_cancel(work_order_id=orders[2].pk, reason="not needed after all")
+    assert_sums_match_the_raw_tables()
+    (done,) = DailyLineOrders.objects.filter(done_orders__gt=0).values_list(
+        "done_orders", flat=True
+    )
+    assert done == 2
+
+    earlier = timezone.now() - timedelta(days=2, hours=5)
+    WorkOrder.objects.filter(pk=orders[0].pk).update(created_at=earlier, released_at=earlier)
+    assert_sums_match_the_raw_tables()
+    lead = DailyLineOrders.objects.aggregate(m=Max("lead_max_seconds"))["m"]
+    assert lead > 2 * 86400  # the order made longer is the longest lead time
+    WorkOrderEvent.objects.filter(work_order=orders[3]).delete()
+    WorkOrder.objects.filter(pk=orders[3].pk).delete()
+    assert_sums_match_the_raw_tables()
+
+
+def test_rebuild_recomputes_the_work_orders_sums(cell: ProductionLine) -> None:
+    before = _rows(ORDERS_SUMS)
+    assert before
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE production_dailylineorders SET released = released + 1")
+    assert _rows(ORDERS_SUMS) != before
+    daily_flows_rebuild()
+    assert _rows(ORDERS_SUMS) == before == _rows(ORDERS_RAW)
