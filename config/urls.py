@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog, set_language
+from django.views.i18n import JavaScriptCatalog
 
 from production import views as production_views
+from production.accounts.views import set_language
 
 urlpatterns = [
     path("api/", include("config.api_urls")),  # first: the ERP's requests resolve fastest

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from production.apps import CONCERNS
+
 ROOT = Path(__file__).resolve().parent.parent
-CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops")
 # Concerns the core may call: the outbox it writes inside its own transactions.
 CALLED_BY_CORE = ("webhooks",)
 PURE = (

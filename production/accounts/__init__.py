@@ -1,0 +1,1 @@
+"""The users' own settings: the language each one picked, kept across devices and logins."""

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from production.accounts.models import UserSettings
+
+
+@admin.register(UserSettings)
+class UserSettingsAdmin(admin.ModelAdmin):
+    list_display = ("user", "language")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
