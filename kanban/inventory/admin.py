@@ -20,3 +20,10 @@ class CardCountAdmin(ReadOnlyAdmin):
     list_select_related = ("line", "location", "started_by")
     show_full_result_count = False
     inlines = [CountedCardInline]
+
+
+@admin.register(CountedCard)
+class CountedCardAdmin(ReadOnlyAdmin):
+    list_display = ("count", "card", "outcome", "unexpected", "via", "seen_at", "action")
+    list_select_related = ("count__line", "count__location", "card__loop__product")
+    raw_id_fields = ("count", "card")
