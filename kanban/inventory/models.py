@@ -69,8 +69,9 @@ class CardCount(models.Model):
 
     @property
     def scope_label(self) -> str:
-        if self.line_id:
+        if self.line is not None:
             return str(_("line %(code)s") % {"code": self.line.code})
+        assert self.location is not None  # card_count_line_or_location
         return str(_("location %(code)s") % {"code": self.location.code})
 
     @property

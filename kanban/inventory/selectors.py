@@ -20,9 +20,9 @@ def expected_cards(count: CardCount) -> QuerySet[KanbanCard]:
     cards = KanbanCard.objects.filter(
         status__in=ACTIVE_CARD_STATUSES, loop__archived_at__isnull=True
     )
-    if count.line_id:
+    if count.line_id is not None:
         return cards.filter(loop__product__line_id=count.line_id)
-    return cards.filter(loop__location_id=count.location_id)
+    return cards.filter(loop__location=count.location)
 
 
 def in_scope(count: CardCount, card: KanbanCard) -> bool:

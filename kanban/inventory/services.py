@@ -46,12 +46,11 @@ def lock_count(count_id: int) -> CardCount:
 
 
 def _open_count_of(*, line: ProductionLine | None, location: Location | None) -> CardCount | None:
-    scope = {"line": line} if line is not None else {"location": location}
-    return (
-        CardCount.objects.select_related("started_by", "line", "location")
-        .filter(status=CountStatus.OPEN, **scope)
-        .first()
+    counts = CardCount.objects.select_related("started_by", "line", "location").filter(
+        status=CountStatus.OPEN
     )
+    scoped = counts.filter(line=line) if line is not None else counts.filter(location=location)
+    return scoped.first()
 
 
 def _in_progress(count: CardCount) -> NotAllowed:

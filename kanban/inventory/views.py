@@ -89,7 +89,7 @@ def _count_page(
     if count is None:
         raise Http404(_("There is no card count %(id)s.") % {"id": count_id})
     sheet = selectors.count_sheet(count) if count.is_open else []
-    seen_expected = sum(1 for card in sheet if card.seen)  # type: ignore[attr-defined]
+    seen_expected = len([card for card in sheet if card.seen])  # type: ignore[attr-defined]
     context = {
         "count": count,
         "result": selectors.count_result(count),
