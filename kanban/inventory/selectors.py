@@ -60,15 +60,35 @@ def counts_page() -> CountsPage:
     )
 
 
-def count_sheet(count: CardCount) -> list[KanbanCard]:
-    """The expected cards of an open count, each with `seen`: the list the planner ticks."""
-    seen = CountedCard.objects.filter(count=count, card_id=OuterRef("pk"))
-    return list(
-        expected_cards(count)
-        .annotate(seen=Exists(seen))
+@dataclass
+class CountSheet:
+    """An open count's progress and the list the planner ticks: the expected cards not
+    seen yet, the first `SHEET_LIMIT` of them (a big line is scanned more than ticked)."""
+
+    expected: int
+    seen: int  # expected cards seen
+    unexpected: int  # cards seen that belong elsewhere or are retired
+    to_tick: list[KanbanCard]
+
+    @property
+    def not_seen(self) -> int:
+        return self.expected - self.seen
+
+
+SHEET_LIMIT = 300
+
+
+def count_sheet(count: CardCount) -> CountSheet:
+    seen = Exists(CountedCard.objects.filter(count=count, card_id=OuterRef("pk")))
+    expected = expected_cards(count)
+    tally = expected.aggregate(total=Count("pk"), seen=Count("pk", filter=seen))
+    counted = CountedCard.objects.filter(count=count).count()
+    to_tick = list(
+        expected.exclude(seen)
         .select_related("loop__product", "loop__location")
-        .order_by("loop__product__sku", "loop__location__code", "number")
+        .order_by("loop__product__sku", "loop__location__code", "number")[:SHEET_LIMIT]
     )
+    return CountSheet(tally["total"], tally["seen"], counted - tally["seen"], to_tick)
 
 
 def counted_cards(count: CardCount, *, outcome: str | None = None) -> QuerySet[CountedCard]:

@@ -88,14 +88,11 @@ def _count_page(
     count = selectors.count_detail(count_id)
     if count is None:
         raise Http404(_("There is no card count %(id)s.") % {"id": count_id})
-    sheet = selectors.count_sheet(count) if count.is_open else []
-    seen_expected = len([card for card in sheet if card.seen])  # type: ignore[attr-defined]
     context = {
         "count": count,
         "result": selectors.count_result(count),
-        "sheet": sheet,
-        "seen_expected": seen_expected,
-        "unexpected_so_far": count.seen_count - seen_expected,  # type: ignore[attr-defined]
+        "sheet": selectors.count_sheet(count) if count.is_open else None,
+        "sheet_limit": selectors.SHEET_LIMIT,
         "scan_form": extra.pop("scan_form", None) or CountScanForm(),
         "planner": has_role(request.user, PLANNER),
         "retired": CardStatus.RETIRED,

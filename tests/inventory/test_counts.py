@@ -251,9 +251,15 @@ def test_the_pages_answer_in_a_constant_number_of_queries(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    html = planner_client.get(reverse("kanban:count", args=[count.pk])).content.decode()
+    assert html.count('name="card" value=') == 300  # the list to tick is bounded
+    assert "The first 300 of the 303 cards not seen yet" in html
     card_count_tick(count_id=count.pk, card_ids=ids[::2], actor_id=planner.pk)
     with django_assert_max_num_queries(14):
-        assert planner_client.get(reverse("kanban:count", args=[count.pk])).status_code == 200
+        response = planner_client.get(reverse("kanban:count", args=[count.pk]))
+    html = response.content.decode()
+    assert f'<strong id="count-seen">{len(ids[::2])}</strong>' in html
+    assert html.count('name="card" value=') == len(ids[1::2])  # only the cards not seen
     card_count_close(count_id=count.pk, actor_id=planner.pk)
     with django_assert_max_num_queries(14):
         response = planner_client.get(reverse("kanban:count", args=[count.pk]))
