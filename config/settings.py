@@ -378,6 +378,8 @@ PULLBOARD = {
     # scanned or moved for this many days show in the lost-card audit.
     "SCAN_REPEAT_WINDOW_SECONDS": env.int("PULLBOARD_SCAN_REPEAT_WINDOW_SECONDS", default=10),
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
+    # Old labels without a check digit are read (README, "Card inventory").
+    "ACCEPT_UNCHECKED_CARD_CODES": env.bool("PULLBOARD_ACCEPT_UNCHECKED_CARD_CODES", default=True),
     # How long whoever marked a container empty on the board may undo it.
     "UNDO_SECONDS": env.int("PULLBOARD_UNDO_SECONDS", default=120),
     # Push scheduling: length of a planning period (also the review period), in days.

@@ -1,9 +1,20 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+
+# Concerns of the kanban app in folders of their own, with models registered in this app.
+CONCERNS = ("inventory",)
 
 
 class KanbanConfig(AppConfig):
     name = "kanban"
     verbose_name = "Kanban"
+
+    def import_models(self) -> None:
+        """Register the concerns' models in this app, after the cards' (as production does)."""
+        super().import_models()
+        for concern in CONCERNS:
+            import_module(f"{self.name}.{concern}.models")
 
     def ready(self) -> None:
         # kanban builds on production: it registers the pull policy, never the reverse.
@@ -15,3 +26,5 @@ class KanbanConfig(AppConfig):
         from kanban import ops
 
         ops.register()
+        for concern in CONCERNS:
+            import_module(f"{self.name}.{concern}.admin")

@@ -63,10 +63,20 @@ class PrintForm(forms.Form):
     PAPERS = (("a4", "A4"), ("letter", "Letter"))
     line = forms.CharField(max_length=40, required=False)
     loop = forms.IntegerField(min_value=1, required=False)
+    card = forms.RegexField(
+        regex=r"^[0-9]{1,18}(,[0-9]{1,18}){0,199}$",
+        required=False,
+        error_messages={"invalid": _("Cards: card ids separated by commas.")},
+    )
     paper = forms.ChoiceField(choices=PAPERS, required=False)
 
     def clean_paper(self) -> str:
         return self.cleaned_data.get("paper") or "a4"
+
+    def clean_card(self) -> list[int]:
+        """Single cards (a reprint), by id: `?card=12,13`."""
+        raw = self.cleaned_data.get("card") or ""
+        return [int(part) for part in raw.split(",") if part]
 
 
 class BoardOrderForm(forms.Form):

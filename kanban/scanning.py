@@ -12,7 +12,6 @@ refused, saying what it is, rather than moved on to a step the operator did not 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kanban.codes import PREFIX, parse_card_code
 from kanban.models import CardEventSource, CardStatus, KanbanCard
 from kanban.services import card_move
 from production.errors import DomainError, NotAllowed
@@ -90,27 +90,14 @@ SCAN_MODES: dict[str, ScanMode] = {
 }
 
 
-# "PB-CARD:123". Scanners typing on a keyboard layout other than the label's can turn
-# the "-" and ":" into other characters, so anything between the letters and the id goes.
-_CODE = re.compile(r"^\s*PB[^A-Za-z0-9]?CARD[^A-Za-z0-9]?([0-9]{1,12})\s*$", re.IGNORECASE)
-
-
 def repeat_window_seconds() -> int:
     return int(settings.PULLBOARD.get("SCAN_REPEAT_WINDOW_SECONDS", 10))
 
 
 def parse_scan_code(code: str) -> int:
-    """The card id a scanned code names, or a DomainError that says what was read."""
-    match = _CODE.match(code)
-    if match is None:
-        shown = code.strip()[:40] or "nothing"
-        raise DomainError(
-            _("%(code)s is not a Pullboard card code (they look like PB-CARD:123).")
-            % {"code": repr(shown)},
-            field="code",
-            code="unknown_code",
-        )
-    return int(match.group(1))
+    """The card id a scanned code names, or a DomainError that says what was read (a
+    wrong check digit included: `kanban.codes`)."""
+    return parse_card_code(code)[0]
 
 
 @dataclass
@@ -141,7 +128,7 @@ def card_scan(
     card = KanbanCard.objects.select_related("loop__product").filter(pk=card_id).first()
     if card is None:
         raise DomainError(
-            _("No card has the code PB-CARD:%(id)s.") % {"id": card_id}, code="not_found"
+            _("No card has the code %(code)s.") % {"code": f"{PREFIX}{card_id}"}, code="not_found"
         )
     guard = f"pullboard:scan:{card_id}"
     if not cache.add(guard, card.status, timeout=repeat_window_seconds()):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kanban import card_pages, scan_views, stream, views
+from kanban.inventory import urls as inventory_urls
 
 app_name = "kanban"
 
@@ -28,4 +29,5 @@ urlpatterns = [
     path("scan/", scan_views.scan, name="scan"),
     path("cards/print/", views.print_cards, name="print"),
     path("cards/lost/", views.lost_cards, name="lost-cards"),
+    *inventory_urls.urlpatterns,
 ]

@@ -25,6 +25,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from kanban.codes import code128_svg_data_uri
 from kanban.forms import BoardOrderForm, CardMoveForm, LostCardsForm, PrintForm, SignalsForm
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.selectors import board as board_selectors
@@ -336,18 +337,15 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     form.is_valid()
     data = form.cleaned_data
     cards = card_selectors.cards_to_print(
-        line_code=data.get("line") or "", loop_id=data.get("loop")
+        line_code=data.get("line") or "", loop_id=data.get("loop"), card_ids=data.get("card")
     )
-    printable = [
-        {
-            "card": card,
-            "code": card_selectors.scan_code(card.pk),
-            "qr": segno.make(card_selectors.scan_code(card.pk), error="m").svg_data_uri(
-                scale=6, border=2
-            ),
-        }
-        for card in cards
-    ]
+    printable = []
+    for card in cards:
+        code = card_selectors.scan_code(card.pk)
+        qr = segno.make(code, error="m").svg_data_uri(scale=6, border=2)
+        printable.append(
+            {"card": card, "code": code, "qr": qr, "barcode": code128_svg_data_uri(code)}
+        )
     sheets = [printable[i : i + CARDS_PER_SHEET] for i in range(0, len(printable), CARDS_PER_SHEET)]
     context = {
         "form": form,
@@ -356,7 +354,7 @@ def print_cards(request: HttpRequest) -> HttpResponse:
         "paper": data.get("paper") or "a4",
         "lines": card_selectors.all_lines(),
         "loops": card_selectors.all_loops(),
-        "chosen": bool(data.get("line") or data.get("loop")),
+        "chosen": bool(data.get("line") or data.get("loop") or data.get("card")),
     }
     return render(request, "kanban/print.html", context)
 

@@ -468,6 +468,63 @@ def test_an_idempotency_key_is_unique_per_user(plant) -> None:  # type: ignore[n
     assert IdempotencyKey.objects.filter(key="k-1").count() == 2
 
 
+# --- Card counts --------------------------------------------------------------------------
+
+
+def test_card_count_checks(plant) -> None:  # type: ignore[no-untyped-def]
+    from kanban.inventory.models import CardCount
+
+    refused(lambda: CardCount.objects.create(), "card_count_line_or_location")
+    refused(
+        lambda: CardCount.objects.create(line=plant.assembly, location=plant.supermarket),
+        "card_count_line_or_location",
+    )
+    refused(
+        lambda: CardCount.objects.create(line=plant.assembly, status="paused"),
+        "card_count_status_valid",
+    )
+    assert not CardCount.objects.exists()
+
+
+def test_one_open_card_count_per_line_and_per_location(plant) -> None:  # type: ignore[no-untyped-def]
+    from kanban.inventory.models import CardCount
+
+    CardCount.objects.create(line=plant.assembly)
+    refused(lambda: CardCount.objects.create(line=plant.assembly), "card_count_one_open_per_line")
+    CardCount.objects.create(location=plant.supermarket)
+    refused(
+        lambda: CardCount.objects.create(location=plant.supermarket),
+        "card_count_one_open_per_location",
+    )
+    CardCount.objects.create(line=plant.assembly, status="closed")  # closed ones: any number
+    CardCount.objects.create(line=plant.fab)
+    assert CardCount.objects.count() == 4
+
+
+def test_counted_card_checks(plant) -> None:  # type: ignore[no-untyped-def]
+    from kanban.inventory.models import CardCount, CountedCard
+
+    count = CardCount.objects.create(line=plant.assembly)
+    card = plant.finished_loop.cards.first()
+    CountedCard.objects.create(count=count, card=card, outcome="seen")
+    refused(
+        lambda: CountedCard.objects.create(count=count, card=card, outcome="seen"),
+        "counted_card_once_per_count",
+    )
+    other = plant.finished_loop.cards.last()
+    refused(
+        lambda: CountedCard.objects.create(count=count, card=other, outcome="lost"),
+        "counted_card_outcome_valid",
+    )
+    refused(
+        lambda: CountedCard.objects.create(
+            count=count, card=other, outcome="found", action="retired"
+        ),
+        "counted_card_only_missing_acted_on",
+    )
+    assert CountedCard.objects.count() == 1
+
+
 def test_every_constraint_of_the_domain_has_a_test_here() -> None:
     """A constraint added to a model without a test in this module fails this test."""
     from pathlib import Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from kanban.codes import card_code
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
 
 
@@ -49,6 +50,9 @@ class ApplySizingResultSerializer(serializers.Serializer):
 
 class CardSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="loop.product.sku", read_only=True)
+    code = serializers.SerializerMethodField(
+        help_text="What its label says (QR code, barcode, text), with its check digit."
+    )
     on_hold = serializers.BooleanField(
         source="signals_held",
         read_only=True,
@@ -66,6 +70,7 @@ class CardSerializer(serializers.ModelSerializer):
             "loop",
             "product",
             "number",
+            "code",
             "status",
             "remaining_quantity",
             "version",
@@ -78,6 +83,9 @@ class CardSerializer(serializers.ModelSerializer):
             "one_time",
         ]
         read_only_fields = fields
+
+    def get_code(self, card: KanbanCard) -> str:
+        return card_code(card.pk)
 
 
 class CardMoveSerializer(serializers.Serializer):

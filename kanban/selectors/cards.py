@@ -9,22 +9,25 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from kanban.codes import card_code
 from kanban.models import ACTIVE_CARD_STATUSES, CardEvent, KanbanCard, KanbanLoop
 from production.models import ProductionLine
 
-SCAN_PREFIX = "PB-CARD:"
-
 
 def scan_code(card_id: int) -> str:
-    """What a printed card's QR code says: the scan page reads it back."""
-    return f"{SCAN_PREFIX}{card_id}"
+    """What a printed card's QR code says: the scan page reads it back (`kanban.codes`)."""
+    return card_code(card_id)
 
 
-def cards_to_print(*, line_code: str = "", loop_id: int | None = None) -> list[KanbanCard]:
+def cards_to_print(
+    *, line_code: str = "", loop_id: int | None = None, card_ids: list[int] | None = None
+) -> list[KanbanCard]:
     cards = KanbanCard.objects.filter(status__in=ACTIVE_CARD_STATUSES).select_related(
         "loop__product__line", "loop__location"
     )
-    if loop_id is not None:
+    if card_ids:
+        cards = cards.filter(pk__in=card_ids)
+    elif loop_id is not None:
         cards = cards.filter(loop_id=loop_id)
     elif line_code:
         cards = cards.filter(loop__product__line__code=line_code)

@@ -63,6 +63,18 @@ ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
         ],
         {"planner", "admin"},
     ),
+    "read card counts and their results": (
+        [("get", "/api/v1/card-counts/"), ("get", f"/api/v1/card-counts/{MISSING}/result/")],
+        {"operator", "planner", "integration", "admin"},
+    ),
+    "card count `scans/`": (
+        [("post", f"/api/v1/card-counts/{MISSING}/scans/")],
+        {"operator", "planner", "admin"},
+    ),
+    "card counts: start, `close/`": (
+        [("post", "/api/v1/card-counts/"), ("post", f"/api/v1/card-counts/{MISSING}/close/")],
+        {"planner", "admin"},
+    ),
     "webhook subscriptions and deliveries": (
         [
             ("get", "/api/v1/webhooks/"),

@@ -127,9 +127,10 @@ def test_print_view_lays_out_cards_with_qr_codes(
     html = response.content.decode()
     assert response.status_code == 200
     assert html.count('class="print-card"') == 4
-    assert html.count('src="data:image/svg+xml') == 4
+    assert html.count('class="qr" src="data:image/svg+xml') == 4
+    assert html.count('class="barcode" src="data:image/svg+xml') == 4  # Code 128 beside each
     first = plant.component_loop.cards.get(number=1)
-    assert f"PB-CARD:{first.pk}" in html
+    assert f"PB-CARD:{first.pk}-" in html  # with its check digit (kanban/codes.py)
     assert "paper-letter" in html and "Card 1 <span>of 4</span>" in html
     loop_only = operator_client.get(reverse("kanban:print"), {"loop": plant.finished_loop.pk})
     assert loop_only.content.decode().count('class="print-card"') == 3

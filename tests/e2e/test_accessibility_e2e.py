@@ -75,6 +75,26 @@ def _board_with_a_lane_open(page, plant) -> None:  # type: ignore[no-untyped-def
     expect(page.locator(f"#lane-section-{plant.finished.pk} .card").first).to_be_visible()
 
 
+def _card_count(page, plant, *, close: bool) -> None:  # type: ignore[no-untyped-def]
+    from kanban.codes import card_code
+    from kanban.inventory.services import card_count_close, card_count_scan, card_count_start
+
+    count = card_count_start(line=plant.assembly, actor_id=None)
+    for card in (plant.finished_loop.cards.get(number=1), plant.component_loop.cards.first()):
+        card_count_scan(count_id=count.pk, code=card_code(card.pk), actor_id=None)
+    if close:
+        card_count_close(count_id=count.pk, actor_id=None)
+    page.goto(f"/cards/counts/{count.pk}/")
+
+
+def _card_count_open(page, plant) -> None:  # type: ignore[no-untyped-def]
+    _card_count(page, plant, close=False)
+
+
+def _card_count_result(page, plant) -> None:  # type: ignore[no-untyped-def]
+    _card_count(page, plant, close=True)
+
+
 PAGES = {
     "home": ("olga", "/", None),
     "boards": ("olga", "/boards/", None),
@@ -91,6 +111,10 @@ PAGES = {
     "scan-es": ("olga", "/scan/", "es"),
     "print": ("olga", "/cards/print/?line=assembly", None),
     "lost-cards": ("pete", "/cards/lost/?days=1", None),
+    "card-counts": ("pete", "/cards/counts/", None),
+    "card-count-open": ("pete", _card_count_open, None),
+    "card-count-open-operator": ("olga", _card_count_open, None),
+    "card-count-result": ("pete", _card_count_result, None),
     "not-found": ("olga", "/boards/no-such-line/", None),
     "not-for-your-role": ("olga", "/cards/lost/", None),
 }
