@@ -183,7 +183,7 @@ def test_one_level_per_product_and_location(plant) -> None:  # type: ignore[no-u
 
 def test_one_daily_sum_per_product_location_and_day(plant) -> None:  # type: ignore[no-untyped-def]
     """The dashboards' per-day sums (kept by triggers, which upsert on these keys)."""
-    from production.dashboards.models import DailyDemand, DailyStockFlow
+    from production.dashboards.models import DailyDemand, DailyLineOrders, DailyStockFlow
 
     day = timezone.localdate() - timezone.timedelta(days=9999)  # no move of the plant's
     DailyStockFlow.objects.create(product=plant.finished, location=plant.supermarket, day=day)
@@ -198,6 +198,9 @@ def test_one_daily_sum_per_product_location_and_day(plant) -> None:  # type: ign
         lambda: DailyDemand.objects.create(product=plant.finished, day=day),
         "daily_demand_unique",
     )
+    orders = {"line": plant.assembly, "product": plant.finished, "day": day}
+    DailyLineOrders.objects.create(**orders)
+    refused(lambda: DailyLineOrders.objects.create(**orders), "daily_line_orders_unique")
 
 
 def test_a_level_never_goes_below_zero(plant) -> None:  # type: ignore[no-untyped-def]
