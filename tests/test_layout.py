@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops")
-# Concerns the core may call: the outbox it writes inside its own transactions.
-CALLED_BY_CORE = ("webhooks",)
+CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops", "audit")
+# Concerns the core may call: the outbox it writes inside its own transactions, and the
+# audit trail its models and services keep.
+CALLED_BY_CORE = ("webhooks", "audit")
 PURE = (
     "production.planning.core",
     "production.planning.forecasting",
