@@ -51,11 +51,11 @@ class HistoryPageSerializer(serializers.Serializer):
 # Adds `history/` to a detail route; put it before `ApiViewSet` in the bases. (A comment,
 # not a docstring: the schema would show a docstring on every operation of the viewset.)
 class HistoryMixin:
-    history_roles = {"history": INTEGRATORS}
+    history_roles: dict[str, tuple[str, ...]] = {"history": INTEGRATORS}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.roles = {**getattr(cls, "roles", {}), **cls.history_roles}
+        cls.roles = {**getattr(cls, "roles", {}), **cls.history_roles}  # type: ignore[attr-defined]
 
     @extend_schema(
         summary="Who changed it, when, and each changed field before and after",
