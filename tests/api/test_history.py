@@ -220,3 +220,17 @@ def test_history_pages_with_a_cursor_and_a_constant_number_of_queries(planner, e
     assert [e["id"] for e in first["results"]] > [e["id"] for e in second["results"]]
     bad = erp.get("/api/v1/products/F-100/history/", {"page_size": 0})
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "page_size"
+
+
+def test_a_token_request_is_recorded_without_the_services_actor(
+    planner_api, planner, plant, monkeypatch
+):
+    """DRF authenticates the token lazily, on the request it wraps; simple-history's
+    middleware reads the Django request: the token's user still reaches the history row."""
+    from production.api.views import ProductViewSet
+
+    monkeypatch.setattr(ProductViewSet, "actor_id", lambda self: None)
+    response = planner_api.patch("/api/v1/products/C-100/", {"unit": "kg"}, format="json")
+    assert response.status_code == 200
+    latest = Product.history.filter(sku="C-100").latest("history_id")
+    assert (latest.unit, latest.history_user) == ("kg", planner)
