@@ -89,4 +89,10 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        # One object's history, newest first, and each row's predecessor: an index
+        # probe each (the API's history pages), not a scan of the object's rows.
+        migrations.RunSQL(
+            "CREATE INDEX kanban_historicalkanbanloop_object_idx ON kanban_historicalkanbanloop (id, history_id)",
+            "DROP INDEX kanban_historicalkanbanloop_object_idx",
+        ),
     ]

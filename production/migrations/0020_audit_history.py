@@ -597,4 +597,34 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
+        # One object's history, newest first, and each row's predecessor: an index
+        # probe each (the API's history pages), not a scan of the object's rows.
+        migrations.RunSQL(
+            "CREATE INDEX production_historicalbomline_object_idx ON production_historicalbomline (id, history_id)",
+            "DROP INDEX production_historicalbomline_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicallocation_object_idx ON production_historicallocation (id, history_id)",
+            "DROP INDEX production_historicallocation_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicalproduct_object_idx ON production_historicalproduct (id, history_id)",
+            "DROP INDEX production_historicalproduct_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicalproductionline_object_idx ON production_historicalproductionline (id, history_id)",
+            "DROP INDEX production_historicalproductionline_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicalsupplier_object_idx ON production_historicalsupplier (id, history_id)",
+            "DROP INDEX production_historicalsupplier_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicaluser_object_idx ON production_historicaluser (id, history_id)",
+            "DROP INDEX production_historicaluser_object_idx",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX production_historicalwebhooksubscription_object_idx ON production_historicalwebhooksubscription (id, history_id)",
+            "DROP INDEX production_historicalwebhooksubscription_object_idx",
+        ),
     ]
