@@ -30,6 +30,7 @@ from kanban.services import (
     loops_size,
 )
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
+from production.audit.admin import HistoryAdmin
 from production.errors import DomainError
 
 HOLD_FIELDS = ("hold_reason", "hold_note", "held_at", "held_by")
@@ -92,7 +93,7 @@ class LoopCreateForm(forms.ModelForm):
 
 
 @admin.register(KanbanLoop)
-class KanbanLoopAdmin(admin.ModelAdmin):
+class KanbanLoopAdmin(HistoryAdmin):
     list_display = (
         "product",
         "location",

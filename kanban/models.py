@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from production.audit.records import AuditHistory
 from production.models import QUANTITY, Location, Product, WorkOrder
 
 
@@ -64,6 +65,18 @@ class KanbanLoop(Holdable):
         null=True, blank=True, help_text=_("Archived: kept with its history, sends no signals.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sizing's recommendations and holds (audited by HoldEvent) stay out of the history.
+    history = AuditHistory(
+        excluded_fields=[
+            "recommended_card_count",
+            "recommendation",
+            "recommended_at",
+            "hold_reason",
+            "hold_note",
+            "held_at",
+            "held_by",
+        ]
+    )
 
     class Meta:
         ordering = ["product__sku"]

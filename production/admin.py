@@ -20,6 +20,7 @@ from production.admin_base import (  # noqa: F401 (re-exported for the concerns'
     ReadOnlyAdmin,
     ReadOnlyInline,
 )
+from production.audit.admin import HistoryAdmin
 from production.errors import DomainError
 from production.models import (
     BomLine,
@@ -79,7 +80,7 @@ class ProductionLineForm(forms.ModelForm):
 
 
 @admin.register(ProductionLine)
-class ProductionLineAdmin(admin.ModelAdmin):
+class ProductionLineAdmin(HistoryAdmin):
     form = ProductionLineForm
     list_display = ("code", "name", "mode", "capacity_per_day", "wip_limit")
     list_filter = ("mode",)
@@ -131,7 +132,7 @@ class BomLineInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(HistoryAdmin):
     list_display = (
         "sku",
         "name",
@@ -165,7 +166,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(BomLine)
-class BomLineAdmin(admin.ModelAdmin):
+class BomLineAdmin(HistoryAdmin):
     list_display = ("parent", "component", "quantity")
     list_select_related = ("parent", "component")
     list_filter = ("parent__line",)
@@ -177,7 +178,7 @@ class BomLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(HistoryAdmin):
     list_display = ("code", "name", "kind")
     list_filter = ("kind",)
     search_fields = ("code", "name")

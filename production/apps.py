@@ -6,7 +6,16 @@ from django.utils.module_loading import module_has_submodule
 # The concerns built on the core, each in its own folder (README, "Where things live").
 # They are part of the `production` app: their models keep the app label and the tables
 # they always had (`production_forecastrun`, ...), so no migration moves data.
-CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops", "supply", "accounts")
+CONCERNS = (
+    "webhooks",
+    "planning",
+    "comparisons",
+    "dashboards",
+    "ops",
+    "supply",
+    "accounts",
+    "audit",
+)
 
 
 class ProductionConfig(AppConfig):
@@ -20,6 +29,9 @@ class ProductionConfig(AppConfig):
         (they build on it), so the app, which knows its concerns, imports their models.
         """
         super().import_models()
+        from production.audit.records import register_user_history
+
+        register_user_history()
         for concern in CONCERNS:
             package = import_module(f"{self.name}.{concern}")
             if module_has_submodule(package, "models"):

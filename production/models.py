@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from production.audit.records import AuditHistory
 from production.validators import SKU_MAX_LENGTH, validate_sku
 
 QUANTITY: dict[str, Any] = {"max_digits": 14, "decimal_places": 3}
@@ -35,6 +36,7 @@ class ProductionLine(models.Model):
         help_text="Most work orders in process at once; a move past it needs a reason."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = AuditHistory()
 
     class Meta:
         ordering = ["code"]
@@ -131,6 +133,7 @@ class Product(models.Model):
     archived_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Archived: kept with its history, takes no new demand.")
     )
+    history = AuditHistory()
 
     class Meta:
         ordering = ["sku"]
@@ -161,6 +164,7 @@ class BomLine(models.Model):
     parent = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="bom_lines")
     component = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(**QUANTITY, validators=POSITIVE)
+    history = AuditHistory()
 
     class Meta:
         ordering = ["parent_id", "component__sku"]
@@ -192,6 +196,7 @@ class Location(models.Model):
     archived_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Archived: kept with its history, takes no new work.")
     )
+    history = AuditHistory()
 
     class Meta:
         ordering = ["code"]

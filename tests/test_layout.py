@@ -17,8 +17,9 @@ import pytest
 from production.apps import CONCERNS
 
 ROOT = Path(__file__).resolve().parent.parent
-# Concerns the core may call: the outbox it writes inside its own transactions.
-CALLED_BY_CORE = ("webhooks",)
+# Concerns the core may call: the outbox it writes inside its own transactions, and the
+# audit trail its models and services keep.
+CALLED_BY_CORE = ("webhooks", "audit")
 PURE = (
     "production.planning.core",
     "production.planning.forecasting",

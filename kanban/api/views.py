@@ -24,6 +24,7 @@ from kanban.services import card_move, loop_apply_sizing
 from production.api.common import CARD_MOVERS, PLANNERS, ApiViewSet, expected_version, with_etag
 from production.api.idempotency import idempotent
 from production.api.views import IDEMPOTENCY_KEY, IF_MATCH
+from production.audit.api import HistoryMixin
 
 
 class LoopFilter(df.FilterSet):
@@ -59,7 +60,9 @@ def loops() -> QuerySet[KanbanLoop]:
     list=extend_schema(summary="Kanban loops"),
     retrieve=extend_schema(summary="One kanban loop"),
 )
-class LoopViewSet(LoopHoldActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class LoopViewSet(
+    LoopHoldActions, HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
+):
     serializer_class = LoopSerializer
     filterset_class = LoopFilter
     ordering_fields = ["id", "created_at"]

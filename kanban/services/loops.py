@@ -31,6 +31,7 @@ from kanban.selectors.loops import pull_loops_with_stock
 from kanban.services.cards import card_move
 from kanban.services.sizing import loop_max_cards
 from production import live
+from production.audit.records import audited
 from production.bulk import bulk_update_rows
 from production.errors import DomainError
 from production.models import (
@@ -43,6 +44,7 @@ from production.services.stock import ensure_stock_levels
 C = CardStatus
 
 
+@audited
 @transaction.atomic
 def loop_create(
     *,

@@ -45,7 +45,8 @@ from production.api.serializers import (
     WorkOrderCancelSerializer,
     WorkOrderSerializer,
 )
-from production.models import Product, ProductionLine, WorkOrder
+from production.audit.api import HistoryMixin
+from production.models import Location, Product, ProductionLine, WorkOrder
 from production.services import (
     line_switch_mode,
     work_order_cancel,
@@ -82,6 +83,7 @@ IF_MATCH = OpenApiParameter(
     partial_update=extend_schema(summary="Change a product (planner)"),
 )
 class ProductViewSet(
+    HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -123,6 +125,7 @@ class ProductViewSet(
     partial_update=extend_schema(summary="Change a line's name, capacity or WIP limit"),
 )
 class LineViewSet(
+    HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -170,6 +173,13 @@ class LineViewSet(
             actor_id=self.actor_id(),
         )
         return Response(LineModeSwitchSerializer(switch).data)
+
+
+# `locations/{code}/history/`; the resource's other routes are the master-data API's.
+class LocationHistoryViewSet(HistoryMixin, ApiViewSet):
+    queryset = Location.objects.all()
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
 
 
 def _work_order_action(summary: str, request_serializer: Any = EmptySerializer) -> Any:

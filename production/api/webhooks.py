@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from production.api.common import INTEGRATORS, ApiViewSet
+from production.audit.api import HistoryMixin
 from production.webhooks.delivery import webhook_delivery_redeliver
 from production.webhooks.models import (
     WebhookAttempt,
@@ -117,6 +118,7 @@ ROLES = dict.fromkeys(
     destroy=extend_schema(summary="Remove a subscription"),
 )
 class WebhookSubscriptionViewSet(
+    HistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -143,11 +145,11 @@ class WebhookSubscriptionViewSet(
 
     def perform_update(self, serializer: Any) -> None:
         serializer.instance = webhook_subscription_update(
-            subscription=serializer.instance, **serializer.validated_data
+            subscription=serializer.instance, actor_id=self.actor_id(), **serializer.validated_data
         )
 
     def perform_destroy(self, instance: WebhookSubscription) -> None:
-        webhook_subscription_delete(subscription=instance)
+        webhook_subscription_delete(subscription=instance, actor_id=self.actor_id())
 
     @extend_schema(
         summary="Give the subscription a new signing secret (returned this once)",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from production import live
+from production.audit.records import audited, history_actor
 from production.errors import DomainError
 from production.models import LineMode, LineModeSwitch, ProductionLine
 from production.policies import policy_for
@@ -38,12 +39,14 @@ def _apply(line: ProductionLine, switch: LineModeSwitch, *, now: datetime) -> No
     if line.mode == switch.to_mode:
         return
     line.mode = switch.to_mode
-    line.save(update_fields=["mode"])
+    with history_actor(switch.switched_by_id):  # a switch dated ahead: applied by a task
+        line.save(update_fields=["mode"])
     policy_for(switch.to_mode).mode_entered(line_id=line.pk, actor_id=switch.switched_by_id)
     live.notify_lines_changed([line.pk], kind="mode")
     emit_line_mode_changed(switch)
 
 
+@audited
 @transaction.atomic
 def line_switch_mode(
     *,

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from production.audit.records import audited
 from production.errors import DomainError
 from production.models import BomLine, Product, ProductionLine
 from production.validators import SKU_MAX_LENGTH, validate_sku
@@ -43,10 +44,17 @@ def _set_bom(product: Product, bom: Sequence[BomItem]) -> None:
         if Decimal(item.quantity) <= 0:
             raise DomainError("Quantity must be greater than zero.", field=f"bom[{index}].quantity")
         seen.add(item.component.pk)
-    product.bom_lines.all().delete()
-    BomLine.objects.bulk_create(
-        BomLine(parent=product, component=item.component, quantity=item.quantity) for item in bom
-    )
+    # Row by row, so each BOM line's history says what changed (a bulk write has no signals).
+    current = {line.component_id: line for line in product.bom_lines.all()}
+    for item in bom:
+        line = current.pop(item.component.pk, None)
+        if line is None:
+            BomLine.objects.create(parent=product, component=item.component, quantity=item.quantity)
+        elif line.quantity != Decimal(item.quantity):
+            line.quantity = item.quantity
+            line.save(update_fields=["quantity"])
+    for line in current.values():
+        line.delete()
 
 
 def _check_positive(values: dict[str, Any], names: Sequence[str]) -> None:
@@ -69,6 +77,7 @@ def _check_sku(sku: str) -> None:
         )
 
 
+@audited
 @transaction.atomic
 def product_create(
     *, sku: str, bom: Sequence[BomItem] = (), actor_id: int | None = None, **values: Any
@@ -84,6 +93,7 @@ def product_create(
     return product
 
 
+@audited
 @transaction.atomic
 def product_update(
     *,
@@ -105,6 +115,7 @@ def product_update(
     return product
 
 
+@audited
 @transaction.atomic
 def line_create(*, code: str, actor_id: int | None = None, **values: Any) -> ProductionLine:
     """A new line starts in pull mode; switching it is `line_switch_mode`'s job."""
@@ -116,6 +127,7 @@ def line_create(*, code: str, actor_id: int | None = None, **values: Any) -> Pro
     )
 
 
+@audited
 @transaction.atomic
 def line_update(
     *, line: ProductionLine, actor_id: int | None = None, **values: Any

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from production.audit.records import AuditHistory
 from production.models import POSITIVE
 
 
@@ -24,6 +25,7 @@ class Supplier(models.Model):
     email = models.EmailField(blank=True, help_text=_("Where new call-offs are sent."))
     archived_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = AuditHistory()
 
     class Meta:
         ordering = ["code"]

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from production.admin import ReadOnlyAdmin
+from production.audit.admin import HistoryAdmin
 from production.errors import DomainError
 from production.webhooks.delivery import webhook_delivery_redeliver
 from production.webhooks.destinations import check_destination
@@ -49,7 +50,7 @@ class SubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(HistoryAdmin):
     """The secret is never on the page: it is shown once, in a message, when the
     subscription is made or its secret rotated."""
 
@@ -67,7 +68,9 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         }
         owner = form.cleaned_data.get("owner")
         if change:
-            webhook_subscription_update(subscription=obj, owner=owner, **values)
+            webhook_subscription_update(
+                subscription=obj, owner=owner, actor_id=request.user.pk, **values
+            )
             return
         created = webhook_subscription_create(
             actor_id=request.user.pk, owner_id=owner.pk if owner else None, **values

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from production.audit.records import AuditHistory
+
 
 class WebhookEventType(models.TextChoices):
     DEMAND_RECEIVED = "demand.received", "Demand received"
@@ -59,6 +61,8 @@ class WebhookSubscription(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The secret stays out of the history (shown once, never stored twice).
+    history = AuditHistory(excluded_fields=["secret"])
 
     class Meta:
         ordering = ["id"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from production.audit.records import audited
 from production.errors import DomainError
 from production.webhooks.destinations import check_destination
 from production.webhooks.dispatch import forget_subscriptions
@@ -26,6 +27,7 @@ def _check_event_types(event_types: Sequence[str]) -> list[str]:
     return sorted(set(event_types))
 
 
+@audited
 @transaction.atomic
 def webhook_subscription_create(
     *,
@@ -53,9 +55,10 @@ def webhook_subscription_create(
     return subscription
 
 
+@audited
 @transaction.atomic
 def webhook_subscription_update(
-    *, subscription: WebhookSubscription, **values: Any
+    *, subscription: WebhookSubscription, actor_id: int | None = None, **values: Any
 ) -> WebhookSubscription:
     if "url" in values:
         check_destination(values["url"])
@@ -71,8 +74,11 @@ def webhook_subscription_update(
     return subscription
 
 
+@audited
 @transaction.atomic
-def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+def webhook_subscription_delete(
+    *, subscription: WebhookSubscription, actor_id: int | None = None
+) -> None:
     """Remove a subscription with its delivery log; deliveries not yet sent are dropped."""
     subscription.delete()
     transaction.on_commit(forget_subscriptions)

@@ -89,6 +89,17 @@ ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
         ],
         {"planner", "integration", "admin"},
     ),
+    "GET .../history/ (the audit trail)": (
+        [
+            ("get", "/api/v1/products/NOPE/history/"),
+            ("get", "/api/v1/lines/NOPE/history/"),
+            ("get", "/api/v1/locations/NOPE/history/"),
+            ("get", f"/api/v1/loops/{MISSING}/history/"),
+            ("get", "/api/v1/suppliers/NOPE/history/"),
+            ("get", f"/api/v1/webhooks/{MISSING}/history/"),
+        ],
+        {"planner", "integration", "admin"},
+    ),
     "forecasts, push plans, comparisons": (
         [
             ("get", "/api/v1/forecasts/"),

@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from kanban.models import KanbanLoop
 from kanban.services import demand_in_window, loop_create, loop_size
@@ -294,10 +295,13 @@ class Command(BaseCommand):
                 container_quantity=Decimal(item.container),
                 lead_time_days=Decimal(item.lead_days),
             )
-        BomLine.objects.bulk_create(
-            BomLine(parent=products[f.sku], component=products[sku], quantity=Decimal(qty))
-            for f in FINISHED
-            for sku, qty in f.bom
+        bulk_create_with_history(  # a bulk write has no signals: its history rows explicitly
+            [
+                BomLine(parent=products[f.sku], component=products[sku], quantity=Decimal(qty))
+                for f in FINISHED
+                for sku, qty in f.bom
+            ],
+            BomLine,
         )
 
         now = timezone.now()
