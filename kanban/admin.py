@@ -21,6 +21,7 @@ from kanban.models import (
     KanbanLoop,
     PullSignal,
 )
+from kanban.resources import LoopResource
 from kanban.services import (
     loop_apply_sizing,
     loop_create,
@@ -31,6 +32,7 @@ from kanban.services import (
 )
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.errors import DomainError
+from production.masterdata.admin import MasterDataAdminMixin
 
 HOLD_FIELDS = ("hold_reason", "hold_note", "held_at", "held_by")
 
@@ -92,7 +94,8 @@ class LoopCreateForm(forms.ModelForm):
 
 
 @admin.register(KanbanLoop)
-class KanbanLoopAdmin(admin.ModelAdmin):
+class KanbanLoopAdmin(MasterDataAdminMixin, admin.ModelAdmin):
+    resource_classes = [LoopResource]
     list_display = (
         "product",
         "location",

@@ -15,3 +15,8 @@ class KanbanConfig(AppConfig):
         from kanban import ops
 
         ops.register()
+        # ... and its loops as a kind of master data file (production/masterdata).
+        from kanban.resources import LoopResource
+        from production.masterdata.kinds import register_kind
+
+        register_kind(LoopResource)

@@ -6,7 +6,7 @@ from django.utils.module_loading import module_has_submodule
 # The concerns built on the core, each in its own folder (README, "Where things live").
 # They are part of the `production` app: their models keep the app label and the tables
 # they always had (`production_forecastrun`, ...), so no migration moves data.
-CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops", "supply")
+CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops", "supply", "masterdata")
 
 
 class ProductionConfig(AppConfig):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops")
+CONCERNS = ("webhooks", "planning", "comparisons", "dashboards", "ops", "masterdata")
 # Concerns the core may call: the outbox it writes inside its own transactions.
 CALLED_BY_CORE = ("webhooks",)
 PURE = (
