@@ -32,18 +32,22 @@ def _clean(dataset: tablib.Dataset) -> tablib.Dataset:
     return clean
 
 
-def read_workbook(data: bytes) -> dict[str, tablib.Dataset]:
+def read_workbook(data: bytes, *, kind_name: str | None = None) -> dict[str, tablib.Dataset]:
+    """A sheet per kind, named by its kind; `kind_name` names the one sheet of a workbook
+    that has one (the admin's export of one kind)."""
     try:
         book = tablib.Databook().load(io.BytesIO(data), "xlsx")
     except Exception as exc:  # openpyxl's many ways of saying "not a workbook"
         raise DomainError(
             gettext("Not an XLSX workbook: %(error)s") % {"error": exc}, field="file"
         ) from None
+    found = [sheet for sheet in book.sheets() if sheet.headers]
+    if kind_name is not None and len(found) == 1:
+        found[0].title = kind_name
     sheets = {}
-    for sheet in book.sheets():
-        if sheet.headers:
-            kind(sheet.title)
-            sheets[sheet.title] = _clean(sheet)
+    for sheet in found:
+        kind(sheet.title)
+        sheets[sheet.title] = _clean(sheet)
     return sheets
 
 
@@ -63,7 +67,7 @@ def read_paths(paths: Iterable[Path], *, kind_name: str | None = None) -> dict[s
             files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
             sheets.update(read_paths(files))
         elif path.suffix.lower() == ".xlsx":
-            sheets.update(read_workbook(path.read_bytes()))
+            sheets.update(read_workbook(path.read_bytes(), kind_name=kind_name))
         elif path.suffix.lower() == ".csv":
             name = kind_name or path.stem
             sheets[name] = read_csv(path.read_text(encoding="utf-8"), kind_name=name)
