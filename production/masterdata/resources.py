@@ -70,9 +70,11 @@ class MasterDataResource(resources.ModelResource):
         """The fields' own checks (shape, choices, lengths); the rules across fields are the
         services', which name the column at fault."""
         errors = dict(import_validation_errors or {})
+        # A reference was read from the database by its code: no query to check it again.
+        references = [f.name for f in instance._meta.concrete_fields if f.is_relation]
         try:
             instance.full_clean(
-                exclude=list(errors), validate_unique=False, validate_constraints=False
+                exclude=[*errors, *references], validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)

@@ -144,7 +144,10 @@ def masterdata_import(
             if name not in sheets:
                 continue
             resource = resource_class(actor_id=actor_id)
-            result = resource.import_data(sheets[name], dry_run=False, raise_errors=False)
+            # No savepoint a row: each row's service is its own (nested) transaction.
+            result = resource.import_data(
+                sheets[name], dry_run=False, raise_errors=False, use_transactions=False
+            )
             report.sheets.append(
                 _sheet_report(name, sheets[name], list(resource.get_import_id_fields()), result)
             )
