@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from import_export import fields, resources
 
@@ -80,6 +81,13 @@ class MasterDataResource(resources.ModelResource):
             errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        """The admin hands over its own queryset (its filters and search): read it again
+        through this resource's, with the references and counts the columns need."""
+        if isinstance(queryset, QuerySet):
+            queryset = self.get_queryset().filter(pk__in=queryset.values("pk"))
+        return super().export(queryset, **kwargs)
 
     def do_instance_save(self, instance: Any, is_create: bool) -> None:
         key = self.get_import_id_fields()[0]

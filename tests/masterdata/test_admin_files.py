@@ -131,3 +131,24 @@ def test_who_may_import(plant, client: Client) -> None:  # type: ignore[no-untyp
     assert client.get("/admin/production/product/import-template/csv/").status_code == 403
     client.force_login(UserFactory(username="olga", roles=["operator"]))
     assert client.get("/admin/production/product/import/").status_code == 302  # to login
+
+
+def test_loops_export_from_the_admin_imports_back_unchanged(plant, planner_client) -> None:  # type: ignore[no-untyped-def]
+    response = planner_client.post(
+        "/admin/kanban/kanbanloop/export/", {"format": CSV, "resource": "0"}
+    )
+    if response["Content-Type"].startswith("text/html"):
+        form = response.context["form"]
+        fields = {name: "on" for name in form.fields if name.startswith("loopresource_")}
+        response = planner_client.post(
+            "/admin/kanban/kanbanloop/export/", {"format": CSV, "resource": "0", **fields}
+        )
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "product,location,container_quantity,card_count,safety_factor"
+    assert sorted(line.split(",")[3] for line in lines[1:]) == ["3", "4"]
+
+    preview = planner_client.post(
+        "/admin/kanban/kanbanloop/import/",
+        {"import_file": SimpleUploadedFile("loops.csv", response.content), "format": CSV},
+    )
+    assert [r.import_type for r in preview.context["result"].rows] == ["skip", "skip"]
