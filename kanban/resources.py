@@ -60,6 +60,7 @@ class LoopResource(MasterDataResource):
         )
 
     def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
+        super().after_init_instance(instance, new, row, **kwargs)
         if not new:
             instance.opened_with = (instance.container_quantity, instance.card_count)
 

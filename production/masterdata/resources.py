@@ -8,6 +8,7 @@ transaction inside the import's own (see `services.masterdata_import`).
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
@@ -46,9 +47,34 @@ class MasterDataResource(resources.ModelResource):
     # The template's example line, column by column.
     example: ClassVar[dict[str, str]]
 
-    def __init__(self, *, actor_id: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, actor_id: int | None = None, diff: bool = True, **kwargs: Any) -> None:
         super().__init__()
         self.actor_id = actor_id
+        if not diff:
+            # No before/after copy of each row (a deep copy of the row and all it refers
+            # to): the command's report needs the outcome only; the admin's preview shows
+            # the values.
+            self._meta = copy.copy(self._meta)
+            self._meta.skip_diff = True
+
+    def _values(self, instance: Any) -> list[Any]:
+        return [field.get_value(instance) for field in self.get_import_fields()]
+
+    def after_init_instance(self, instance: Any, new: bool, row: Any, **kwargs: Any) -> None:
+        if self._meta.skip_diff:
+            instance.stored_values = None if new else self._values(instance)
+
+    def skip_row(
+        self,
+        instance: Any,
+        original: Any,
+        row: Any,
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
+        if not self._meta.skip_diff:
+            return bool(super().skip_row(instance, original, row, import_validation_errors))
+        stored = getattr(instance, "stored_values", None)
+        return not import_validation_errors and stored == self._values(instance)
 
     class Meta:
         skip_unchanged = True

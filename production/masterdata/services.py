@@ -143,7 +143,7 @@ def masterdata_import(
         for name, resource_class in kinds().items():
             if name not in sheets:
                 continue
-            resource = resource_class(actor_id=actor_id)
+            resource = resource_class(actor_id=actor_id, diff=False)
             # No savepoint a row: each row's service is its own (nested) transaction.
             result = resource.import_data(
                 sheets[name], dry_run=False, raise_errors=False, use_transactions=False
