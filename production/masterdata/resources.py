@@ -54,8 +54,9 @@ class MasterDataResource(resources.ModelResource):
             # No before/after copy of each row (a deep copy of the row and all it refers
             # to): the command's report needs the outcome only; the admin's preview shows
             # the values.
-            self._meta = copy.copy(self._meta)
-            self._meta.skip_diff = True
+            options: Any = copy.copy(type(self)._meta)  # type: ignore[has-type]
+            options.skip_diff = True
+            self._meta = options
 
     def _values(self, instance: Any) -> list[Any]:
         return [field.get_value(instance) for field in self.get_import_fields()]
