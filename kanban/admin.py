@@ -21,6 +21,7 @@ from kanban.models import (
     KanbanLoop,
     PullSignal,
 )
+from kanban.resources import LoopResource
 from kanban.services import (
     loop_apply_sizing,
     loop_create,
@@ -32,6 +33,7 @@ from kanban.services import (
 from production.admin import ReadOnlyAdmin, ReadOnlyInline
 from production.audit.admin import HistoryAdmin
 from production.errors import DomainError
+from production.masterdata.admin import MasterDataAdminMixin
 
 HOLD_FIELDS = ("hold_reason", "hold_note", "held_at", "held_by")
 
@@ -93,7 +95,8 @@ class LoopCreateForm(forms.ModelForm):
 
 
 @admin.register(KanbanLoop)
-class KanbanLoopAdmin(HistoryAdmin):
+class KanbanLoopAdmin(MasterDataAdminMixin, HistoryAdmin):
+    resource_classes = [LoopResource]
     list_display = (
         "product",
         "location",

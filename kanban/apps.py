@@ -28,3 +28,8 @@ class KanbanConfig(AppConfig):
         ops.register()
         for concern in CONCERNS:
             import_module(f"{self.name}.{concern}.admin")
+        # ... and its loops as a kind of master data file (production/masterdata).
+        from kanban.resources import LoopResource
+        from production.masterdata.kinds import register_kind
+
+        register_kind(LoopResource)

@@ -15,6 +15,7 @@ CONCERNS = (
     "supply",
     "accounts",
     "audit",
+    "masterdata",
 )
 
 

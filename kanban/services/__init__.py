@@ -13,7 +13,13 @@ from kanban.services.holds import (
     loop_issue_one_time_card,
     loop_release,
 )
-from kanban.services.loops import loop_apply_sizing, loop_create, loops_out_of_sync, loops_resync
+from kanban.services.loops import (
+    loop_apply_sizing,
+    loop_create,
+    loop_set_safety_factor,
+    loops_out_of_sync,
+    loops_resync,
+)
 from kanban.services.sizing import demand_in_window, loop_max_cards, loop_size, loops_size
 from kanban.services.undo import card_move_undo
 
@@ -31,6 +37,7 @@ __all__ = [
     "loop_issue_one_time_card",
     "loop_max_cards",
     "loop_release",
+    "loop_set_safety_factor",
     "loop_size",
     "loops_out_of_sync",
     "loops_resync",

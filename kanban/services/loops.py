@@ -107,6 +107,16 @@ def loop_create(
 
 
 @transaction.atomic
+def loop_set_safety_factor(*, loop_id: int, safety_factor: Decimal, actor_id: int | None) -> None:
+    """The safety factor sizing adds to the loop's demand over its lead time (a in N)."""
+    if Decimal(safety_factor) < 0:
+        raise DomainError(gettext("The safety factor cannot be below zero."), field="safety_factor")
+    loop = KanbanLoop.objects.select_for_update().get(pk=loop_id)
+    loop.safety_factor = safety_factor
+    loop.save(update_fields=["safety_factor"])
+
+
+@transaction.atomic
 def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
     """Make the loop's actual card count the recommended one.
 
