@@ -45,3 +45,5 @@ class ProductionConfig(AppConfig):
             package = import_module(f"{self.name}.{concern}")
             if module_has_submodule(package, "admin"):
                 import_module(f"{self.name}.{concern}.admin")
+            if module_has_submodule(package, "signals"):
+                import_module(f"{self.name}.{concern}.signals")

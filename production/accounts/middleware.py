@@ -1,6 +1,7 @@
 """The language a signed-in user picked wins over the device's cookie and the browser's
 choice (a shared tablet shows each operator's own language). Read once per session: the
-session keeps it, so a request costs no query."""
+session keeps it from login on (`signals.py`), so a request costs no query; a session
+from before this feature reads it once."""
 
 from __future__ import annotations
 

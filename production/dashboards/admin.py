@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from production.admin import ReadOnlyAdmin
-from production.dashboards.models import DailyDemand, DailyStockFlow
+from production.dashboards.models import DailyDemand, DailyLineOrders, DailyStockFlow
 
 
 @admin.register(DailyStockFlow)
@@ -21,5 +21,13 @@ class DailyStockFlowAdmin(ReadOnlyAdmin):
 class DailyDemandAdmin(ReadOnlyAdmin):
     list_display = ("day", "product", "demanded", "events", "processed", "backordered")
     list_select_related = ("product",)
+    ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(DailyLineOrders)
+class DailyLineOrdersAdmin(ReadOnlyAdmin):
+    list_display = ("day", "line", "product", "signalled", "released", "completed", "done_orders")
+    list_select_related = ("line", "product")
     ordering = ("-id",)
     show_full_result_count = False
