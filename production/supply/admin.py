@@ -53,3 +53,22 @@ class TransferOrderAdmin(ReadOnlyAdmin):
     list_select_related = ("product", "from_location", "to_location")
     search_fields = ("product__sku__exact",)
     inlines = [TransferOrderEventInline]
+
+
+@admin.register(CallOffEvent)
+class CallOffEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "call_off", "from_status", "to_status", "quantity", "actor")
+    list_select_related = ("call_off", "actor")
+
+
+@admin.register(TransferOrderEvent)
+class TransferOrderEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "transfer_order",
+        "from_status",
+        "to_status",
+        "quantity",
+        "actor",
+    )
+    list_select_related = ("transfer_order", "actor")
