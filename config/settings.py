@@ -408,6 +408,15 @@ PULLBOARD = {
 # answer) and, inside a request, the user or token id; the tasks a request queues log
 # the same request id (production/ops/logs.py). Celery workers and beat use this too.
 SERVICES_PROFILE = USES_POSTGRES or not EMBEDDED_TASKS
+# E-mail (new call-offs to suppliers): EMAIL_URL as django-environ reads it (smtp+tls://user:
+# pass@host:587, consolemail://, filemail:////dir); console when embedded, local SMTP in services.
+vars().update(
+    env.email_url(
+        "EMAIL_URL", default="smtp://localhost:25" if SERVICES_PROFILE else "consolemail://"
+    )
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a hung server is retried later
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if SERVICES_PROFILE else "plain")
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",

@@ -5,6 +5,7 @@ Registered in the `production` app by `ProductionConfig` (table `production_supp
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,3 +36,20 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class SupplierUser(models.Model):
+    """A supplier's login: its user sees that one supplier's open call-offs and nothing
+    else of the plant (the `supplier` role, production/roles.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_link"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="users")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supplier user")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.supplier.code}"
