@@ -92,6 +92,7 @@ _INSERT_COLUMNS = {
     "open_backorder_quantity",
     "processed_at",
     "created_at",
+    "location_id",  # optional, written by the ORM path only (see `_insert_fits`)
 }
 
 
