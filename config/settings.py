@@ -359,6 +359,7 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 
 # --- Pullboard ------------------------------------------------------------------
 PULLBOARD = {
+    "SITE_URL": env.str("PULLBOARD_SITE_URL", default=""),  # links in e-mails: https://host
     # Demand events one processing task takes at a time (batching is what makes the rate).
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
     # Demand is drained in this many partitions by product (product id modulo N): drains of

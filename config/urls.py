@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("production.dashboards.urls")),
     path("", include("production.comparisons.urls")),
     path("", include("kanban.urls")),
+    path("", include("production.supply.portal.urls")),  # the supplier's own board
 ]

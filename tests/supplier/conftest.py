@@ -43,3 +43,34 @@ def acme_user(acme: Supplier) -> Any:
 @pytest.fixture
 def bolt_user(bolt: Supplier) -> Any:
     return supplier_login("bea-bolt", bolt)
+
+
+def open_call_off(supplier: Supplier, product: Any, *, quantity: str = "10", **values: Any) -> Any:
+    """A call-off as the pull signal opens it, with its e-mail queued in the same
+    transaction (production.supply.portal.mail)."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from production.supply.models import CallOff
+    from production.supply.portal.mail import call_off_mails_queue
+
+    values.setdefault("location", product.supermarket)
+    values.setdefault("due_at", timezone.now() + timedelta(days=float(supplier.lead_time_days)))
+    with transaction.atomic():
+        call_off = CallOff.objects.create(
+            supplier=supplier, product=product, quantity=Decimal(quantity), **values
+        )
+        call_off_mails_queue(call_offs=[call_off])
+    return call_off
+
+
+@pytest.fixture
+def part(db: None) -> Any:
+    """A bought-in part: no line of the plant makes it."""
+    from tests.factories import LocationFactory, ProductFactory
+
+    return ProductFactory(
+        sku="P-200", name="Cast housing", line=None, supermarket=LocationFactory(code="sm-buy")
+    )
