@@ -74,3 +74,36 @@ def part(db: None) -> Any:
     return ProductFactory(
         sku="P-200", name="Cast housing", line=None, supermarket=LocationFactory(code="sm-buy")
     )
+
+
+def signal(loop: Any, count: int = 1) -> list[Any]:
+    """Empty `count` full cards of a supplier loop on the board: each pull signal opens a
+    call-off (supply's engine), which queues its e-mail."""
+    from kanban.models import CardStatus
+    from kanban.services import card_move
+    from production.supply.models import CallOff
+
+    made = []
+    for card in list(loop.cards.filter(status=CardStatus.FULL).order_by("number")[:count]):
+        card_move(card_id=card.pk, to=CardStatus.EMPTY, actor_id=None)
+        card.refresh_from_db()
+        made.append(CallOff.objects.get(pk=card.call_off_id))
+    return made
+
+
+@pytest.fixture
+def acme_loop(acme: Supplier, part: Any) -> Any:
+    from kanban.services import loop_create
+
+    return loop_create(product=part, card_count=4, source="supplier", supplier=acme)
+
+
+@pytest.fixture
+def bolt_loop(bolt: Supplier) -> Any:
+    from kanban.services import loop_create
+    from tests.factories import LocationFactory, ProductFactory
+
+    nut = ProductFactory(
+        sku="P-300", name="Hex nut M8", line=None, supermarket=LocationFactory(code="sm-nut")
+    )
+    return loop_create(product=nut, card_count=2, source="supplier", supplier=bolt)

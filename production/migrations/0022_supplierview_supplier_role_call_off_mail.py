@@ -15,7 +15,7 @@ def drop_supplier_role(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0020_supply_orders_purchased_products_demand_location"),
+        ("production", "0021_supply_webhook_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
