@@ -11,7 +11,6 @@ from typing import Any
 
 import django_filters as df
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -28,7 +27,6 @@ from production.roles import SUPPLIER
 from production.supply.models import CallOff, CallOffStatus, Supplier
 from production.supply.portal.selectors import (
     OPEN_FOR_SUPPLIER,
-    is_late,
     supplier_call_offs,
     supplier_of,
 )
@@ -44,7 +42,7 @@ class SupplierCallOffSerializer(serializers.ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     unit = serializers.CharField(source="product.unit", read_only=True)
     location = serializers.CharField(source="location.code", read_only=True)
-    late = serializers.SerializerMethodField()
+    late = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = CallOff
@@ -64,9 +62,6 @@ class SupplierCallOffSerializer(serializers.ModelSerializer):
             "shipped_at",
         ]
         read_only_fields = fields
-
-    def get_late(self, call_off: CallOff) -> bool:
-        return is_late(call_off, self.context.get("now") or timezone.now())
 
 
 class SupplierCallOffFilter(df.FilterSet):
@@ -109,9 +104,6 @@ class SupplierCallOffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, A
         if getattr(self, "swagger_fake_view", False):  # the schema: no user to scope by
             return CallOff.objects.none()
         return supplier_call_offs(supplier_id=self.supplier().pk)
-
-    def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "now": timezone.now()}
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         call_off = self.get_object()

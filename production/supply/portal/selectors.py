@@ -43,10 +43,6 @@ def supplier_call_offs(*, supplier_id: int) -> QuerySet[CallOff]:
     ).select_related("product", "location")
 
 
-def is_late(call_off: CallOff, now: datetime) -> bool:
-    return call_off.late_at is not None or call_off.due_at <= now
-
-
 @dataclass
 class Column:
     status: str
@@ -83,6 +79,5 @@ def supplier_board(*, supplier: Supplier, now: datetime | None = None) -> Suppli
         if len(column.call_offs) >= BOARD_LIMIT:
             column.more += 1
             continue
-        call_off.late = is_late(call_off, now)  # type: ignore[attr-defined]
         column.call_offs.append(call_off)
     return SupplierBoard(supplier=supplier, columns=list(columns.values()), now=now)
