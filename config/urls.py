@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("production.planning.urls")),
     path("", include("production.dashboards.urls")),
     path("", include("production.comparisons.urls")),
+    path("", include("production.supply.urls")),
     path("", include("kanban.urls")),
     path("", include("production.supply.portal.urls")),  # the supplier's own board
 ]

@@ -159,7 +159,8 @@ class KanbanLoopAdmin(admin.ModelAdmin):
 
     @admin.display(description="Line", ordering="product__line__code")
     def line(self, loop: KanbanLoop) -> str:
-        return loop.product.line.code
+        line = loop.product.line
+        return line.code if line else "-"  # a purchased product: no line
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
