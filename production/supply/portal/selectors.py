@@ -28,12 +28,11 @@ def supplier_of(user: Any) -> Supplier | None:
     """The one supplier a user is tied to (None: not a supplier's user)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cached = getattr(user, "_pullboard_supplier", False)
-    if cached is False:
+    if not hasattr(user, "_pullboard_supplier"):  # once per request's user
         link = SupplierUser.objects.select_related("supplier").filter(user=user).first()
-        cached = link.supplier if link else None
-        user._pullboard_supplier = cached
-    return cached
+        user._pullboard_supplier = link.supplier if link else None
+    supplier: Supplier | None = user._pullboard_supplier
+    return supplier
 
 
 def supplier_call_offs(*, supplier_id: int) -> QuerySet[CallOff]:
@@ -70,7 +69,7 @@ class SupplierBoard:
 def supplier_board(*, supplier: Supplier, now: datetime | None = None) -> SupplierBoard:
     """Three columns, each most urgent first: to confirm, to ship, shipped. One query."""
     now = now or timezone.now()
-    columns = {
+    columns: dict[str, Column] = {
         s: Column(status=s, title=str(COLUMN_TITLES[s]), action=NEXT_ACTION.get(s))
         for s in OPEN_FOR_SUPPLIER
     }
