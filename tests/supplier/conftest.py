@@ -11,6 +11,9 @@ from production.supply.models import Supplier
 from production.supply.portal.services import supplier_user_tie
 from tests.factories import UserFactory
 
+# The private broker of the real-worker tests (test_mail_worker.py).
+from tests.integration.conftest import broker  # noqa: F401
+
 
 def make_supplier(code: str, **values: Any) -> Supplier:
     values.setdefault("name", f"Supplier {code}")

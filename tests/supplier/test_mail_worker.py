@@ -20,7 +20,7 @@ from production.services import demand_record
 from production.supply.models import CallOff, CallOffMail
 from production.supply.portal.tasks import call_off_mail_send_task
 from tests.factories import LocationFactory, ProductFactory
-from tests.integration.conftest import Worker, broker, launch_worker, wait_for  # noqa: F401
+from tests.integration.conftest import Worker, launch_worker, wait_for
 from tests.supplier.conftest import make_supplier
 from tests.support import subprocess_database_url
 
