@@ -191,9 +191,6 @@ CELERY_TASK_ROUTES = {
     # default queue.
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(env)  # config/beat_schedule.py
-# E-mail (alerts, call-offs): EMAIL_URL (smtp://user:pass@host:587, ...); console by default.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
 
 CACHES = {
     "default": (
@@ -343,6 +340,8 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderStatusEnum": "production.models.WorkOrderStatus",
         "DemandStatusEnum": "production.models.DemandStatus",
         "CardStatusEnum": "kanban.models.CardStatus",
+        "CallOffStatusEnum": "production.supply.models.CallOffStatus",
+        "TransferStatusEnum": "production.supply.models.TransferStatus",
         "DeliveryStatusEnum": "production.webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "production.webhooks.models.WebhookEventType",
         # Forecast runs and comparisons share one job status set.
@@ -412,13 +411,10 @@ PULLBOARD = {
 # answer) and, inside a request, the user or token id; the tasks a request queues log
 # the same request id (production/ops/logs.py). Celery workers and beat use this too.
 SERVICES_PROFILE = USES_POSTGRES or not EMBEDDED_TASKS
-# E-mail (new call-offs to suppliers): EMAIL_URL as django-environ reads it (smtp+tls://user:
-# pass@host:587, consolemail://, filemail:////dir); console when embedded, local SMTP in services.
-vars().update(
-    env.email_url(
-        "EMAIL_URL", default="smtp://localhost:25" if SERVICES_PROFILE else "consolemail://"
-    )
-)
+# E-mail (late alerts, call-offs): EMAIL_URL as django-environ reads it (smtp+tls://user:pass@
+# host:587, filemail:////dir); console when embedded, a local SMTP server in the services profile.
+_EMAIL_DEFAULT = "smtp://localhost:25" if SERVICES_PROFILE else "consolemail://"
+vars().update(env.email_url("EMAIL_URL", default=_EMAIL_DEFAULT))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a hung server is retried later
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if SERVICES_PROFILE else "plain")

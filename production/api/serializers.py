@@ -195,7 +195,9 @@ class EmptySerializer(serializers.Serializer):
 
 class DemandEventSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
-    location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    location: serializers.SlugRelatedField[Location] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DemandEvent

@@ -3,6 +3,7 @@ from the source through the ledger, receipts fill cards, demand names its locati
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -212,3 +213,42 @@ def test_a_purchased_product_cannot_have_a_production_loop(chain):  # type: igno
     with pytest.raises(DomainError) as refused:
         loop_create(product=chain.part, location=LocationFactory(), card_count=1)
     assert refused.value.field == "source"
+
+
+def test_the_integrity_checks_count_call_offs_and_transfers_as_signals(chain):  # type: ignore[no-untyped-def]
+    from kanban.ops import cards_hold_what_is_on_hand, one_open_signal_per_empty_card
+
+    line_side_demand(chain, 5, "ls-a")
+    transfer_order_pick(transfer_order_id=TransferOrder.objects.get().pk, actor_id=None)
+    from production.services import stock_adjust
+
+    stock_adjust(
+        product=chain.part, location=chain.warehouse, delta=D("-5"), reason="scrap", actor_id=None
+    )
+    assert CallOff.objects.count() == 1
+    assert one_open_signal_per_empty_card() == []
+    assert cards_hold_what_is_on_hand() == []
+
+
+def test_stock_below_minimum_uses_the_loops_own_minimum(chain):  # type: ignore[no-untyped-def]
+    from kanban.models import KanbanLoop
+    from production.webhooks.dispatch import forget_subscriptions
+    from production.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        url="https://erp.test/hooks", event_types=["stock.below_minimum"]
+    )
+    forget_subscriptions()  # made here by the ORM, not by the service that says so
+    KanbanLoop.objects.filter(pk=chain.line_side_loop.pk).update(minimum=D("8"))
+    line_side_demand(chain, 1, "ls-1")  # 10 -> 9: still at or above 8
+    assert not WebhookDelivery.objects.exists()
+    line_side_demand(chain, 2, "ls-2")  # 9 -> 7: below the loop's minimum
+    (delivery,) = WebhookDelivery.objects.all()
+    assert json.loads(delivery.body)["data"] == {
+        "product": "P-200",
+        "location": "ls-1",
+        "on_hand": "7.000",
+        "minimum": "8.000",
+    }
+    line_side_demand(chain, 3, "ls-3")  # 7 -> 4: already below, no second alert
+    assert WebhookDelivery.objects.count() == 1

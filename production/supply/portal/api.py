@@ -24,9 +24,9 @@ from production.api.filters import sku_filter
 from production.api.idempotency import idempotent
 from production.api.views import IDEMPOTENCY_KEY, IF_MATCH
 from production.roles import SUPPLIER
-from production.supply.models import CallOff, CallOffStatus, Supplier
+from production.supply.models import CallOff, Supplier
 from production.supply.portal.selectors import (
-    OPEN_FOR_SUPPLIER,
+    SUPPLIER_STATUS_CHOICES,
     supplier_call_offs,
     supplier_of,
 )
@@ -65,9 +65,7 @@ class SupplierCallOffSerializer(serializers.ModelSerializer):
 
 
 class SupplierCallOffFilter(df.FilterSet):
-    status = df.MultipleChoiceFilter(
-        choices=[(s, CallOffStatus(s).label) for s in OPEN_FOR_SUPPLIER], distinct=False
-    )
+    status = df.MultipleChoiceFilter(choices=SUPPLIER_STATUS_CHOICES, distinct=False)
     product = sku_filter()
 
     class Meta:

@@ -14,6 +14,8 @@ from production.supply.models import CallOff, CallOffStatus, Supplier, SupplierU
 
 # What a supplier sees and works on: received and cancelled call-offs are the plant's.
 OPEN_FOR_SUPPLIER = (CallOffStatus.OPEN, CallOffStatus.CONFIRMED, CallOffStatus.SHIPPED)
+# The supplier API's `status` filter (its own enum in the schema: a subset of the call-off's).
+SUPPLIER_STATUS_CHOICES = [(s.value, s.label) for s in OPEN_FOR_SUPPLIER]
 COLUMN_TITLES = {
     CallOffStatus.OPEN: _("To confirm"),
     CallOffStatus.CONFIRMED: _("To ship"),
