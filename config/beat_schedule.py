@@ -26,6 +26,11 @@ def beat_schedule(env: environ.Env) -> dict[str, dict[str, Any]]:
             "task": "production.tasks.line_mode_switches_apply_task",
             "schedule": timedelta(seconds=60),
         },
+        # Call-off e-mails whose send was lost (broker restart, retries used up).
+        "send-due-call-off-mails": {
+            "task": "production.tasks.call_off_mails_send_due_task",
+            "schedule": timedelta(seconds=120),
+        },
         "prune-idempotency-keys": {
             "task": "production.tasks.idempotency_keys_prune_task",
             "schedule": timedelta(hours=1),

@@ -21,6 +21,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()  # each installed app's `tasks` module
 # ... and each concern's inside `production` (production/planning/tasks.py, ...).
 app.autodiscover_tasks([f"production.{concern}" for concern in CONCERNS])
+app.autodiscover_tasks(["production.supply.portal"])  # the supplier's call-off e-mails
 
 
 class BrokerOutageLogFilter(logging.Filter):

@@ -78,8 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.PullboardCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Who changed master data: the audit trail reads the request's user (README, "Audit trail").
-    "simple_history.middleware.HistoryRequestMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who changed it (the audit trail)
     "axes.middleware.AxesMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
     # Who asks (user or token id, never the key), for the log lines of the request.
@@ -114,13 +113,11 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pullboard.sqlite3'}")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-# Connection budget on PostgreSQL. A web process (started from config.asgi or
-# config.wsgi) has one bounded psycopg pool: at most DATABASE_POOL_MAX_SIZE connections
-# however many requests and open boards it serves; a request that finds the pool busy
-# for DATABASE_POOL_TIMEOUT seconds is answered 503 (config.middleware). Celery workers,
-# beat, management commands and the tests keep plain connections: a prefork worker
-# process runs one task at a time (one connection, reused for CONN_MAX_AGE seconds), and
-# a pool's threads would not survive the fork. DATABASE_POOL=true/false overrides.
+# Connection budget on PostgreSQL (README, "Deployment"): a web process (config.asgi or
+# config.wsgi) has one bounded psycopg pool of DATABASE_POOL_MAX_SIZE connections, busy for
+# DATABASE_POOL_TIMEOUT s: 503 (config.middleware). Workers, beat, commands and tests keep
+# plain connections (a prefork process runs one task at a time; a pool's threads would not
+# survive the fork). DATABASE_POOL=true/false overrides.
 WEB_PROCESS = "config.asgi" in sys.modules or "config.wsgi" in sys.modules
 DATABASE_POOL = env.bool("DATABASE_POOL", default=WEB_PROCESS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -192,9 +189,6 @@ CELERY_TASK_ROUTES = {
     # default queue.
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(env)  # config/beat_schedule.py
-# E-mail (alerts, call-offs): EMAIL_URL (smtp://user:pass@host:587, ...); console by default.
-vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
 
 CACHES = {
     "default": (
@@ -344,6 +338,8 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderStatusEnum": "production.models.WorkOrderStatus",
         "DemandStatusEnum": "production.models.DemandStatus",
         "CardStatusEnum": "kanban.models.CardStatus",
+        "CallOffStatusEnum": "production.supply.models.CallOffStatus",
+        "TransferStatusEnum": "production.supply.models.TransferStatus",
         "DeliveryStatusEnum": "production.webhooks.models.DeliveryStatus",
         "WebhookEventTypeEnum": "production.webhooks.models.WebhookEventType",
         # Forecast runs and comparisons share one job status set.
@@ -363,6 +359,7 @@ WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 
 # --- Pullboard ------------------------------------------------------------------
 PULLBOARD = {
+    "SITE_URL": env.str("PULLBOARD_SITE_URL", default=""),  # links in e-mails: https://host
     # Demand events one processing task takes at a time (batching is what makes the rate).
     "DEMAND_BATCH_SIZE": env.int("PULLBOARD_DEMAND_BATCH_SIZE", default=500),
     # Demand is drained in this many partitions by product (product id modulo N): drains of
@@ -381,7 +378,6 @@ PULLBOARD = {
     # scanned or moved for this many days show in the lost-card audit.
     "SCAN_REPEAT_WINDOW_SECONDS": env.int("PULLBOARD_SCAN_REPEAT_WINDOW_SECONDS", default=10),
     "LOST_CARD_DAYS": env.int("PULLBOARD_LOST_CARD_DAYS", default=14),
-    # Old labels without a check digit are read (README, "Card inventory").
     "ACCEPT_UNCHECKED_CARD_CODES": env.bool("PULLBOARD_ACCEPT_UNCHECKED_CARD_CODES", default=True),
     # How long whoever marked a container empty on the board may undo it.
     "UNDO_SECONDS": env.int("PULLBOARD_UNDO_SECONDS", default=120),
@@ -414,6 +410,12 @@ PULLBOARD = {
 # answer) and, inside a request, the user or token id; the tasks a request queues log
 # the same request id (production/ops/logs.py). Celery workers and beat use this too.
 SERVICES_PROFILE = USES_POSTGRES or not EMBEDDED_TASKS
+# E-mail (late alerts, call-offs): EMAIL_URL as django-environ reads it (smtp+tls://user:pass@
+# host:587, filemail:////dir); console when embedded, a local SMTP server in the services profile.
+_EMAIL_DEFAULT = "smtp://localhost:25" if SERVICES_PROFILE else "consolemail://"
+vars().update(env.email_url("EMAIL_URL", default=_EMAIL_DEFAULT))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a hung server is retried later
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if SERVICES_PROFILE else "plain")
 DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",

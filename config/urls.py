@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("production.comparisons.urls")),
     path("", include("production.supply.urls")),
     path("", include("kanban.urls")),
+    path("", include("production.supply.portal.urls")),  # the supplier's own board
 ]

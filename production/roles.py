@@ -15,6 +15,9 @@ OPERATOR = "operator"
 PLANNER = "planner"
 INTEGRATION = "integration"
 ADMIN = "admin"
+# A supplier's user sees its own supplier's call-offs and nothing else of the plant
+# (production/supply/portal): the role is kept apart from the plant's roles.
+SUPPLIER = "supplier"
 ROLES = (OPERATOR, PLANNER, INTEGRATION)
 
 
@@ -24,7 +27,11 @@ def roles_of(user: Any) -> set[str]:
     cached = getattr(user, "_pullboard_roles", None)
     if cached is None:
         cached = set(user.groups.values_list("name", flat=True))
-        if user.is_superuser:
+        if SUPPLIER in cached:
+            # Outside the plant: whatever other group or flag the user was given by
+            # mistake, a supplier's user is a supplier only.
+            cached = {SUPPLIER}
+        elif user.is_superuser:
             cached.add(ADMIN)
         user._pullboard_roles = cached
     return cached

@@ -610,6 +610,21 @@ def test_call_off_checks(plant, overrides: dict[str, Any], constraint: str) -> N
     assert not CallOff.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("overrides", "constraint"),
+    [
+        ({"status": "bounced"}, "call_off_mail_status_valid"),
+        ({"status": "sent", "sent_at": None}, "call_off_mail_sent_has_time"),
+    ],
+)
+def test_call_off_mail_checks(plant, overrides: dict[str, Any], constraint: str) -> None:  # type: ignore[no-untyped-def]
+    from production.supply.models import CallOffMail
+
+    made = call_off(plant)
+    refused(lambda: CallOffMail.objects.create(call_off=made, **overrides), constraint)
+    assert not CallOffMail.objects.exists()
+
+
 def transfer(plant, **overrides: Any):  # type: ignore[no-untyped-def]
     from production.supply.models import TransferOrder
 

@@ -1,4 +1,8 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from production.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from production.audit.admin import HistoryAdmin
@@ -6,15 +10,57 @@ from production.supply.models import (
     CallOff,
     CallOffEvent,
     Supplier,
+    SupplierUser,
     TransferOrder,
     TransferOrderEvent,
 )
+from production.supply.portal.services import supplier_user_tie, supplier_user_untie
 
 
 @admin.register(Supplier)
 class SupplierAdmin(HistoryAdmin):
     list_display = ("code", "name", "lead_time_days", "email", "archived_at")
     search_fields = ("code", "name")
+
+
+class SupplierUserForm(forms.ModelForm):
+    class Meta:
+        model = SupplierUser
+        fields = ("user", "supplier")
+
+    def clean_user(self) -> Any:
+        user = self.cleaned_data["user"]
+        if user.is_staff or user.is_superuser:
+            raise forms.ValidationError(
+                _("A staff or admin user cannot be a supplier's user: create a login of its own.")
+            )
+        return user
+
+
+@admin.register(SupplierUser)
+class SupplierUserAdmin(admin.ModelAdmin):
+    """Ties a login to its supplier; the service gives the user the `supplier` role."""
+
+    form = SupplierUserForm
+    list_display = ("user", "supplier", "created_at")
+    search_fields = ("user__username", "supplier__code")
+    list_select_related = ("user", "supplier")
+    autocomplete_fields = ("supplier",)
+    raw_id_fields = ("user",)
+
+    def save_model(self, request: Any, obj: SupplierUser, form: Any, change: bool) -> None:
+        tied = supplier_user_tie(user=obj.user, supplier=obj.supplier)
+        obj.pk, obj.created_at = tied.pk, tied.created_at
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return ("user",) if obj else ()  # another login: a link of its own
+
+    def delete_model(self, request: Any, obj: SupplierUser) -> None:
+        supplier_user_untie(user=obj.user)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for link in queryset.select_related("user"):
+            supplier_user_untie(user=link.user)
 
 
 class CallOffEventInline(ReadOnlyInline):

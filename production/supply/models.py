@@ -245,3 +245,64 @@ class TransferOrderEvent(OrderEvent):
 
     def __str__(self) -> str:
         return f"TO-{self.transfer_order_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class SupplierUser(models.Model):
+    """A supplier's login: its user sees that one supplier's open call-offs and nothing
+    else of the plant (the `supplier` role, production/roles.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supplier_link"
+    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="users")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supplier user")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.supplier.code}"
+
+
+class CallOffMailStatus(models.TextChoices):
+    PENDING = "pending", _("To send")
+    SENT = "sent", _("Sent")
+    NO_ADDRESS = "no_address", _("Not sent: the supplier has no e-mail address")
+
+
+class CallOffMail(models.Model):
+    """The e-mail of a new call-off to its supplier's contact: one per call-off (its outbox
+    row, written in the call-off's own transaction, sent by a worker after commit)."""
+
+    call_off = models.OneToOneField(CallOff, on_delete=models.CASCADE, related_name="mail")
+    to = models.EmailField(blank=True)
+    status = models.CharField(
+        max_length=12, choices=CallOffMailStatus.choices, default=CallOffMailStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call-off e-mail")
+        indexes = [
+            # The sweep reads the few mails still to send, never the sent history.
+            models.Index(
+                fields=["created_at"],
+                name="call_off_mail_pending_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CallOffMailStatus.values), name="call_off_mail_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="call_off_mail_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CO-{self.call_off_id} -> {self.to or '-'} ({self.status})"

@@ -13,7 +13,7 @@ from tests.api.conftest import token_client
 from tests.factories import UserFactory
 
 MISSING = 999_999_999
-ROLES = ("operator", "planner", "integration", "admin", "none")
+ROLES = ("operator", "planner", "integration", "admin", "supplier", "none")
 
 ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
     "read products, lines, loops, cards, work orders, demand, stock, backorders": (
@@ -125,7 +125,22 @@ ROWS: dict[str, tuple[list[tuple[str, str]], set[str]]] = {
 }
 
 
+ROWS["a supplier's own open call-offs, confirm/ and ship/"] = (
+    [
+        ("get", "/api/v1/supplier/call-offs/"),
+        ("get", f"/api/v1/supplier/call-offs/{MISSING}/"),
+        ("post", f"/api/v1/supplier/call-offs/{MISSING}/confirm/"),
+        ("post", f"/api/v1/supplier/call-offs/{MISSING}/ship/"),
+    ],
+    {"supplier"},
+)
+
+
 def user_with(role: str):  # type: ignore[no-untyped-def]
+    if role == "supplier":  # tied to a supplier of its own (production/supply/portal)
+        from tests.supplier.conftest import make_supplier, supplier_login
+
+        return supplier_login("sam", make_supplier("acme"))
     if role == "admin":
         return UserFactory(username="ada", is_superuser=True, is_staff=True)
     if role == "none":

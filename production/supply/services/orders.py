@@ -35,6 +35,7 @@ from production.supply.models import (
     TransferOrderEvent,
     TransferStatus,
 )
+from production.supply.portal.mail import call_off_mails_queue
 from production.supply.transitions import (
     CALL_OFF_PATH_TO_RECEIVED,
     CALL_OFF_TRANSITIONS,
@@ -107,6 +108,7 @@ def call_offs_create_many(
         [CallOffEvent(call_off=c, to_status=CallOffStatus.OPEN, actor_id=actor_id) for c in created]
     )
     events.emit_call_offs_created(created)
+    call_off_mails_queue(call_offs=created)  # each to its supplier, after commit
     return created
 
 
