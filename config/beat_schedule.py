@@ -49,6 +49,11 @@ def beat_schedule(env: environ.Env) -> dict[str, dict[str, Any]]:
             "task": "production.tasks.shadow_compare_task",
             "schedule": crontab(hour=3, minute=0),
         },
+        # Open call-offs and transfers past due: marked late, one alert each.
+        "mark-late-replenishment": {
+            "task": "production.supply.tasks.replenishment_late_task",
+            "schedule": timedelta(seconds=60),
+        },
         "size-kanban-loops-nightly": {
             "task": "kanban.tasks.loops_size_task",
             "schedule": crontab(hour=2, minute=0),

@@ -191,6 +191,9 @@ CELERY_TASK_ROUTES = {
     # default queue.
 }
 CELERY_BEAT_SCHEDULE = beat_schedule(env)  # config/beat_schedule.py
+# E-mail (alerts, call-offs): EMAIL_URL (smtp://user:pass@host:587, ...); console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="pullboard@localhost")
 
 CACHES = {
     "default": (

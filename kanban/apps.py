@@ -11,6 +11,12 @@ class KanbanConfig(AppConfig):
         from production.policies import register_policy
 
         register_policy("pull", PullPolicy())
+        # ... and moves a card when its call-off or transfer order is received (or
+        # cancelled) by the order's own action.
+        from kanban.replenish import follow_order
+        from production.supply.services import register_order_follower
+
+        register_order_follower(follow_order)
         # ... and its metrics and integrity checks (production/ops).
         from kanban import ops
 

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from production.models import QUANTITY, Location, Product, WorkOrder
+from production.supply.models import CallOff, ReplenishmentSource, Supplier, TransferOrder
 
 
 class HoldReason(models.TextChoices):
@@ -64,10 +65,61 @@ class KanbanLoop(Holdable):
         null=True, blank=True, help_text=_("Archived: kept with its history, sends no signals.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where its empty containers are replenished from (existing loops: production).
+    source = models.CharField(
+        max_length=12,
+        choices=ReplenishmentSource.choices,
+        default=ReplenishmentSource.PRODUCTION,
+        db_default=ReplenishmentSource.PRODUCTION,
+    )
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="kanban_loops"
+    )
+    source_location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="supplied_loops",
+        help_text=_("For a transfer loop: where its containers come from."),
+    )
+    transfer_lead_time_days = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("For a transfer loop: from signal to the container received."),
+    )
+    minimum = models.DecimalField(
+        **QUANTITY,
+        null=True,
+        blank=True,
+        help_text=_("Stock below this raises stock.below_minimum; empty: one container."),
+    )
 
     class Meta:
         ordering = ["product__sku"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=ReplenishmentSource.values), name="loop_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="supplier") | Q(supplier__isnull=False),
+                name="loop_supplier_source_has_supplier",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="transfer")
+                | (
+                    Q(source_location__isnull=False)
+                    & ~Q(source_location=models.F("location"))
+                    & Q(transfer_lead_time_days__isnull=False, transfer_lead_time_days__gt=0)
+                ),
+                name="loop_transfer_source_has_origin",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum__isnull=True) | Q(minimum__gte=0),
+                name="loop_minimum_not_negative",
+            ),
             models.UniqueConstraint(
                 fields=["product", "location"], name="loop_unique_per_location"
             ),
@@ -122,6 +174,22 @@ class KanbanCard(Holdable):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The work order of the current cycle, while the card is empty or in process.",
+    )
+    call_off = models.ForeignKey(
+        CallOff,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A supplier loop's call-off of the current cycle."),
+    )
+    transfer_order = models.ForeignKey(
+        TransferOrder,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A transfer loop's transfer order of the current cycle."),
     )
     status_changed_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -202,19 +270,48 @@ class CardEvent(models.Model):
 
 
 class PullSignal(models.Model):
-    """A card turned empty: one container to make, answered by one work order."""
+    """A card turned empty: one container to replenish, answered by one order of the
+    loop's source (a work order, a call-off or a transfer order)."""
 
     card = models.ForeignKey(KanbanCard, on_delete=models.CASCADE, related_name="signals")
     work_order = models.OneToOneField(
-        WorkOrder, on_delete=models.CASCADE, related_name="pull_signal"
+        WorkOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="pull_signal"
+    )
+    call_off = models.OneToOneField(
+        CallOff, null=True, blank=True, on_delete=models.CASCADE, related_name="pull_signal"
+    )
+    transfer_order = models.OneToOneField(
+        TransferOrder,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pull_signal",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(work_order__isnull=False, call_off__isnull=True, transfer_order__isnull=True)
+                    | Q(
+                        work_order__isnull=True, call_off__isnull=False, transfer_order__isnull=True
+                    )
+                    | Q(
+                        work_order__isnull=True, call_off__isnull=True, transfer_order__isnull=False
+                    )
+                ),
+                name="signal_answered_by_one_order",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.call_off_id:
+            return f"Signal {self.card} -> CO-{self.call_off_id}"
+        if self.transfer_order_id:
+            return f"Signal {self.card} -> TO-{self.transfer_order_id}"
         return f"Signal {self.card} -> WO-{self.work_order_id}"
 
 

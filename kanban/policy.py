@@ -13,7 +13,6 @@ from django.utils import timezone
 from kanban.locks import lock_next_containers
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
 from production.bulk import bulk_insert_rows, bulk_update_rows
-from production.models import WorkOrderOrigin
 from production.policies import Consumption
 from production.webhooks.events import emit_cards_signalled
 
@@ -21,6 +20,8 @@ RESYNC_CHUNK = 500  # loops per reconciling transaction: short locks, few querie
 # Cards whose signals are not held (the card's own hold, or its loop's mirrored on it).
 NOT_HELD = {"hold_reason": "", "loop_held": False}
 ONE_TIME_RETIRED = "one-time card used up: retired"
+# What the engine reads with a loop: its product and line, places and supplier.
+LOOP_RELATED = ("product__line", "location", "supplier", "source_location")
 
 
 class PullPolicy:
@@ -30,7 +31,7 @@ class PullPolicy:
             wanted[(consumption.product_id, consumption.location_id)] += consumption.quantity
         loops = {
             (loop.product_id, loop.location_id): loop
-            for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
+            for loop in KanbanLoop.objects.select_related(*LOOP_RELATED).filter(
                 product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
             )
         }
@@ -120,7 +121,16 @@ def drain_containers(
             event.from_status = CardStatus.IN_USE
             events.append(event)
     bulk_update_rows(
-        changed, ["status", "remaining_quantity", "version", "status_changed_at", "work_order"]
+        changed,
+        [
+            "status",
+            "remaining_quantity",
+            "version",
+            "status_changed_at",
+            "work_order",
+            "call_off",
+            "transfer_order",
+        ],
     )
     bulk_insert_rows(events)
     return emptied
@@ -132,51 +142,41 @@ def signal_cards(
     actor_id: int | None,
     loops: dict[int, KanbanLoop] | None = None,
 ) -> None:
-    """Raise the pull signal of empty cards: one planned work order of one container each.
+    """Raise the pull signal of empty cards: one order of one container each, of the
+    loop's source (a planned work order, a call-off or a transfer order).
 
     Cards of a line in push mode are parked: they turn empty but raise no signal; so
-    are cards on hold (their own or their loop's), until they are released.
-    The caller saves the cards. `loops` (id -> loop with its product, line and location,
-    read in this transaction) spares re-reading them.
+    are cards on hold (their own or their loop's), until they are released. A purchased
+    product (no line) is never parked. The caller saves the cards. `loops` (id -> loop
+    with its product, line and location, read in this transaction) spares re-reading them.
     """
-    from kanban.models import PullSignal
-    from production.services.work_orders import NewWorkOrder, work_orders_create_many
+    from kanban.replenish import has_order, signal_orders
 
     if loops is None or not {c.loop_id for c in cards} <= loops.keys():
         loops = {
             loop.pk: loop
-            for loop in KanbanLoop.objects.select_related("product__line", "location").filter(
+            for loop in KanbanLoop.objects.select_related(*LOOP_RELATED).filter(
                 pk__in={c.loop_id for c in cards}
             )
         }
     signalled = [
         c
         for c in cards
-        if c.work_order_id is None
+        if not has_order(c)
         and not c.signals_held
         and not loops[c.loop_id].on_hold
-        and loops[c.loop_id].product.line.mode == "pull"
+        and not loop_parked(loops[c.loop_id])
     ]
     if not signalled:
         return
-    orders = work_orders_create_many(
-        [
-            NewWorkOrder(
-                product=loops[c.loop_id].product,
-                quantity=loops[c.loop_id].container_quantity,
-                origin=WorkOrderOrigin.KANBAN,
-                location=loops[c.loop_id].location,
-            )
-            for c in signalled
-        ],
-        actor_id=actor_id,
-    )
-    for card, order in zip(signalled, orders, strict=True):
-        card.work_order = order
-    bulk_insert_rows(
-        [PullSignal(card=c, work_order=o) for c, o in zip(signalled, orders, strict=True)]
-    )
+    signal_orders(signalled, loops, actor_id=actor_id)
     emit_cards_signalled(signalled, {pk: loop.product.sku for pk, loop in loops.items()})
+
+
+def loop_parked(loop: KanbanLoop) -> bool:
+    """A loop of a product whose line runs in push mode raises no signals."""
+    line = loop.product.line
+    return line is not None and line.mode != "pull"
 
 
 def _event(card: KanbanCard, to: str, actor_id: int | None, reason: str) -> CardEvent:

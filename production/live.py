@@ -31,8 +31,8 @@ class _Hints:
         )
 
 
-def notify_lines_changed(line_ids: Iterable[int], *, kind: str = "changed") -> None:
-    ids = set(line_ids)
+def notify_lines_changed(line_ids: Iterable[int | None], *, kind: str = "changed") -> None:
+    ids = {line_id for line_id in line_ids if line_id is not None}  # none: a purchased product
     if not ids:
         return
     connection = transaction.get_connection()

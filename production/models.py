@@ -96,7 +96,9 @@ class Product(models.Model):
         ProductionLine,
         on_delete=models.PROTECT,
         related_name="products",
-        help_text="The line that makes it.",
+        null=True,
+        blank=True,
+        help_text=_("The line that makes it; none for a purchased product."),
     )
     supermarket = models.ForeignKey(
         "Location",
@@ -380,6 +382,14 @@ class DemandEvent(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     source = models.CharField(max_length=64, default="erp")
     external_id = models.CharField(max_length=128)
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Where it is consumed (line-side); none: the product's supermarket."),
+    )
     status = models.CharField(
         max_length=12, choices=DemandStatus.choices, default=DemandStatus.RECEIVED
     )

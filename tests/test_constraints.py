@@ -483,3 +483,112 @@ def test_every_constraint_of_the_domain_has_a_test_here() -> None:
     }
     assert names, "no constraints found"
     assert sorted(n for n in names if f'"{n}"' not in source) == []
+
+
+# --- Replenishment sources: loops, call-offs, transfer orders, signals ----------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "constraint"),
+    [
+        ({"source": "mail"}, "loop_source_valid"),
+        ({"source": "supplier", "supplier": None}, "loop_supplier_source_has_supplier"),
+        ({"source": "transfer", "source_location": None}, "loop_transfer_source_has_origin"),
+        ({"minimum": Decimal("-1")}, "loop_minimum_not_negative"),
+    ],
+)
+def test_loop_source_checks(plant, values: dict[str, Any], constraint: str) -> None:  # type: ignore[no-untyped-def]
+    loop = plant.finished_loop
+    refused(lambda: KanbanLoop.objects.filter(pk=loop.pk).update(**values), constraint)
+    assert KanbanLoop.objects.get(pk=loop.pk).source == "production"
+
+
+def test_a_transfer_loop_needs_another_origin_and_a_lead_time(plant) -> None:  # type: ignore[no-untyped-def]
+    loops = KanbanLoop.objects.filter(pk=plant.finished_loop.pk)
+    warehouse = LocationFactory(code="wh-1", kind="warehouse")
+    same_place = {"source_location": plant.supermarket, "transfer_lead_time_days": Decimal("1")}
+    refused(
+        lambda: loops.update(source="transfer", **same_place), "loop_transfer_source_has_origin"
+    )
+    no_lead_time = {"source_location": warehouse, "transfer_lead_time_days": None}
+    refused(
+        lambda: loops.update(source="transfer", **no_lead_time), "loop_transfer_source_has_origin"
+    )
+    loops.update(source="transfer", source_location=warehouse, transfer_lead_time_days=1)
+    assert loops.get().source == "transfer"
+
+
+def call_off(plant, **overrides: Any):  # type: ignore[no-untyped-def]
+    from production.supply.models import CallOff
+
+    supplier = Supplier.objects.get_or_create(
+        code="acme", defaults={"name": "Acme", "lead_time_days": Decimal("2")}
+    )[0]
+    values = {
+        "supplier": supplier,
+        "product": plant.component,
+        "location": plant.supermarket,
+        "quantity": Decimal("10"),
+        "due_at": timezone.now(),
+    }
+    return CallOff.objects.create(**(values | overrides))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "constraint"),
+    [
+        ({"quantity": Decimal("0")}, "call_off_quantity_positive"),
+        ({"status": "lost"}, "call_off_status_valid"),
+        ({"received_quantity": Decimal("-1")}, "call_off_received_not_negative"),
+        ({"status": "received"}, "call_off_received_has_count"),
+    ],
+)
+def test_call_off_checks(plant, overrides: dict[str, Any], constraint: str) -> None:  # type: ignore[no-untyped-def]
+    from production.supply.models import CallOff
+
+    refused(lambda: call_off(plant, **overrides), constraint)
+    assert not CallOff.objects.exists()
+
+
+def transfer(plant, **overrides: Any):  # type: ignore[no-untyped-def]
+    from production.supply.models import TransferOrder
+
+    values = {
+        "product": plant.component,
+        "from_location": LocationFactory(kind="warehouse"),
+        "to_location": plant.supermarket,
+        "quantity": Decimal("10"),
+        "due_at": timezone.now(),
+    }
+    return TransferOrder.objects.create(**(values | overrides))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "constraint"),
+    [
+        ({"quantity": Decimal("-2")}, "transfer_quantity_positive"),
+        ({"status": "shipped"}, "transfer_status_valid"),
+        ({"received_quantity": Decimal("-1")}, "transfer_received_not_negative"),
+        ({"status": "received"}, "transfer_received_has_count"),
+    ],
+)
+def test_transfer_order_checks(plant, overrides: dict[str, Any], constraint: str) -> None:  # type: ignore[no-untyped-def]
+    from production.supply.models import TransferOrder
+
+    refused(lambda: transfer(plant, **overrides), constraint)
+    assert not TransferOrder.objects.exists()
+
+
+def test_a_transfer_goes_between_two_places(plant) -> None:  # type: ignore[no-untyped-def]
+    refused(lambda: transfer(plant, from_location=plant.supermarket), "transfer_between_two_places")
+
+
+def test_a_signal_is_answered_by_exactly_one_order(plant) -> None:  # type: ignore[no-untyped-def]
+    from kanban.models import PullSignal
+
+    a_card = plant.component_loop.cards.first()
+    refused(lambda: PullSignal.objects.create(card=a_card), "signal_answered_by_one_order")
+    order = work_order(plant)
+    both = {"work_order": order, "call_off": call_off(plant)}
+    refused(lambda: PullSignal.objects.create(card=a_card, **both), "signal_answered_by_one_order")
+    assert PullSignal.objects.create(card=a_card, call_off=call_off(plant)).pk is not None

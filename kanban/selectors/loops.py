@@ -77,6 +77,7 @@ def pull_loops_with_stock() -> QuerySet[WithAnnotations[KanbanLoop, LoopStock]]:
         product=OuterRef("product_id"), location=OuterRef("location_id")
     ).values("on_hand")
     zero = Value(Decimal("0"), output_field=DecimalField())
-    return KanbanLoop.objects.filter(product__line__mode="pull").annotate(
+    pull = Q(product__line__mode="pull") | Q(product__line__isnull=True)  # bought: pulled
+    return KanbanLoop.objects.filter(pull).annotate(
         held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero)
     )

@@ -13,12 +13,19 @@ from django.utils.translation import gettext_lazy
 from kanban.locks import lock_card_ids
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, PullSignal
 from kanban.policy import ONE_TIME_RETIRED, signal_cards
+from kanban.replenish import ORDER_FIELDS, card_receive_order, has_order
 from production import live
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.locks import lock_lines
 from production.models import MoveKind, WorkOrderStatus
 from production.services.stock import LedgerBatch, ensure_stock_levels
 from production.services.work_orders import work_order_transition
+from production.supply.models import ReplenishmentSource, TransferOrder, TransferStatus
+from production.supply.services import (
+    call_off_cancel,
+    transfer_order_cancel,
+    transfer_order_pick,
+)
 
 C = CardStatus
 
@@ -89,8 +96,11 @@ def card_move(
         )
     loop, product = current.loop, current.loop.product
     line = product.line
+    made = loop.source == ReplenishmentSource.PRODUCTION
     pairs = {(product.pk, loop.location_id)}
-    if to == C.IN_PROCESS:
+    if loop.source == ReplenishmentSource.TRANSFER and loop.source_location_id:
+        pairs.add((product.pk, loop.source_location_id))  # a pick takes from there
+    if to == C.IN_PROCESS and made and line is not None:
         # The WIP limit spans every card of the line: two starts on one line count the
         # cards in process one after the other, under the line's lock.
         line = lock_lines([product.line_id]).get()
@@ -111,7 +121,8 @@ def card_move(
             },
             current_version=card.version,
         )
-    if to not in CARD_TRANSITIONS[card.status]:
+    received_at_plant = not made and card.status == C.EMPTY and to == C.FULL
+    if to not in CARD_TRANSITIONS[card.status] and not received_at_plant:
         why = WHY_NOT.get((card.status, to)) or _("that move is not part of the card cycle")
         raise NotAllowed(
             _("Card %(sku)s #%(number)s cannot go from %(from)s to %(to)s: %(why)s.")
@@ -124,7 +135,8 @@ def card_move(
             },
             field="to",
         )
-    if line.mode != "pull" and not (card.status == C.IN_PROCESS and to == C.FULL):
+    parked = line is not None and line.mode != "pull"
+    if parked and not (card.status == C.IN_PROCESS and to == C.FULL):
         raise NotAllowed(
             _(
                 "Line %(line)s runs in push mode: its cards are parked. "
@@ -154,9 +166,11 @@ def card_move(
         to, reason = C.RETIRED, reason or ONE_TIME_RETIRED
     elif to == C.EMPTY:
         booked = _empty_container(card, actor_id=actor_id)
-    elif to == C.IN_PROCESS:
+    elif to == C.IN_PROCESS and made:
         override = _check_wip(line, wip_override_reason)
         _start_work(card, actor_id=actor_id)
+    elif to == C.IN_PROCESS:
+        _start_replenishment(card, actor_id=actor_id)
     elif to == C.FULL:
         card.remaining_quantity = loop.container_quantity
     elif to == C.RETIRED:
@@ -166,10 +180,17 @@ def card_move(
     card.version += 1
     card.status_changed_at = timezone.now()
     work_order_id = card.work_order_id
+    ordered = KanbanCard(call_off_id=card.call_off_id, transfer_order_id=card.transfer_order_id)
     if to in (C.FULL, C.RETIRED):
-        card.work_order = None
+        card.work_order = card.call_off = card.transfer_order = None
     card.save(
-        update_fields=["status", "version", "status_changed_at", "remaining_quantity", "work_order"]
+        update_fields=[
+            "status",
+            "version",
+            "status_changed_at",
+            "remaining_quantity",
+            *ORDER_FIELDS,
+        ]
     )
     CardEvent.objects.create(
         card=card,
@@ -189,9 +210,13 @@ def card_move(
         )
         PullSignal.objects.filter(work_order_id=work_order_id).update(fulfilled_at=timezone.now())
         card.refresh_from_db()
+    elif to == C.FULL and card_receive_order(ordered, actor_id=actor_id):
+        card.refresh_from_db()  # the receipt may serve backorders, which drain it again
     elif to == C.FULL:
         _receive_without_order(card, actor_id=actor_id)
         card.refresh_from_db()
+    elif to == C.RETIRED:
+        _cancel_replenishment(ordered, actor_id=actor_id)
     live.notify_lines_changed([product.line_id])
     return card
 
@@ -256,6 +281,36 @@ def _start_work(card: KanbanCard, *, actor_id: int | None) -> None:
         actor_id=actor_id,
         via_card=True,
     )
+
+
+def _start_replenishment(card: KanbanCard, *, actor_id: int | None) -> None:
+    """A supplier or transfer card on its way: its order is made if it has none (a parked
+    or grown card); a transfer is picked, which takes its quantity out of the source (and
+    is refused, with what it waits for, if the source cannot cover it)."""
+    if not has_order(card):
+        signal_cards([card], actor_id=actor_id)
+        card.save(update_fields=ORDER_FIELDS)
+    if card.transfer_order_id is not None:
+        status = TransferOrder.objects.values_list("status", flat=True).get(
+            pk=card.transfer_order_id
+        )
+        if status == TransferStatus.OPEN:
+            transfer_order_pick(transfer_order_id=card.transfer_order_id, actor_id=actor_id)
+
+
+def _cancel_replenishment(ordered: KanbanCard, *, actor_id: int | None) -> None:
+    reason = "card retired"
+    if ordered.call_off_id is not None:
+        call_off_cancel(
+            call_off_id=ordered.call_off_id, actor_id=actor_id, reason=reason, via_card=True
+        )
+    if ordered.transfer_order_id is not None:
+        transfer_order_cancel(
+            transfer_order_id=ordered.transfer_order_id,
+            actor_id=actor_id,
+            reason=reason,
+            via_card=True,
+        )
 
 
 def _receive_without_order(card: KanbanCard, *, actor_id: int | None) -> None:

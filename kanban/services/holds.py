@@ -30,6 +30,7 @@ from kanban.models import (
     KanbanLoop,
 )
 from kanban.policy import signal_cards
+from kanban.replenish import ORDER_FIELDS, has_order
 from production import live
 from production.errors import DomainError, NotAllowed
 from production.models import LineMode
@@ -70,7 +71,7 @@ def _signal_released(cards: list[KanbanCard], loop: KanbanLoop, actor_id: int | 
     waiting = [
         card
         for card in cards
-        if card.status == C.EMPTY and card.work_order_id is None and not card.signals_held
+        if card.status == C.EMPTY and not has_order(card) and not card.signals_held
     ]
     if waiting and not loop.on_hold and loop.product.line.mode == LineMode.PULL:
         signal_cards(waiting, actor_id=actor_id, loops={loop.pk: loop})
@@ -117,7 +118,7 @@ def card_release(*, card_id: int, actor_id: int | None, note: str = "") -> Kanba
     card.version += 1
     _signal_released([card], loop, actor_id)
     card.save(
-        update_fields=["hold_reason", "hold_note", "held_at", "held_by", "version", "work_order"]
+        update_fields=["hold_reason", "hold_note", "held_at", "held_by", "version", *ORDER_FIELDS]
     )
     HoldEvent.objects.create(
         loop=loop, card=card, action=HoldAction.RELEASE, note=note.strip()[:200], actor_id=actor_id
@@ -168,7 +169,7 @@ def loop_release(*, loop_id: int, actor_id: int | None, note: str = "") -> Kanba
         card.loop_held = False
         card.version += 1
     _signal_released(cards, loop, actor_id)
-    KanbanCard.objects.bulk_update(cards, ["loop_held", "version", "work_order"])
+    KanbanCard.objects.bulk_update(cards, ["loop_held", "version", *ORDER_FIELDS])
     HoldEvent.objects.create(
         loop=loop, action=HoldAction.RELEASE, note=note.strip()[:200], actor_id=actor_id
     )
@@ -196,8 +197,8 @@ def loop_issue_one_time_card(*, loop_id: int, reason: str, actor_id: int | None)
         status_changed_at=timezone.now(),
     )
     signal_cards([card], actor_id=actor_id, loops={loop.pk: loop})
-    if card.work_order_id is not None:
-        card.save(update_fields=["work_order"])
+    if has_order(card):
+        card.save(update_fields=ORDER_FIELDS)
     CardEvent.objects.create(
         card=card,
         from_status="",

@@ -26,7 +26,8 @@ from kanban.models import (
     KanbanCard,
     KanbanLoop,
 )
-from kanban.policy import NOT_HELD, drain_containers, signal_cards
+from kanban.policy import LOOP_RELATED, NOT_HELD, drain_containers, loop_parked, signal_cards
+from kanban.replenish import NO_ORDER, ORDER_FIELDS
 from kanban.selectors.loops import pull_loops_with_stock
 from kanban.services.cards import card_move
 from kanban.services.sizing import loop_max_cards
@@ -39,6 +40,7 @@ from production.models import (
     Product,
 )
 from production.services.stock import ensure_stock_levels
+from production.supply.models import ReplenishmentSource, Supplier
 
 C = CardStatus
 
@@ -52,9 +54,32 @@ def loop_create(
     card_count: int,
     safety_factor: Decimal = Decimal("0.2"),
     actor_id: int | None = None,
+    source: str = ReplenishmentSource.PRODUCTION,
+    supplier: Supplier | None = None,
+    source_location: Location | None = None,
+    transfer_lead_time_days: Decimal | None = None,
+    minimum: Decimal | None = None,
 ) -> KanbanLoop:
-    """A new loop starts with every card full, its stock received by an opening move."""
+    """A new loop starts with every card full, its stock received by an opening move.
+
+    Its `source` says how its empty containers are replenished: `production` (a work
+    order on the product's line), `supplier` (a call-off to `supplier`) or `transfer` (a
+    transfer order from `source_location`, due after `transfer_lead_time_days`, 1 day
+    unless given). `minimum`: stock below it raises stock.below_minimum (one container
+    unless given).
+    """
     from production.services.stock import stock_receive
+
+    sourcing = _loop_source(
+        product=product,
+        location=location or product.supermarket,
+        source=source,
+        supplier=supplier,
+        source_location=source_location,
+        transfer_lead_time_days=transfer_lead_time_days,
+    )
+    if minimum is not None and Decimal(minimum) < 0:
+        raise DomainError(gettext("The minimum cannot be negative."), field="minimum")
 
     if card_count < 1:
         raise DomainError("A loop needs at least one card.", field="card_count")
@@ -74,7 +99,12 @@ def loop_create(
     if KanbanLoop.objects.filter(product=product, location=location).exists():
         raise DomainError(f"{product.sku} already has a loop at {location.code}.", field="product")
     loop = KanbanLoop.objects.create(
-        product=product, location=location, container_quantity=quantity, safety_factor=safety_factor
+        product=product,
+        location=location,
+        container_quantity=quantity,
+        safety_factor=safety_factor,
+        minimum=minimum,
+        **sourcing,
     )
     now = timezone.now()
     cards = KanbanCard.objects.bulk_create(
@@ -102,6 +132,60 @@ def loop_create(
         note="kanban loop opened",
     )
     return loop
+
+
+def _loop_source(
+    *,
+    product: Product,
+    location: Location,
+    source: str,
+    supplier: Supplier | None,
+    source_location: Location | None,
+    transfer_lead_time_days: Decimal | None,
+) -> dict[str, object]:
+    """The loop's source fields, checked: each source has what it needs, and only that."""
+    S = ReplenishmentSource
+    if source not in S.values:
+        raise DomainError(
+            gettext("Unknown source %(source)r; use one of %(all)s.")
+            % {"source": source, "all": ", ".join(S.values)},
+            field="source",
+        )
+    if source == S.PRODUCTION and product.line_id is None:
+        raise DomainError(
+            gettext("%(sku)s has no line to make it: give the loop a supplier or a transfer.")
+            % {"sku": product.sku},
+            field="source",
+        )
+    if source == S.SUPPLIER and supplier is None:
+        raise DomainError(gettext("A supplier loop needs a supplier."), field="supplier")
+    if source == S.SUPPLIER and supplier is not None and supplier.archived_at is not None:
+        raise DomainError(
+            gettext("Supplier %(code)s is archived.") % {"code": supplier.code}, field="supplier"
+        )
+    if source == S.TRANSFER and source_location is None:
+        raise DomainError(
+            gettext("A transfer loop needs the location it comes from."), field="source_location"
+        )
+    if source == S.TRANSFER and source_location is not None and source_location.pk == location.pk:
+        raise DomainError(
+            gettext("A transfer comes from another location than the loop's."),
+            field="source_location",
+        )
+    lead_time = transfer_lead_time_days
+    if source == S.TRANSFER:
+        lead_time = Decimal(lead_time) if lead_time is not None else Decimal("1")
+        if lead_time <= 0:
+            raise DomainError(
+                gettext("The transfer lead time must be greater than zero."),
+                field="transfer_lead_time_days",
+            )
+    return {
+        "source": source,
+        "supplier": supplier if source == S.SUPPLIER else None,
+        "source_location": source_location if source == S.TRANSFER else None,
+        "transfer_lead_time_days": lead_time if source == S.TRANSFER else None,
+    }
 
 
 @transaction.atomic
@@ -135,7 +219,7 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
             for i in range(1, delta + 1)
         )
         signal_cards(new, actor_id=actor_id)
-        KanbanCard.objects.bulk_update(new, ["work_order"])
+        KanbanCard.objects.bulk_update(new, ORDER_FIELDS)
         CardEvent.objects.bulk_create(
             CardEvent(
                 card=c,
@@ -170,7 +254,7 @@ def loops_out_of_sync() -> list[int]:
     """Ids of the pull loops whose cards disagree with stock, in one query: the cards
     hold more or less than the level, or an empty card has no order (parked in push)."""
     unsignalled = KanbanCard.objects.filter(
-        loop=OuterRef("pk"), status=C.EMPTY, work_order__isnull=True, **NOT_HELD
+        loop=OuterRef("pk"), status=C.EMPTY, **NO_ORDER, **NOT_HELD
     )
     return list(
         pull_loops_with_stock()
@@ -189,7 +273,7 @@ def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[s
     of the set is done at once (levels locked, then the cards), in the caller's
     transaction.
     """
-    chosen = list(loops.select_related("product__line", "location").order_by("pk"))
+    chosen = list(loops.select_related(*LOOP_RELATED).order_by("pk"))
     if not chosen:
         return []
     levels = ensure_stock_levels({(loop.product_id, loop.location_id) for loop in chosen})
@@ -218,12 +302,12 @@ def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[s
     if excess:
         drain_containers(excess, actor_id=actor_id, reason="resynchronised with stock")
     # Empty cards of a pull loop without an order (parked while in push) signal now.
-    pull = {loop.pk: loop for loop in chosen if loop.product.line.mode == "pull"}
+    pull = {loop.pk: loop for loop in chosen if not loop_parked(loop)}
     orphans = (
         list(
             lock_cards(
                 KanbanCard.objects.filter(
-                    loop__in=list(pull), status=C.EMPTY, work_order__isnull=True, **NOT_HELD
+                    loop__in=list(pull), status=C.EMPTY, **NO_ORDER, **NOT_HELD
                 )
             )
         )
@@ -232,7 +316,7 @@ def loops_resync(loops: QuerySet[KanbanLoop], *, actor_id: int | None) -> list[s
     )
     if orphans:
         signal_cards(orphans, actor_id=actor_id, loops=pull)
-        bulk_update_rows(orphans, ["work_order"])
+        bulk_update_rows(orphans, ORDER_FIELDS)
         per_loop = Counter(card.loop_id for card in orphans)
         for loop_id, count in per_loop.items():
             findings[loop_id].append(f"{pull[loop_id].product.sku}: {count} empty cards signalled")

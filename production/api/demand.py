@@ -77,6 +77,7 @@ def parse_items(data: Any) -> tuple[list[DemandBySku], bool]:
             occurred_at=item.get("occurred_at") or now,
             external_id=item["external_id"],
             source=item["source"],
+            location=item.get("location") or None,
         )
         for item in valid
         if item is not None
@@ -107,7 +108,7 @@ def _conflicting_repeats(valid: Sequence[dict[str, Any] | None]) -> dict[int, An
 
 def _content(item: dict[str, Any] | None) -> tuple[Any, ...]:
     assert item is not None
-    return (item["product"], item["quantity"], item.get("occurred_at"))
+    return (item["product"], item["quantity"], item.get("occurred_at"), item.get("location"))
 
 
 def _unknown_sku(sku: str) -> dict[str, list[str]]:
@@ -220,6 +221,7 @@ def event_data(event: DemandEvent, sku: str, result: str | None = None) -> dict[
         "external_id": event.external_id,
         "source": event.source,
         "product": sku,
+        "location": event.location.code if event.location_id else None,
         "quantity": f"{Decimal(event.quantity):.3f}",
         "occurred_at": _time(event.occurred_at),
         "status": event.status,

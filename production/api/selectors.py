@@ -42,7 +42,7 @@ def work_orders() -> QuerySet[WorkOrder]:
 
 
 def demand_events() -> QuerySet[DemandEvent]:
-    return DemandEvent.objects.select_related("product")
+    return DemandEvent.objects.select_related("product", "location")
 
 
 def backorders() -> QuerySet[DemandEvent]:

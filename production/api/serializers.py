@@ -191,6 +191,7 @@ class EmptySerializer(serializers.Serializer):
 
 class DemandEventSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
+    location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = DemandEvent
@@ -199,6 +200,7 @@ class DemandEventSerializer(serializers.ModelSerializer):
             "external_id",
             "source",
             "product",
+            "location",
             "quantity",
             "occurred_at",
             "status",
@@ -258,6 +260,13 @@ class DemandEventInputSerializer(serializers.Serializer):
     )
     source = serializers.CharField(max_length=64, default="erp")  # type: ignore[assignment]
     product = serializers.CharField(max_length=64, help_text="SKU of the product demanded.")
+    location = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        help_text="Code of the location where it is consumed (line-side); without one, the "
+        "product's supermarket.",
+    )
     quantity = quantity_field(
         help_text="At most `PULLBOARD_DEMAND_MAX_QUANTITY` (1,000,000 unless configured)."
     )

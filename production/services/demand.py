@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from production.errors import DomainError
-from production.models import DemandEvent, DemandStatus, Product
+from production.models import DemandEvent, DemandStatus, Location, Product
 from production.webhooks.events import demand_received_subscribed, emit_demand_received
 
 
@@ -24,17 +24,19 @@ class DemandInput:
     occurred_at: datetime
     external_id: str
     source: str = "erp"
+    location: Location | None = None  # line-side consumption; none: the supermarket
 
 
 @dataclass(frozen=True)
 class DemandBySku:
-    """Demand as an ERP sends it: the product named by its SKU."""
+    """Demand as an ERP sends it: the product named by its SKU, the location by its code."""
 
     sku: str
     quantity: Decimal
     occurred_at: datetime
     external_id: str
     source: str = "erp"
+    location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], DemandEvent]:
     for source in {s for s, _ in keys}:
         ids = [e for s, e in keys if s == source]
         stored = DemandEvent.objects.filter(source=source, external_id__in=ids)
-        for event in stored.select_related("product"):
+        for event in stored.select_related("product", "location"):
             found[(event.source, event.external_id)] = event
     return found
 
@@ -92,6 +94,7 @@ _INSERT_COLUMNS = {
     "open_backorder_quantity",
     "processed_at",
     "created_at",
+    "location_id",  # optional, written by the ORM path only (see `_insert_fits`)
 }
 
 
@@ -160,7 +163,11 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     keys = {(i.source, i.external_id) for i in items}
     # On PostgreSQL the insert itself tells which keys were new (ON CONFLICT DO NOTHING);
     # elsewhere the stored ones are read first.
-    postgres = connection.vendor == "postgresql" and _insert_fits()
+    postgres = (
+        connection.vendor == "postgresql"
+        and _insert_fits()
+        and all(item.location is None for item in items)  # the fast insert has no location
+    )
     before = {} if postgres else _stored(keys)
     new: dict[tuple[str, str], DemandEvent] = {}
     for item in items:
@@ -172,6 +179,7 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
                 occurred_at=item.occurred_at,
                 source=item.source,
                 external_id=item.external_id,
+                location=item.location,
             )
     if postgres:
         created = _insert_postgres(new)
@@ -210,9 +218,10 @@ def demand_record(
     occurred_at: datetime | None = None,
     external_id: str,
     source: str = "erp",
+    location: Location | None = None,
 ) -> RecordedDemand:
     item = DemandInput(
-        product, Decimal(quantity), occurred_at or timezone.now(), external_id, source
+        product, Decimal(quantity), occurred_at or timezone.now(), external_id, source, location
     )
     return demand_record_many([item])[0]
 
@@ -231,7 +240,8 @@ def demand_record_by_sku(items: Sequence[DemandBySku]) -> list[RecordedDemand]:
     """
     for item in items:
         _validate(item)
-    if connection.vendor != "postgresql" or not _insert_fits():
+    located = any(item.location for item in items)
+    if connection.vendor != "postgresql" or not _insert_fits() or located:
         return _record_by_sku_orm(items)
     if connection.get_autocommit() and not demand_received_subscribed():
         return _record_by_sku_postgres(items, emit=False)
@@ -245,9 +255,20 @@ def _record_by_sku_orm(items: Sequence[DemandBySku]) -> list[RecordedDemand]:
         unknown = {n: i.sku for n, i in enumerate(items) if i.sku not in products}
         if unknown:
             raise UnknownProducts(unknown)
+        codes = {i.location for i in items if i.location}
+        places = {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
+        for code in codes - places.keys():
+            raise DomainError(f"No location has code {code!r}.", field="location", code="not_found")
         return demand_record_many(
             [
-                DemandInput(products[i.sku], i.quantity, i.occurred_at, i.external_id, i.source)
+                DemandInput(
+                    products[i.sku],
+                    i.quantity,
+                    i.occurred_at,
+                    i.external_id,
+                    i.source,
+                    places[i.location] if i.location else None,
+                )
                 for i in items
             ]
         )

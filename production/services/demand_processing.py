@@ -33,8 +33,8 @@ def demand_process_pending(*, limit: int = 200, partition: int | None = None) ->
     only its own product's stock), so they run side by side instead of waiting on each
     other's locks. Without one, any unprocessed event (the reconciler's catch-all drain).
 
-    Each event consumes its product's supermarket stock; what is not there is
-    backordered. The events' effects and their `processed_at` commit together, so
+    Each event consumes its product's stock where it names (line-side consumption), else
+    in the product's supermarket; what is not there is backordered. The events' effects and their `processed_at` commit together, so
     a second run finds nothing to do.
 
     On PostgreSQL this transaction commits without waiting for its WAL flush
@@ -52,11 +52,11 @@ def demand_process_pending(*, limit: int = 200, partition: int | None = None) ->
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
     products = {e.product_id: e.product for e in events}
-    levels = ensure_stock_levels({(p.pk, p.supermarket_id) for p in products.values()})
+    place = {e.pk: e.location_id or products[e.product_id].supermarket_id for e in events}
+    levels = ensure_stock_levels({(e.product_id, place[e.pk]) for e in events})
     batch = LedgerBatch()
     for event in events:
-        product = products[event.product_id]
-        level = levels[(product.pk, product.supermarket_id)]
+        level = levels[(event.product_id, place[event.pk])]
         short = batch.consume(level, event.quantity, demand_event_id=event.pk)
         event.backordered_quantity = event.open_backorder_quantity = short
         event.status = DemandStatus.BACKORDERED if short > 0 else DemandStatus.FULFILLED

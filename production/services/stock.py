@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from production import live
@@ -142,9 +143,10 @@ class LedgerBatch:
             ).values_list("pk", "line_id", "line__mode")
         }
         if self.consumptions:
-            modes = {pk: mode for pk, (_, mode) in lines.items()}
+            # A purchased product (no line) is replenished by its loops: the pull policy.
+            modes = {pk: mode or "pull" for pk, (_, mode) in lines.items()}
             notify_policies(self.consumptions, modes=modes, actor_id=actor_id)
-        live.notify_lines_changed(line_id for line_id, _ in lines.values())
+        live.notify_lines_changed(line_id for line_id, _ in lines.values() if line_id)
         emit_stock_below_minimum(self.levels.values(), self.moves)
 
 
@@ -160,14 +162,17 @@ def notify_policies(
 
 
 def fill_backorders(batch: LedgerBatch, level: StockLevel) -> None:
-    """Serve open backorders of the level's product, oldest first, from what it holds now."""
+    """Serve open backorders of the level's product at its location, oldest first, from
+    what it holds now (demand that names no location waits at the product's supermarket)."""
     if level.on_hand <= 0:
         return
-    waiting = (
-        DemandEvent.objects.select_for_update(of=("self",))
-        .filter(product_id=level.product_id, open_backorder_quantity__gt=0)
-        .order_by("created_at", "pk")
+    waiting = DemandEvent.objects.select_for_update(of=("self",)).filter(
+        product_id=level.product_id, open_backorder_quantity__gt=0
     )
+    here = Q(location_id=level.location_id) | Q(
+        location__isnull=True, product__supermarket_id=level.location_id
+    )
+    waiting = waiting.filter(here).order_by("created_at", "pk")
     filled: list[DemandEvent] = []
     for event in waiting:
         if level.on_hand <= 0:
@@ -205,8 +210,7 @@ def stock_receive(
     level = ensure_stock_levels([(product.pk, location.pk)])[(product.pk, location.pk)]
     batch = LedgerBatch()
     batch.add(level, quantity, kind=kind, work_order_id=work_order_id, actor_id=actor_id, note=note)
-    if location.pk == product.supermarket_id:
-        fill_backorders(batch, level)
+    fill_backorders(batch, level)
     batch.write(actor_id=actor_id)
     return level
 
@@ -254,7 +258,7 @@ def stock_adjust(
     if delta < 0:
         # Stock that left by a count left some container too: the pull policy follows it.
         batch.consumptions.append(Consumption(product.pk, location.pk, -delta))
-    elif location.pk == product.supermarket_id:
+    else:
         fill_backorders(batch, level)
     batch.write(actor_id=actor_id)
     return level

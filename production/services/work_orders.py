@@ -224,8 +224,7 @@ def _stock_effect(work_order: WorkOrder, to: str) -> Effect | None:
                 actor_id=actor_id,
                 note=f"WO-{wo.pk} completed",
             )
-            if wo.location_id == wo.product.supermarket_id:
-                fill_backorders(batch, level)
+            fill_backorders(batch, level)
             batch.write(actor_id=actor_id)
 
         return receive_output

@@ -127,10 +127,11 @@ def emit_line_mode_changed(switch: Any) -> None:
 def emit_stock_below_minimum(levels: Iterable[Any], moves: Iterable[Any]) -> None:
     """Levels that a batch took from at or above their minimum to below it.
 
-    The minimum of a product's stock in its supermarket is one full container
-    (`container_quantity`): below it, less than a container is left to serve demand.
+    The minimum is the one set on the kanban loop of that product and location (empty:
+    one container of the loop); a product's supermarket without a loop keeps one full
+    container of the product (`container_quantity`).
     """
-    from production.models import Product
+    from production.models import Location, Product
 
     delta: dict[tuple[int, int], Decimal] = {}
     for move in moves:
@@ -141,19 +142,38 @@ def emit_stock_below_minimum(levels: Iterable[Any], moves: Iterable[Any]) -> Non
         return
 
     def payloads() -> list[dict[str, Any]]:
-        products = Product.objects.select_related("supermarket").in_bulk(
-            {lvl.product_id for lvl in dropped}
+        product_ids = {lvl.product_id for lvl in dropped}
+        products = Product.objects.in_bulk(product_ids)
+        places = dict(
+            Location.objects.filter(pk__in={lvl.location_id for lvl in dropped}).values_list(
+                "pk", "code"
+            )
         )
+        # The loops' own minimums, read by the reverse relation (kanban builds on us).
+        minimums: dict[tuple[int, int], Decimal] = {
+            (pk, location_id): (minimum if minimum is not None else container)
+            for pk, location_id, minimum, container in Product.objects.filter(
+                pk__in=product_ids, kanban_loops__isnull=False
+            ).values_list(
+                "pk",
+                "kanban_loops__location_id",
+                "kanban_loops__minimum",
+                "kanban_loops__container_quantity",
+            )
+        }
         out = []
         for lvl in dropped:
             product = products[lvl.product_id]
-            before = lvl.on_hand - delta[(lvl.product_id, lvl.location_id)]
-            minimum = product.container_quantity
-            if lvl.location_id == product.supermarket_id and lvl.on_hand < minimum <= before:
+            key = (lvl.product_id, lvl.location_id)
+            before = lvl.on_hand - delta[key]
+            minimum = minimums.get(key)
+            if minimum is None and lvl.location_id == product.supermarket_id:
+                minimum = product.container_quantity
+            if minimum is not None and lvl.on_hand < minimum <= before:
                 out.append(
                     {
                         "product": product.sku,
-                        "location": product.supermarket.code,
+                        "location": places[lvl.location_id],
                         "on_hand": _q(lvl.on_hand),
                         "minimum": _q(minimum),
                     }

@@ -21,6 +21,11 @@ class WebhookEventType(models.TextChoices):
     WORK_ORDER_COMPLETED = "work_order.completed", "Work order completed"
     STOCK_BELOW_MINIMUM = "stock.below_minimum", "Stock below minimum"
     LINE_MODE_CHANGED = "line.mode_changed", "Line mode changed"
+    CALL_OFF_CREATED = "call_off.created", "Call-off created"
+    CALL_OFF_SHIPPED = "call_off.shipped", "Call-off shipped"
+    TRANSFER_ORDER_CREATED = "transfer_order.created", "Transfer order created"
+    REPLENISHMENT_RECEIVED = "replenishment.received", "Replenishment received"
+    REPLENISHMENT_LATE = "replenishment.late", "Replenishment late"
 
 
 def new_webhook_secret() -> str:
