@@ -4,7 +4,9 @@ Prints, on this machine, with PostgreSQL, Redis and one Celery worker of 2 proce
 - baseline: raw single-row autocommit INSERTs through psycopg into the same database;
 - sustained end-to-end rate: events stored in ERP-sized requests -> all processed;
 - p50/p99 latency from stored to processed (signal made) at a steady 200 events/s;
-- the ratio of the end-to-end rate to the baseline.
+- the ratio of the end-to-end rate to the baseline;
+- the mixed run: the same end-to-end rate and latency on a plant where a third of the
+  loops are supplier or transfer loops (`bench/mixed_plant.py`), beside the figures above.
 
 Run: `make bench` or `.venv/bin/python bench/bench_pull.py [--events 10000]`.
 BENCH_WORKER_ARGS adds options to the worker's command line (e.g. "--prefetch-multiplier=1").
@@ -126,7 +128,12 @@ def wait_processed(timeout: float = 300) -> None:
         time.sleep(0.05)
 
 
-def throughput(products, events: int, chunk: int, run: str = "tp") -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def throughput(
+    products, events: int, chunk: int, run: str = "tp", places=None
+) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Events stored in requests of `chunk` while the worker drains them: events / (last
+    processed - first stored), and the storing rate. `places`: product id -> the
+    location a product's demand names (line-side loops)."""
     import random
     from decimal import Decimal
 
@@ -138,15 +145,18 @@ def throughput(products, events: int, chunk: int, run: str = "tp") -> tuple[floa
 
     rng = random.Random(1)
     now = timezone.now()
+    places = places or {}
+    chosen = [rng.choice(products) for _ in range(events)]
     items = [
         DemandInput(
-            product=rng.choice(products),
+            product=product,
             quantity=Decimal(rng.randint(1, 3)),
             occurred_at=now,
             external_id=f"{run}-{i}",
             source=f"bench-{run}",
+            location=places.get(product.pk),
         )
-        for i in range(events)
+        for i, product in enumerate(chosen)
     ]
     start = time.perf_counter()
     for i in range(0, events, chunk):
@@ -197,7 +207,7 @@ def backlog_drain(products, events: int, chunk: int, processes: int, run: str) -
     return events / max((span["last"] - span["first"]).total_seconds(), 1e-3)
 
 
-def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def latency(products, rate: int, seconds: int, places=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Single events at a steady rate, each its own request and transaction.
 
     "Stored" is the moment the event's transaction committed (an on_commit hook
@@ -217,6 +227,7 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
 
     count = rate * seconds
     interval = 1 / rate
+    places = places or {}
     stored: dict[str, datetime] = {}
     run = f"{time.time():.0f}"
     start = time.perf_counter()
@@ -226,11 +237,13 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
             transaction.on_commit(
                 lambda key=external_id: stored.__setitem__(key, datetime.now(UTC))
             )
+            product = products[i % len(products)]
             demand_record(
-                product=products[i % len(products)],
+                product=product,
                 quantity=Decimal(1),
                 external_id=external_id,
                 source="latency",
+                location=places.get(product.pk),
             )
         delay = start + (i + 1) * interval - time.perf_counter()
         if delay > 0:
@@ -298,6 +311,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker processes of the scale-out runs")
     parser.add_argument("--products", default="20,2000", help="plant sizes of the scale-out runs")
     parser.add_argument("--only-scale-out", action="store_true")
+    parser.add_argument("--no-scale-out", action="store_true", help="the single-worker runs only")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     recreate_database()
@@ -311,17 +325,28 @@ def main() -> None:
     print(f"load average at the start: {os.getloadavg()[0]:.2f} (1 min)")
     if not args.only_scale_out:
         single_worker(args)
-    scale_out(args)
+    if not args.no_scale_out:
+        scale_out(args)
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 def single_worker(args: argparse.Namespace) -> None:
+    from bench.mixed_plant import build_mixed_plant
+
     baseline = raw_insert_rate(5_000)
-    products = build_plant(products=20, cards_per_loop=(args.events * 3) // (20 * 10) + 20)
+    cards = (args.events * 3) // (20 * 10) + 20
+    products = build_plant(products=20, cards_per_loop=cards)
+    # The mixed run's plant: 20 production loops and 10 supplier or transfer loops, the
+    # same cards and the same events, measured by the same worker right after.
+    mixed = build_mixed_plant(20, cards)
     worker = start_worker()
     try:
         rate, store_rate = throughput(products, args.events, args.chunk)
         lat = latency(products, args.rate, args.seconds)
+        mixed_rate, _ = throughput(
+            mixed.products, args.events, args.chunk, run="mixed", places=mixed.places
+        )
+        mixed_lat = latency(mixed.products, args.rate, args.seconds, places=mixed.places)
     finally:
         stop_worker(worker)
     print("pull engine benchmark (2 cores; PostgreSQL, Redis, 1 worker x 2 processes)")
@@ -344,6 +369,29 @@ def single_worker(args: argparse.Namespace) -> None:
         f"  the same from the row's created_at stamp (before its commit):"
         f" p50 {lat['stamp_p50']:.1f} ms, p99 {lat['stamp_p99']:.1f} ms"
     )
+    mixed_run(mixed.sources, (rate, lat), (mixed_rate, mixed_lat))
+
+
+def mixed_run(
+    sources: dict[str, int],
+    production: tuple[float, dict[str, float]],
+    mixed: tuple[float, dict[str, float]],
+) -> None:
+    """The mixed plant's figures beside the production-only ones of the same run."""
+    loops = ", ".join(f"{n} {source}" for source, n in sources.items())
+    print(f"  mixed run ({loops} loops; a signal makes a work order, call-off or transfer order)")
+    print("                                   production only      mixed     mixed/production")
+    (rate, lat), (mixed_rate, mixed_lat) = production, mixed
+    print(
+        f"    end to end, events/s          {rate:15.0f} {mixed_rate:10.0f}"
+        f" {mixed_rate / rate:12.2f}   (target >= 0.90)"
+    )
+    for key in ("p50", "p99"):
+        print(
+            f"    {key} commit -> signal, ms      {lat[key]:15.1f} {mixed_lat[key]:10.1f}"
+            f" {mixed_lat[key] / max(lat[key], 1e-9):12.2f}"
+            + ("   (target <= 1.10)" if key == "p99" else "")
+        )
 
 
 if __name__ == "__main__":

@@ -115,7 +115,10 @@ def supply_loops(*, product_ids: Collection[int]) -> list[SupplyLoop]:
             source=source,
             supplier_id=supplier,
             source_location_id=origin,
-            lead_time_days=supplier_lead if source == ReplenishmentSource.SUPPLIER else move_lead,
+            # A transfer loop always has its lead time, a supplier loop its supplier's
+            # (database constraints); 1 day as the transfer's default otherwise.
+            lead_time_days=(supplier_lead if source == ReplenishmentSource.SUPPLIER else move_lead)
+            or Decimal("1"),
             container_quantity=container,
             cards=active,
         )

@@ -126,7 +126,7 @@ def bought_in_components(
         if product is None or any(s.product["sku"] == product.sku for s in found[line_id]):
             continue
         loop = facing[component_id]
-        demand = (
+        demand: dict[str, Any] = (
             {"kind": "history", "events": events[component_id]}
             if events[component_id]
             else {"kind": "history", "daily": [0.0] * days}

@@ -205,7 +205,7 @@ def line_specs(
     """
     if end <= start:
         raise DomainError("The period must end after it starts.", field="end")
-    by_line: dict[int, list[Product]] = defaultdict(list)
+    by_line: dict[int | None, list[Product]] = defaultdict(list)
     for product in Product.objects.filter(line__in=lines).order_by("sku"):
         by_line[product.line_id].append(product)
     lines = [line for line in lines if by_line[line.pk]]

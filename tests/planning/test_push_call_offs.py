@@ -150,3 +150,26 @@ def test_two_lines_sharing_a_component_net_it_once(monkeypatch) -> None:  # type
     quantities = sorted(CallOff.objects.values_list("quantity", flat=True))
     assert sum(quantities) == D("100")
     assert quantities == [D("40"), D("60")]
+
+
+@pytest.mark.django_db
+def test_the_plan_page_and_api_show_the_call_offs(client, planner, operator) -> None:  # type: ignore[no-untyped-def]
+    from tests.planning.test_pages_and_api import token_client
+
+    bolt, _ = _bolt()
+    line = _push_line("asm", "F-1", bolt)
+    draft = push_plan_draft(line=line, period_start=TODAY)
+    client.force_login(planner)
+    page = client.get(f"/planning/push/{draft.pk}/").content.decode()
+    assert "to call off from acme" in page and "Open call-offs" in page
+    push_plan_release(plan_id=draft.pk)
+    call_off = CallOff.objects.get()
+    page = client.get(f"/planning/push/{draft.pk}/").content.decode()
+    assert f"call-off CO-{call_off.pk} to Acme Fasteners" in page
+    body = token_client(planner).get(f"/api/v1/push-plans/{draft.pk}/").json()
+    rows = {row["product"]: row for row in body["lines"]}
+    assert rows["P-200"]["call_off"] == call_off.pk and rows["P-200"]["work_order"] is None
+    assert rows["F-1"]["call_off"] is None and rows["F-1"]["work_order"] is not None
+    assert token_client(operator).get(f"/api/v1/push-plans/{draft.pk}/").status_code == 403
+    client.force_login(operator)
+    assert client.get(f"/planning/push/{draft.pk}/").status_code == 403

@@ -29,7 +29,7 @@ from production.locks import lock_products
 from production.models import BomLine, DemandEvent, Location, Product, StockLevel
 from production.planning.models import PushPlan, PushPlanLine, PushPlanStatus
 from production.planning.services.bom import dependent_demand
-from production.policies import policy_for
+from production.policies import SupplyLoop, policy_for
 from production.supply.models import CallOff, ReplenishmentSource, Supplier
 from production.supply.services import NewCallOff, call_offs_create_many
 from production.supply.transitions import OPEN_CALL_OFF
@@ -59,7 +59,7 @@ def bought_in_components(products: Sequence[Product]) -> list[BoughtIn]:
         loops = policy_for("pull").supply_loops(product_ids=ids)
     except LookupError:
         return []
-    supplier_loop = {}
+    supplier_loop: dict[int, SupplyLoop] = {}
     for loop in loops:
         if loop.source == ReplenishmentSource.SUPPLIER and loop.supplier_id is not None:
             supplier_loop.setdefault(loop.product_id, loop)
