@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("v1/", include("production.planning.api")),
     path("v1/", include("production.comparisons.api")),
+    path("v1/", include("production.supply.api.urls")),
     path("v1/", include("kanban.api.urls")),
     # Anything else under v1/ is answered in the API's error format (RFC 9457), not HTML.
     re_path(r"^v1/", api_not_found),

@@ -137,6 +137,11 @@ class KanbanLoop(Holdable):
     def __str__(self) -> str:
         return f"Loop {self.product.sku}@{self.location.code}"
 
+    @property
+    def effective_minimum(self) -> Decimal:
+        """The stock.below_minimum threshold: the loop's own, else one container."""
+        return self.minimum if self.minimum is not None else self.container_quantity
+
 
 class CardStatus(models.TextChoices):
     FULL = "full", _("Full")

@@ -18,6 +18,26 @@ class LoopSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Why it is on hold: machine_down, quality_hold, missing_part, other; empty if not.",
     )
+    source = serializers.CharField(
+        read_only=True,
+        help_text="How its empty containers are replenished: production, supplier or transfer.",
+    )
+    supplier = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="Supplier code (supplier)."
+    )
+    source_location = serializers.SlugRelatedField(
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
+        help_text="Where its containers come from (transfer).",
+    )
+    minimum = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=3,
+        read_only=True,
+        source="effective_minimum",
+        help_text="Stock below this raises stock.below_minimum (one container unless set).",
+    )
 
     class Meta:
         model = KanbanLoop
@@ -27,6 +47,11 @@ class LoopSerializer(serializers.ModelSerializer):
             "location",
             "container_quantity",
             "card_count",
+            "source",
+            "supplier",
+            "source_location",
+            "transfer_lead_time_days",
+            "minimum",
             "recommended_card_count",
             "recommended_at",
             "recommendation",

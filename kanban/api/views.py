@@ -49,9 +49,9 @@ class CardFilter(df.FilterSet):
 
 
 def loops() -> QuerySet[KanbanLoop]:
-    return KanbanLoop.objects.select_related("product", "location").annotate(
-        card_count=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED))
-    )
+    return KanbanLoop.objects.select_related(
+        "product", "location", "supplier", "source_location"
+    ).annotate(card_count=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED)))
 
 
 @extend_schema_view(

@@ -258,7 +258,9 @@ def _record_by_sku_orm(items: Sequence[DemandBySku]) -> list[RecordedDemand]:
         codes = {i.location for i in items if i.location}
         places = {loc.code: loc for loc in Location.objects.filter(code__in=codes)}
         for code in codes - places.keys():
-            raise DomainError(f"No location has code {code!r}.", field="location", code="not_found")
+            raise DomainError(
+                f"No location has code {code!r}.", field="location", code="unknown_location"
+            )
         return demand_record_many(
             [
                 DemandInput(

@@ -89,6 +89,17 @@ class ReplenishmentOrder(models.Model):
     class Meta:
         abstract = True
 
+    OPEN_STATUSES: tuple[str, ...] = ()
+
+    @property
+    def late(self) -> bool:
+        """Marked late by the sweep, or still open past its due time."""
+        from django.utils import timezone
+
+        if self.late_at is not None:
+            return True
+        return self.status in self.OPEN_STATUSES and self.due_at < timezone.now()
+
     @property
     def difference(self) -> Decimal | None:
         """Counted minus ordered, once received (short < 0 < over)."""
@@ -110,6 +121,8 @@ class CallOff(ReplenishmentOrder):
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
+
+    OPEN_STATUSES = ("open", "confirmed", "shipped")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -153,6 +166,8 @@ class TransferOrder(ReplenishmentOrder):
         max_length=12, choices=TransferStatus.choices, default=TransferStatus.OPEN
     )
     picked_at = models.DateTimeField(null=True, blank=True)
+
+    OPEN_STATUSES = ("open", "picked")
 
     class Meta:
         ordering = ["-created_at", "-id"]

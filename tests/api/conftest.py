@@ -14,6 +14,7 @@ from tests.factories import UserFactory
 # The real-worker fixtures (a private broker, `celery worker` processes) for
 # test_webhooks_worker.py.
 from tests.integration.conftest import broker, start_worker  # noqa: F401
+from tests.supply_chain import chain  # noqa: F401  (supplier -> warehouse -> line side)
 
 ApiFor = Callable[[Any], APIClient]
 

@@ -216,3 +216,7 @@ def wait_for(condition: Callable[[], bool], *, timeout: float = 60, what: str = 
             return
         time.sleep(0.1)
     pytest.fail(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+# The supplier -> warehouse -> line-side chain (test_supply_chain_worker.py).
+from tests.supply_chain import chain  # noqa: E402, F401

@@ -51,7 +51,9 @@ def replenishment_mark_late(*, now: datetime | None = None) -> LateMarked:
             CallOffEvent(call_off=c, from_status=c.status, to_status=LATE, reason="past due")
             for c in call_offs
         ]
-        + [
+    )
+    bulk_insert_rows(
+        [
             TransferOrderEvent(
                 transfer_order=t, from_status=t.status, to_status=LATE, reason="past due"
             )

@@ -257,15 +257,17 @@ def _transition(
     order.version += 1
     order.save()
     bulk_insert_rows(rows)
+    if not via_card and to in ("received", "cancelled"):
+        # The card first (full, holding what was counted), then the stock: backorders the
+        # receipt serves then drain the card that holds it, as they would at the line.
+        for follower in _followers:
+            follower(order, to, actor_id)
     if batch.moves:
         batch.write(actor_id=actor_id)
     if to == "shipped" and isinstance(order, CallOff):
         events.emit_call_off_shipped(order)
     if to == "received":
         events.emit_replenishment_received(order)
-    if not via_card and to in ("received", "cancelled"):
-        for follower in _followers:
-            follower(order, to, actor_id)
     return order
 
 

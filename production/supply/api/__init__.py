@@ -1,0 +1,1 @@
+"""API v1 of the supply concern: suppliers/, call-offs/, transfer-orders/."""
