@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("production.planning.urls")),
     path("", include("production.dashboards.urls")),
     path("", include("production.comparisons.urls")),
+    path("", include("production.supply.urls")),
     path("", include("kanban.urls")),
 ]

@@ -159,7 +159,8 @@ class KanbanLoopAdmin(admin.ModelAdmin):
 
     @admin.display(description="Line", ordering="product__line__code")
     def line(self, loop: KanbanLoop) -> str:
-        return loop.product.line.code
+        line = loop.product.line
+        return line.code if line else "-"  # a purchased product: no line
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
@@ -268,9 +269,21 @@ class CardEventAdmin(ReadOnlyAdmin):
 
 @admin.register(PullSignal)
 class PullSignalAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "card", "work_order", "fulfilled_at")
+    list_display = (
+        "created_at",
+        "card",
+        "work_order",
+        "call_off",
+        "transfer_order",
+        "fulfilled_at",
+    )
     list_filter = ("created_at", "card__loop__product__line")
-    list_select_related = ("card__loop__product", "work_order__product")
+    list_select_related = (
+        "card__loop__product",
+        "work_order__product",
+        "call_off",
+        "transfer_order",
+    )
     search_fields = ("card__loop__product__sku__exact",)
     search_help_text = _("A product's SKU, exactly.")
     ordering = ("-id",)

@@ -137,9 +137,9 @@ def card_undo_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         "number": back.number,
         "status": back.get_status_display().lower(),
     }
-    if not request.htmx:
+    if not request.htmx or line is None:  # a purchased product's card: on no line's board
         messages.success(request, message)
-        return redirect("kanban:board", code=line.code)
+        return redirect("kanban:board", code=line.code) if line else redirect("kanban:boards")
     response = _columns_response(request, line)
     response["HX-Trigger"] = json.dumps({"pb-moved": {"message": message, "card": card_id}})
     return response

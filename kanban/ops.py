@@ -25,6 +25,7 @@ from prometheus_client import Gauge
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard, PullSignal
+from kanban.replenish import NO_ORDER
 from kanban.selectors.loops import pull_loops_with_stock
 from production.models import WorkOrderStatus
 
@@ -75,15 +76,22 @@ def cards_hold_what_is_on_hand() -> list[str]:
 
 
 def one_open_signal_per_empty_card() -> list[str]:
-    """An empty card of a pull line has its order and that order's signal; no card has two
-    open signals (unfulfilled, their order neither done nor cancelled)."""
+    """An empty card of a pull line (or of a purchased product) has its order (a work
+    order, a call-off or a transfer order) and that order's signal; no card has two open
+    signals (unfulfilled, their order neither done, received nor cancelled)."""
     closed = [WorkOrderStatus.DONE, WorkOrderStatus.CANCELLED]
-    its_signal = PullSignal.objects.filter(card=OuterRef("pk"), work_order=OuterRef("work_order"))
+    ended = ["received", "cancelled"]
+    its_signal = PullSignal.objects.filter(card=OuterRef("pk")).filter(
+        Q(work_order=OuterRef("work_order"))
+        | Q(call_off=OuterRef("call_off"))
+        | Q(transfer_order=OuterRef("transfer_order"))
+    )
+    pulled = Q(loop__product__line__mode="pull") | Q(loop__product__line__isnull=True)
     unsignalled = [
         f"card {row['pk']} ({row['loop__product__sku']} #{row['number']}) is empty "
         "without its open pull signal"
-        for row in KanbanCard.objects.filter(status=C.EMPTY, loop__product__line__mode="pull")
-        .filter(Q(work_order__isnull=True) | ~Exists(its_signal))
+        for row in KanbanCard.objects.filter(pulled, status=C.EMPTY)
+        .filter(Q(**NO_ORDER) | ~Exists(its_signal))
         .order_by("pk")
         .values("pk", "loop__product__sku", "number")
     ]
@@ -91,6 +99,8 @@ def one_open_signal_per_empty_card() -> list[str]:
         f"card {row['card']} has {row['n']} open pull signals"
         for row in PullSignal.objects.filter(fulfilled_at__isnull=True)
         .exclude(work_order__status__in=closed)
+        .exclude(call_off__status__in=ended)
+        .exclude(transfer_order__status__in=ended)
         .order_by()
         .values("card")
         .annotate(n=Count("pk"))

@@ -181,7 +181,7 @@ def _replay_move(request: HttpRequest, body: dict[str, str]) -> HttpResponse:
     moved = json.loads(body["trigger"] or "{}").get("pb-moved", {})
     card = KanbanCard.objects.select_related("loop__product__line").filter(pk=moved.get("card"))
     found = card.first()
-    if found is None:
+    if found is None or found.loop.product.line is None:  # none: a purchased product's card
         return HttpResponse(status=204)
     response = _columns_response(request, found.loop.product.line)
     response["HX-Trigger"] = body["trigger"]
@@ -229,9 +229,9 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
         "number": moved.number,
         "status": str(label).lower(),
     }
-    if not request.htmx:
+    if not request.htmx or line is None:  # a purchased product's card: on no line's board
         messages.success(request, message)
-        return redirect("kanban:board", code=line.code)
+        return redirect("kanban:board", code=line.code) if line else redirect("kanban:boards")
     response = _columns_response(request, line)
     moved_detail: dict[str, Any] = {"message": message, "card": card_id}
     event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()

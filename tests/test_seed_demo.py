@@ -33,6 +33,7 @@ from production.models import (
     WorkOrder,
 )
 from production.services.stock import ledger_sum
+from production.supply.models import CallOff, TransferOrder
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,18 +111,24 @@ def test_seed_builds_a_believable_plant_and_a_second_run_changes_nothing(
     # Two levels: finished goods on assembly lines use components made on other lines.
     finished = Product.objects.filter(bom_lines__isnull=False).distinct()
     assert finished.count() >= 10
-    for bom in BomLine.objects.select_related("parent__line", "component__line"):
+    made = BomLine.objects.filter(component__line__isnull=False)
+    for bom in made.select_related("parent__line", "component__line"):
         assert bom.parent.line.code.startswith("asm-")
         assert not bom.component.line.code.startswith("asm-")
-    assert {b.component.line.code for b in BomLine.objects.select_related("component__line")} >= {
+    assert {b.component.line.code for b in made.select_related("component__line")} >= {
         "machining",
         "sheet-metal",
         "moulding",
     }
 
-    # Every product has a loop sized from demand, opened with its recommended card count.
-    loops = KanbanLoop.objects.annotate(cards_n=Count("cards")).select_related("product")
-    assert loops.count() == Product.objects.count()
+    # Every product made here has a loop sized from demand, opened with its recommended
+    # card count; the bought-in parts have supplier loops (and bolts a line-side one).
+    loops = (
+        KanbanLoop.objects.filter(source="production")
+        .annotate(cards_n=Count("cards"))
+        .select_related("product")
+    )
+    assert loops.count() == Product.objects.filter(line__isnull=False).count()
     for loop in loops:
         assert loop.recommended_card_count == loop.cards_n, loop.product.sku
         assert loop.recommendation["lead_time_source"] == "configured"
@@ -129,6 +136,14 @@ def test_seed_builds_a_believable_plant_and_a_second_run_changes_nothing(
     seal = KanbanLoop.objects.get(product__sku="C-SEAL")
     assert float(seal.recommendation["dependent_daily_demand"]) > 50
     assert seal.recommended_card_count >= 2
+
+    bought = KanbanLoop.objects.filter(source="supplier").select_related("supplier")
+    assert {loop.supplier.code for loop in bought} == {"acme-fasteners", "nordic-seals"}
+    assert all(loop.product.line_id is None for loop in bought)
+    transfer = KanbanLoop.objects.get(source="transfer")
+    assert (transfer.source_location.kind, transfer.location.kind) == ("warehouse", "line_side")
+    assert CallOff.objects.filter(status="open", supplier__code="nordic-seals").count() == 1
+    assert TransferOrder.objects.filter(status="open", to_location=transfer.location).count() == 1
 
     # Stock is there and agrees with its ledger; today's demand started the pull engine.
     for level in StockLevel.objects.all():
@@ -224,6 +239,6 @@ def test_the_embedded_profile_seeds_sqlite_twice(tmp_path: Path) -> None:
 
     manage("migrate", "--noinput", "-v", "0")
     first = manage("seed_demo")
-    assert "Demo plant built: 5 lines, 20 products" in first
+    assert "Demo plant built: 5 lines, 22 products" in first
     second = manage("seed_demo")
     assert "nothing changed" in second and "admin / admin-demo" in second

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
@@ -18,14 +20,10 @@ class LoopSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Why it is on hold: machine_down, quality_hold, missing_part, other; empty if not.",
     )
-    source = serializers.CharField(
-        read_only=True,
-        help_text="How its empty containers are replenished: production, supplier or transfer.",
-    )
-    supplier = serializers.SlugRelatedField(
+    supplier: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True, help_text="Supplier code (supplier)."
     )
-    source_location = serializers.SlugRelatedField(
+    source_location: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
         allow_null=True,

@@ -103,7 +103,7 @@ def card_move(
     if to == C.IN_PROCESS and made and line is not None:
         # The WIP limit spans every card of the line: two starts on one line count the
         # cards in process one after the other, under the line's lock.
-        line = lock_lines([product.line_id]).get()
+        line = lock_lines([line.pk]).get()
         pairs |= {
             (b.component_id, b.component.supermarket_id)
             for b in product.bom_lines.select_related("component")
@@ -135,8 +135,11 @@ def card_move(
             },
             field="to",
         )
-    parked = line is not None and line.mode != "pull"
-    if parked and not (card.status == C.IN_PROCESS and to == C.FULL):
+    if (
+        line is not None
+        and line.mode != "pull"
+        and not (card.status == C.IN_PROCESS and to == C.FULL)
+    ):
         raise NotAllowed(
             _(
                 "Line %(line)s runs in push mode: its cards are parked. "

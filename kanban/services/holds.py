@@ -29,11 +29,10 @@ from kanban.models import (
     KanbanCard,
     KanbanLoop,
 )
-from kanban.policy import signal_cards
+from kanban.policy import loop_parked, signal_cards
 from kanban.replenish import ORDER_FIELDS, has_order
 from production import live
 from production.errors import DomainError, NotAllowed
-from production.models import LineMode
 from production.services.stock import ensure_stock_levels
 
 C = CardStatus
@@ -73,7 +72,7 @@ def _signal_released(cards: list[KanbanCard], loop: KanbanLoop, actor_id: int | 
         for card in cards
         if card.status == C.EMPTY and not has_order(card) and not card.signals_held
     ]
-    if waiting and not loop.on_hold and loop.product.line.mode == LineMode.PULL:
+    if waiting and not loop.on_hold and not loop_parked(loop):
         signal_cards(waiting, actor_id=actor_id, loops={loop.pk: loop})
 
 

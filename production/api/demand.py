@@ -221,7 +221,7 @@ def event_data(event: DemandEvent, sku: str, result: str | None = None) -> dict[
         "external_id": event.external_id,
         "source": event.source,
         "product": sku,
-        "location": event.location.code if event.location_id else None,
+        "location": event.location.code if event.location is not None else None,
         "quantity": f"{Decimal(event.quantity):.3f}",
         "occurred_at": _time(event.occurred_at),
         "status": event.status,

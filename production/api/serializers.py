@@ -55,7 +55,11 @@ class ProductSerializer(serializers.ModelSerializer):
         help_text="Starts with a letter or digit; then letters, digits, dot, dash, underscore.",
     )
     line = serializers.SlugRelatedField(
-        slug_field="code", queryset=ProductionLine.objects.all(), help_text="Code of the line."
+        slug_field="code",
+        queryset=ProductionLine.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Code of the line that makes it; null for a purchased (bought-in) product.",
     )
     supermarket = serializers.SlugRelatedField(
         slug_field="code",
@@ -152,7 +156,7 @@ class LineModeSwitchSerializer(serializers.Serializer):
 
 class WorkOrderSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
-    line = serializers.CharField(source="line.code", read_only=True)
+    line = serializers.CharField(source="line.code", read_only=True, allow_null=True)
     location = serializers.CharField(source="location.code", read_only=True)
     card = serializers.SerializerMethodField(help_text="The kanban card it answers, if any.")
 
@@ -191,7 +195,9 @@ class EmptySerializer(serializers.Serializer):
 
 class DemandEventSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku", read_only=True)
-    location = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    location: serializers.SlugRelatedField[Location] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DemandEvent

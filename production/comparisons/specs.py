@@ -207,7 +207,8 @@ def line_specs(
         raise DomainError("The period must end after it starts.", field="end")
     by_line: dict[int | None, list[Product]] = defaultdict(list)
     for product in Product.objects.filter(line__in=lines).order_by("sku"):
-        by_line[product.line_id].append(product)
+        if product.line_id is not None:
+            by_line[product.line_id].append(product)
     lines = [line for line in lines if by_line[line.pk]]
     if not lines:
         return {}

@@ -47,7 +47,7 @@ from production.planning.services.push import (
 
 class ProductForecastSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.sku")
-    line = serializers.CharField(source="product.line.code")
+    line = serializers.CharField(source="product.line.code", allow_null=True)
     values_in_force = serializers.SerializerMethodField(
         help_text="The forecast per bucket that push planning uses: `values` with `overrides`."
     )

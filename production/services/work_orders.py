@@ -65,6 +65,12 @@ def work_orders_create_many(
             raise DomainError("Quantity must be greater than zero.", field="quantity")
         if order.origin not in WorkOrderOrigin.values:
             raise DomainError(f"Unknown origin {order.origin!r}.", field="origin")
+        if order.product.line_id is None:
+            raise DomainError(
+                f"{order.product.sku} is bought, not made: it has no line to make it on.",
+                field="product",
+                code="purchased",
+            )
         rows.append(
             WorkOrder(
                 product=order.product,

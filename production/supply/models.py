@@ -90,6 +90,7 @@ class ReplenishmentOrder(models.Model):
         abstract = True
 
     OPEN_STATUSES: tuple[str, ...] = ()
+    status: str  # each order kind declares its own field, with its own choices
 
     @property
     def late(self) -> bool:

@@ -51,10 +51,10 @@ def open_orders_of_cards(card_ids: list[int]) -> dict[int, Any]:
     found: dict[int, Any] = {}
     for order in call_offs().filter(pull_signal__card_id__in=card_ids, status__in=OPEN_CALL_OFF):
         found[order.pull_signal.card_id] = order  # type: ignore[attr-defined]
-    for order in transfer_orders().filter(
+    for transfer in transfer_orders().filter(
         pull_signal__card_id__in=card_ids, status__in=OPEN_TRANSFER
     ):
-        found[order.pull_signal.card_id] = order  # type: ignore[attr-defined]
+        found[transfer.pull_signal.card_id] = transfer  # type: ignore[attr-defined]
     return found
 
 

@@ -120,3 +120,7 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def _fast_password_hashing() -> None:
     """Overrides tests/conftest.py's cheap hasher here: the uvicorn process checks the
     passwords with the project's own hashers, so users must be hashed with those."""
+
+
+# The supplier -> warehouse -> line-side chain (test_supply_e2e.py).
+from tests.supply_chain import chain  # noqa: E402, F401

@@ -1,7 +1,9 @@
 """`python manage.py seed_demo`: a believable demo plant, the same on every run.
 
 Five lines (two assembly lines for pumps and valves, three fabrication lines for
-their components), 20 products with two-level BOMs, two supermarkets, a year of
+their components), 20 products with two-level BOMs and two bought-in parts from two
+suppliers (kanban/management/demo_supply.py), two supermarkets, a warehouse and a
+line-side location, a year of
 daily demand history per finished product (trend, weekly rhythm, promotions,
 noise; seeded), kanban loops sized from that history, a little of today's demand
 pushed through the pull engine so the boards have work on them, and one user per
@@ -22,6 +24,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from kanban.management.demo_supply import supply_demo_build
 from kanban.models import KanbanLoop
 from kanban.services import demand_in_window, loop_create, loop_size
 from kanban.sizing import recommended_card_count
@@ -305,12 +308,15 @@ class Command(BaseCommand):
         events = self.write_history(products, first_day=today - timedelta(days=HISTORY_DAYS))
         loops = [self.open_loop(products[f.sku], FINISHED_SAFETY, now) for f in FINISHED]
         loops += [self.open_loop(products[c.sku], COMPONENT_SAFETY, now) for c in COMPONENTS]
+        loops += supply_demo_build(products)  # suppliers, a warehouse, a line-side loop
         live = self.todays_demand(products, today=today, now=now)
         users = self.create_users()
         cards = sum(loop.cards.count() for loop in loops)
         return (
             f"Demo plant built: {len(lines)} lines, {len(products)} products "
-            f"({len(FINISHED)} finished, {len(COMPONENTS)} components), {len(loops)} kanban "
+            f"({len(FINISHED)} finished, {len(COMPONENTS)} made and "
+            f"{len(products) - len(FINISHED) - len(COMPONENTS)} bought-in components), "
+            f"{len(loops)} kanban "
             f"loops with {cards} cards, {events} days of demand history, {live} demand "
             f"events of today processed, {users} demo users."
         )

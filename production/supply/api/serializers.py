@@ -34,7 +34,9 @@ class SupplierSerializer(serializers.ModelSerializer):
         model = Supplier
         fields = ["code", "name", "lead_time_days", "email", "archived_at", "created_at"]
         read_only_fields = ["archived_at", "created_at"]
-        extra_kwargs = {"code": {"validators": []}}  # uniqueness: the service's clear error
+        extra_kwargs: dict[str, dict[str, Any]] = {
+            "code": {"validators": []}
+        }  # uniqueness: the service's clear error
 
 
 class SupplierChangeSerializer(SupplierSerializer):
