@@ -4,7 +4,9 @@ Prints, on this machine, with PostgreSQL, Redis and one Celery worker of 2 proce
 - baseline: raw single-row autocommit INSERTs through psycopg into the same database;
 - sustained end-to-end rate: events stored in ERP-sized requests -> all processed;
 - p50/p99 latency from stored to processed (signal made) at a steady 200 events/s;
-- the ratio of the end-to-end rate to the baseline.
+- the ratio of the end-to-end rate to the baseline;
+- the mixed run: the same end-to-end rate and latency on a plant where a third of the
+  loops are supplier or transfer loops (`bench/mixed_plant.py`), beside the figures above.
 
 Run: `make bench` or `.venv/bin/python bench/bench_pull.py [--events 10000]`.
 BENCH_WORKER_ARGS adds options to the worker's command line (e.g. "--prefetch-multiplier=1").
@@ -24,8 +26,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+MIXED_ROUNDS = 2  # alternating rounds of the production-only and the mixed plant
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
@@ -126,7 +130,12 @@ def wait_processed(timeout: float = 300) -> None:
         time.sleep(0.05)
 
 
-def throughput(products, events: int, chunk: int, run: str = "tp") -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def throughput(
+    products, events: int, chunk: int, run: str = "tp", places=None
+) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Events stored in requests of `chunk` while the worker drains them: events / (last
+    processed - first stored), and the storing rate. `places`: product id -> the
+    location a product's demand names (line-side loops)."""
     import random
     from decimal import Decimal
 
@@ -138,15 +147,18 @@ def throughput(products, events: int, chunk: int, run: str = "tp") -> tuple[floa
 
     rng = random.Random(1)
     now = timezone.now()
+    places = places or {}
+    chosen = [rng.choice(products) for _ in range(events)]
     items = [
         DemandInput(
-            product=rng.choice(products),
+            product=product,
             quantity=Decimal(rng.randint(1, 3)),
             occurred_at=now,
             external_id=f"{run}-{i}",
             source=f"bench-{run}",
+            location=places.get(product.pk),
         )
-        for i in range(events)
+        for i, product in enumerate(chosen)
     ]
     start = time.perf_counter()
     for i in range(0, events, chunk):
@@ -197,7 +209,7 @@ def backlog_drain(products, events: int, chunk: int, processes: int, run: str) -
     return events / max((span["last"] - span["first"]).total_seconds(), 1e-3)
 
 
-def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def latency(products, rate: int, seconds: int, places=None) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """Single events at a steady rate, each its own request and transaction.
 
     "Stored" is the moment the event's transaction committed (an on_commit hook
@@ -217,6 +229,7 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
 
     count = rate * seconds
     interval = 1 / rate
+    places = places or {}
     stored: dict[str, datetime] = {}
     run = f"{time.time():.0f}"
     start = time.perf_counter()
@@ -226,11 +239,13 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
             transaction.on_commit(
                 lambda key=external_id: stored.__setitem__(key, datetime.now(UTC))
             )
+            product = products[i % len(products)]
             demand_record(
-                product=products[i % len(products)],
+                product=product,
                 quantity=Decimal(1),
                 external_id=external_id,
                 source="latency",
+                location=places.get(product.pk),
             )
         delay = start + (i + 1) * interval - time.perf_counter()
         if delay > 0:
@@ -255,6 +270,7 @@ def latency(products, rate: int, seconds: int) -> dict[str, float]:  # type: ign
         "stamp_p99": pct(from_stamp, 0.99),
         "rate": achieved,
         "n": len(from_commit),
+        "values": from_commit,
     }
 
 
@@ -298,6 +314,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4", help="worker processes of the scale-out runs")
     parser.add_argument("--products", default="20,2000", help="plant sizes of the scale-out runs")
     parser.add_argument("--only-scale-out", action="store_true")
+    parser.add_argument("--no-scale-out", action="store_true", help="the single-worker runs only")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     recreate_database()
@@ -311,17 +328,34 @@ def main() -> None:
     print(f"load average at the start: {os.getloadavg()[0]:.2f} (1 min)")
     if not args.only_scale_out:
         single_worker(args)
-    scale_out(args)
+    if not args.no_scale_out:
+        scale_out(args)
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 def single_worker(args: argparse.Namespace) -> None:
+    from bench.mixed_plant import build_mixed_plant
+
     baseline = raw_insert_rate(5_000)
-    products = build_plant(products=20, cards_per_loop=(args.events * 3) // (20 * 10) + 20)
+    cards = (args.events * 5) // (20 * 10) + 20  # the first run and the rounds, never empty
+    products = build_plant(products=20, cards_per_loop=cards)
+    # The mixed run's plant: 20 production loops and 10 supplier or transfer loops, the
+    # same cards, measured by the same worker in alternating rounds (production, mixed,
+    # production, mixed), so that load from elsewhere falls on both alike.
+    mixed = build_mixed_plant(20, cards)
     worker = start_worker()
     try:
         rate, store_rate = throughput(products, args.events, args.chunk)
         lat = latency(products, args.rate, args.seconds)
+        rounds: dict[str, list[Any]] = {"production": [], "mixed": []}
+        for r in range(MIXED_ROUNDS):
+            for name, plant, places in (
+                ("production", products, None),
+                ("mixed", mixed.products, mixed.places),
+            ):
+                share = args.events // MIXED_ROUNDS
+                got, _ = throughput(plant, share, args.chunk, run=f"{name}-{r}", places=places)
+                rounds[name].append((got, latency(plant, args.rate, args.seconds // 2, places)))
     finally:
         stop_worker(worker)
     print("pull engine benchmark (2 cores; PostgreSQL, Redis, 1 worker x 2 processes)")
@@ -344,6 +378,38 @@ def single_worker(args: argparse.Namespace) -> None:
         f"  the same from the row's created_at stamp (before its commit):"
         f" p50 {lat['stamp_p50']:.1f} ms, p99 {lat['stamp_p99']:.1f} ms"
     )
+    mixed_run(mixed.sources, rounds)
+
+
+def mixed_run(sources: dict[str, int], rounds: dict[str, list[Any]]) -> None:
+    """The mixed plant's figures beside the production-only ones of the same rounds: the
+    median end-to-end rate, and the latency percentiles of all rounds' events pooled."""
+    import statistics
+
+    loops = ", ".join(f"{n} {source}" for source, n in sources.items())
+    print(
+        f"  mixed run ({loops} loops; {MIXED_ROUNDS} alternating rounds each;"
+        " a signal makes a work order, call-off or transfer order)"
+    )
+    print("                                   production only      mixed     mixed/production")
+    rate = {name: statistics.median(r for r, _ in runs) for name, runs in rounds.items()}
+    pooled = {
+        name: sorted(v for _, lat in runs for v in lat["values"]) for name, runs in rounds.items()
+    }
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(len(values) * q))] * 1000
+
+    print(
+        f"    end to end, events/s          {rate['production']:15.0f} {rate['mixed']:10.0f}"
+        f" {rate['mixed'] / rate['production']:12.2f}   (target >= 0.90)"
+    )
+    for label, q in (("p50", 0.5), ("p99", 0.99)):
+        a, b = pct(pooled["production"], q), pct(pooled["mixed"], q)
+        print(
+            f"    {label} commit -> signal, ms      {a:15.1f} {b:10.1f} {b / max(a, 1e-9):12.2f}"
+            + ("   (target <= 1.10)" if label == "p99" else "")
+        )
 
 
 if __name__ == "__main__":

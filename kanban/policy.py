@@ -13,7 +13,7 @@ from django.utils import timezone
 from kanban.locks import lock_next_containers
 from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard, KanbanLoop
 from production.bulk import bulk_insert_rows, bulk_update_rows
-from production.policies import Consumption
+from production.policies import Consumption, SupplyLoop
 from production.webhooks.events import emit_cards_signalled
 
 RESYNC_CHUNK = 500  # loops per reconciling transaction: short locks, few queries
@@ -55,6 +55,11 @@ class PullPolicy:
         from kanban.selectors.loops import cards_by_status_with_age
 
         return cards_by_status_with_age(line_id=line_id, now=now)
+
+    def supply_loops(self, *, product_ids: Collection[int]) -> list[SupplyLoop]:
+        from kanban.selectors.loops import supply_loops
+
+        return supply_loops(product_ids=product_ids)
 
     def reconcile(self) -> list[str]:
         """Cards against stock: one query finds the pull loops that disagree, which are

@@ -1,7 +1,8 @@
 """Row locks, one helper per locked thing, always in primary-key order.
 
-Lock order across the code base: production lines, then stock levels (parents
-before components, as the BOM is walked), then kanban cards, then work orders.
+Lock order across the code base: production lines, then products (a bought-in
+component's push netting), then stock levels (parents before components, as the BOM
+is walked), then kanban cards, then work orders.
 Two paths that follow it never deadlock.
 
 Rules that span rows have one row that guards them, locked before the rows they
@@ -23,7 +24,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Mod
 
-from production.models import DemandEvent, ProductionLine, StockLevel, WorkOrder
+from production.models import DemandEvent, Product, ProductionLine, StockLevel, WorkOrder
 
 
 def lock_lines(ids: Iterable[int]) -> QuerySet[ProductionLine]:
@@ -32,6 +33,17 @@ def lock_lines(ids: Iterable[int]) -> QuerySet[ProductionLine]:
         ProductionLine.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=list(ids))
         .order_by("pk")
+    )
+
+
+def lock_products(ids: Iterable[int]) -> list[int]:
+    """Products whose push netting two lines share (a bought-in component), in pk order.
+    `FOR NO KEY UPDATE`, like a line: rows that reference a product still commit."""
+    return list(
+        Product.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=list(ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

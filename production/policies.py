@@ -24,6 +24,21 @@ class Consumption:
     work_order_id: int | None = None
 
 
+@dataclass(frozen=True)
+class SupplyLoop:
+    """A live loop replenished by a supplier or a transfer, as the push planner and the
+    twin read it: plain ids and numbers, nothing of the policy's own models."""
+
+    product_id: int
+    location_id: int
+    source: str  # "supplier" or "transfer"
+    supplier_id: int | None
+    source_location_id: int | None
+    lead_time_days: Decimal  # the supplier's, or the transfer's
+    container_quantity: Decimal
+    cards: int  # active cards
+
+
 class ReplenishmentPolicy(Protocol):
     def stock_consumed(self, consumptions: Sequence[Consumption], *, actor_id: int | None) -> None:
         """React, in the caller's transaction, to stock consumed from products of its lines."""
@@ -40,6 +55,10 @@ class ReplenishmentPolicy(Protocol):
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
         """For dashboards: the line's cards by status, with the age of the oldest in each."""
+
+    def supply_loops(self, *, product_ids: Collection[int]) -> list[SupplyLoop]:
+        """The policy's live supplier and transfer loops of these products (not archived),
+        in one read, by product then loop id."""
 
 
 class ForecastPushPolicy:
@@ -58,6 +77,9 @@ class ForecastPushPolicy:
         return {}
 
     def cards_by_status(self, *, line_id: int, now: datetime) -> list[dict[str, Any]]:
+        return []
+
+    def supply_loops(self, *, product_ids: Collection[int]) -> list[SupplyLoop]:
         return []
 
 

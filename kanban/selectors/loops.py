@@ -22,6 +22,8 @@ from django.db.models.functions import Coalesce
 
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
 from production.models import StockLevel
+from production.policies import SupplyLoop
+from production.supply.models import ReplenishmentSource
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -81,3 +83,54 @@ def pull_loops_with_stock() -> QuerySet[WithAnnotations[KanbanLoop, LoopStock]]:
     return KanbanLoop.objects.filter(pull).annotate(
         held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero)
     )
+
+
+def supply_loops(*, product_ids: Collection[int]) -> list[SupplyLoop]:
+    """Live (not archived) supplier and transfer loops of the products, with their lead
+    time (the supplier's or the transfer's) and active cards, in one query."""
+    rows = (
+        KanbanLoop.objects.filter(
+            product_id__in=list(product_ids),
+            source__in=[ReplenishmentSource.SUPPLIER, ReplenishmentSource.TRANSFER],
+            archived_at__isnull=True,
+        )
+        .annotate(active=Count("cards", filter=~Q(cards__status=CardStatus.RETIRED)))
+        .order_by("product_id", "pk")
+        .values_list(
+            "product_id",
+            "location_id",
+            "source",
+            "supplier_id",
+            "source_location_id",
+            "supplier__lead_time_days",
+            "transfer_lead_time_days",
+            "container_quantity",
+            "active",
+        )
+    )
+    return [
+        SupplyLoop(
+            product_id=product,
+            location_id=location,
+            source=source,
+            supplier_id=supplier,
+            source_location_id=origin,
+            # A transfer loop always has its lead time, a supplier loop its supplier's
+            # (database constraints); 1 day as the transfer's default otherwise.
+            lead_time_days=(supplier_lead if source == ReplenishmentSource.SUPPLIER else move_lead)
+            or Decimal("1"),
+            container_quantity=container,
+            cards=active,
+        )
+        for (
+            product,
+            location,
+            source,
+            supplier,
+            origin,
+            supplier_lead,
+            move_lead,
+            container,
+            active,
+        ) in rows
+    ]

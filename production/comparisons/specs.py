@@ -1,4 +1,5 @@
-"""Twin specs of live lines: products, demand replayed exactly, history, process model.
+"""Twin specs of live lines: products, demand replayed exactly, history, process model,
+and the bought-in components with their supplier or warehouse stage (`bought_in`).
 
 Built for a set of lines at once (the nightly shadow run builds one per busy line), with a
 query count that does not grow with the number of lines: one read each of the lines'
@@ -20,6 +21,7 @@ from django.db.models import F, FloatField, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, RowNumber, TruncDate
 
+from production.comparisons.bought_in import bought_in_components
 from production.errors import DomainError
 from production.models import DemandEvent, Product, ProductionLine, WorkOrder, WorkOrderStatus
 from production.policies import policy_for
@@ -203,7 +205,7 @@ def line_specs(
     """
     if end <= start:
         raise DomainError("The period must end after it starts.", field="end")
-    by_line: dict[int, list[Product]] = defaultdict(list)
+    by_line: dict[int | None, list[Product]] = defaultdict(list)
     for product in Product.objects.filter(line__in=lines).order_by("sku"):
         if product.line_id is not None:
             by_line[product.line_id].append(product)
@@ -215,9 +217,16 @@ def line_specs(
     events, history = _demand_by_product(ids, start, end)
     done = {} if options.stations else _latest_done_orders([line.pk for line in lines])
     live = {} if options.policies else live_card_counts(lines)
+    components = bought_in_components(
+        {line.pk: by_line[line.pk] for line in lines}, start=start, end=end, days=days
+    )
     specs = {}
     for line in lines:
         products = by_line[line.pk]
+        bought = components.get(line.pk, [])
+        policies = options.policies or _default_policies(products, live, events, days)
+        if not options.policies:
+            policies[0]["cards"].update({b.product["sku"]: b.cards for b in bought})
         specs[line.pk] = {
             "horizon_days": days,
             "seed": options.seed,
@@ -232,8 +241,9 @@ def line_specs(
                     "history_before": history[p.pk],
                 }
                 for p in products
-            ],
-            "policies": options.policies or _default_policies(products, live, events, days),
+            ]
+            + [b.product for b in bought],
+            "policies": policies,
             "source": {"line": line.code, "start": start.isoformat(), "end": end.isoformat()},
         }
     return specs

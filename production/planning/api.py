@@ -152,7 +152,7 @@ class PushPlanLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PushPlanLine
-        fields = ["product", "quantity", "beyond_capacity", "work_order", "explanation"]
+        fields = ["product", "quantity", "beyond_capacity", "work_order", "call_off", "explanation"]
 
 
 class PushPlanSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from production.models import QUANTITY, Product, ProductionLine, WorkOrder
+from production.supply.models import CallOff
 
 
 class ForecastRunStatus(models.TextChoices):
@@ -212,7 +213,8 @@ class PushPlan(models.Model):
 
 
 class PushPlanLine(models.Model):
-    """One product of a push plan: the numbers, and the work order released (if any)."""
+    """One product of a push plan: the numbers, and the work order released (if any), or
+    for a bought-in component the call-off to its supplier."""
 
     plan = models.ForeignKey(PushPlan, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
@@ -220,6 +222,9 @@ class PushPlanLine(models.Model):
     beyond_capacity = models.BooleanField(default=False)
     work_order = models.OneToOneField(
         WorkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_line"
+    )
+    call_off = models.OneToOneField(
+        CallOff, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_line"
     )
     explanation = models.JSONField(default=dict)
 

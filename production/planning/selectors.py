@@ -45,7 +45,9 @@ def push_plans() -> QuerySet[PushPlan]:
 
 
 def push_plan_lines(plan: PushPlan) -> QuerySet[PushPlanLine]:
-    return plan.lines.select_related("product", "work_order").order_by("product__sku")
+    return plan.lines.select_related("product", "work_order", "call_off__supplier").order_by(
+        "product__sku"
+    )
 
 
 def switches_to_come(lines: list[ProductionLine] | None = None) -> dict[int, LineModeSwitch]:

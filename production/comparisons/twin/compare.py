@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from production.comparisons.twin import policies as pol
+from production.comparisons.twin import sources as src
 from production.comparisons.twin.metrics import Jobs, policy_metrics
 from production.comparisons.twin.spec import PolicySpec, Spec, parse_spec, saturated_jobs
 from production.comparisons.twin.sweep import like_for_like
@@ -39,20 +40,42 @@ def default_opening(spec: Spec) -> list[float]:
 def run_policy(
     policy: PolicySpec, spec: Spec, rng: np.random.Generator, demands: list[Any]
 ) -> tuple[Jobs, list[float], dict[str, float]]:
-    """The jobs one policy released on one replication's demand, its opening stock in
-    units and what else it reports (the forecast's error for MRP push)."""
+    """The jobs one policy released on one replication's demand (bought-in products'
+    orders included), its opening stock in units and what else it reports (the
+    forecast's error for MRP push, each source's and warehouse's figures)."""
+    jobs, initial, extra = _policy_jobs(policy, spec, rng, demands)
+    extra.update(_by_source(spec, jobs, demands, initial))
+    if any(p.model.source is not None and p.model.source.warehouse for p in spec.products):
+        extra.update(src.warehouse_metrics(jobs.warehouses, spec.warmup_days, spec.horizon_days))
+    return jobs, initial, extra
+
+
+def _policy_jobs(
+    policy: PolicySpec, spec: Spec, rng: np.random.Generator, demands: list[Any]
+) -> tuple[Jobs, list[float], dict[str, float]]:
     stations = spec.stations
     products = [p.model for p in spec.products]
-    if policy.kind == "kanban":
-        jobs, initial = pol.kanban(
-            rng, stations, products, demands, policy.params["cards"], policy.params["cell_cards"]
+    line = src.made_on_line(products)
+    if policy.kind in ("kanban", "conwip"):
+        key = "cards" if policy.kind == "kanban" else "base_stock"
+        counts = policy.params[key]
+        made = [products[i] for i in line]
+        wanted = [demands[i] for i in line]
+        if policy.kind == "kanban":
+            on_line, _ = pol.kanban(
+                rng, stations, made, wanted, [counts[i] for i in line], policy.params["cell_cards"]
+            )
+        else:
+            on_line, _ = pol.conwip(
+                rng, stations, made, wanted, policy.params["wip_cap"], [counts[i] for i in line]
+            )
+        on_line.product = np.asarray(line, dtype=np.intp)[on_line.product]
+        # Bought-in products order one container each time demand claims one.
+        bought = src.deliver(
+            rng, products, *src.container_claims(products, demands, src.bought_in(products))
         )
-        return jobs, initial, {}
-    if policy.kind == "conwip":
-        jobs, initial = pol.conwip(
-            rng, stations, products, demands, policy.params["wip_cap"], policy.params["base_stock"]
-        )
-        return jobs, initial, {}
+        initial = [n * p.container_quantity for n, p in zip(counts, products, strict=True)]
+        return src.merge(on_line, bought), initial, {}
     if policy.kind == "saturated":
         wip = policy.params["wip"]
         jobs, initial = pol.saturated(rng, stations, products[0], wip, saturated_jobs(spec, wip))
@@ -77,9 +100,40 @@ def run_policy(
     return jobs, initial, extra
 
 
-def _arrival_cv(jobs: Jobs, start: float, end: float) -> float:
-    """CV of the times between jobs entering the line (Kingman's c_a)."""
-    entered = np.sort(jobs.release[(jobs.release >= start) & (jobs.release <= end)])
+def _by_source(
+    spec: Spec, jobs: Jobs, demands: list[Any], initial: list[float]
+) -> dict[str, float]:
+    """Fill rate, stock and orders of each source's products, when the line has bought-in
+    products (the line's own products under `production_`)."""
+    kinds = [p.model.source.kind if p.model.source else "production" for p in spec.products]
+    if set(kinds) == {"production"}:
+        return {}
+    out: dict[str, float] = {}
+    for kind in src.SOURCE_KINDS:
+        mine = [i for i, k in enumerate(kinds) if k == kind]
+        if not mine:
+            continue
+        figures, _ = policy_metrics(
+            src.subset(jobs, mine),
+            [demands[i] for i in mine],
+            [initial[i] for i in mine],
+            spec.horizon_days,
+            spec.warmup_days,
+            series=False,
+        )
+        out[f"{kind}_fill_rate"] = figures["fill_rate"]
+        out[f"{kind}_stock_mean"] = figures["fg_inventory_mean"]
+        out[f"{kind}_backorders_mean"] = figures["backorders_mean"]
+        out[f"{kind}_orders_released"] = figures["work_orders_released"]
+        out[f"{kind}_order_lead_time_mean_days"] = figures["order_lead_time_mean_days"]
+    return out
+
+
+def _arrival_cv(jobs: Jobs, start: float, end: float, line: list[int]) -> float:
+    """CV of the times between jobs entering the line (Kingman's c_a); bought-in orders
+    do not enter it."""
+    window = (jobs.release >= start) & (jobs.release <= end) & np.isin(jobs.product, line)
+    entered = np.sort(jobs.release[window])
     gaps = np.diff(entered)
     return float(gaps.std() / gaps.mean()) if len(gaps) > 1 and gaps.mean() > 0 else 0.0
 
@@ -106,13 +160,17 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
     done = 0
     context_demand: list[float] = []
     peaks: list[float] = []
+    line_units: list[float] = []
+    line = src.made_on_line([p.model for p in spec.products])
     window = (float(spec.warmup_days), float(spec.horizon_days))
     for r, seed in enumerate(rep_seeds):
         demand_seed, *policy_seeds = seed.spawn(1 + len(spec.policies))
         demands = spec.demands(np.random.default_rng(demand_seed))
         measured = [d.daily(spec.horizon_days)[spec.warmup_days :] for d in demands]
         context_demand.append(float(np.mean([m.std() / max(m.mean(), 1e-12) for m in measured])))
-        peaks.append(_peak_rate(demands, spec))
+        # The line's load is the demand for what it makes.
+        peaks.append(_peak_rate([demands[i] for i in line], spec))
+        line_units.append(float(sum(measured[i].sum() for i in line)))
         for i, policy in enumerate(spec.policies):
             jobs, initial, extra = run_policy(
                 policy, spec, np.random.default_rng(policy_seeds[i]), demands
@@ -121,7 +179,7 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
                 jobs, demands, initial, spec.horizon_days, spec.warmup_days
             )
             metrics["opening_stock"] = float(sum(initial))
-            metrics["arrival_cv"] = _arrival_cv(jobs, *window)
+            metrics["arrival_cv"] = _arrival_cv(jobs, *window, line)
             metrics.update(extra)
             per_policy[i].append(metrics)
             if r == 0:
@@ -155,7 +213,8 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
                 "cycle_times_days": cycle_samples[i],
             }
         )
-    context = _context(spec, float(np.mean(context_demand)), float(np.mean(peaks)), results)
+    rate = float(np.mean(line_units)) / (spec.horizon_days - spec.warmup_days)
+    context = _context(spec, float(np.mean(context_demand)), float(np.mean(peaks)), rate)
     judged = verdict(results, context)
     judged["reasons"].extend(like_for_like(spec, results, run_policy))
     return {
@@ -169,12 +228,11 @@ def compare(raw_spec: Any, progress: Progress | None = None) -> dict[str, Any]:
     }
 
 
-def _context(
-    spec: Spec, demand_cv: float, peak_rate: float, results: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """The reasons behind the numbers: load (mean and peak), variability, lead times."""
-    rate = results[0]["metrics"]["units_demanded"] / (spec.horizon_days - spec.warmup_days)
-    container = float(np.mean([p.model.container_quantity for p in spec.products]))
+def _context(spec: Spec, demand_cv: float, peak_rate: float, rate: float) -> dict[str, Any]:
+    """The reasons behind the numbers: load (mean and peak) of the products the line
+    makes, variability, lead times, and the products bought in."""
+    made = [p.model for p in spec.products if p.model.source is None]
+    container = float(np.mean([p.container_quantity for p in made]))
     stations = []
     for s in spec.stations:
         stations.append(
@@ -198,7 +256,20 @@ def _context(
         "bottleneck": bottleneck["name"],
         "bottleneck_utilisation": bottleneck["utilisation"],
         "peak_utilisation": bottleneck["peak_utilisation"],
-        "planned_lead_time_days": float(np.mean([p.model.lead_time_days for p in spec.products])),
+        "planned_lead_time_days": float(np.mean([p.lead_time_days for p in made])),
+        "bought_in": [
+            {
+                "sku": p.model.sku,
+                "source": p.model.source.kind,
+                "lead_time_days": p.model.source.lead_time.mean,
+                "lead_time_cv": p.model.source.lead_time.effective_cv,
+                "warehouse_cards": p.model.source.warehouse.cards
+                if p.model.source.warehouse
+                else None,
+            }
+            for p in spec.products
+            if p.model.source is not None
+        ],
         "raw_process_time_days": float(sum(s.unit_time.mean * container for s in spec.stations)),
         "advance_demand_days": {
             p.label: p.params["plan"].advance_demand_days for p in spec.policies if p.kind == "push"

@@ -14,7 +14,8 @@ of a series, weighted by its `width`, is the table's figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,13 +30,16 @@ MAX_POINTS = 1000
 @dataclass
 class Jobs:
     """Jobs of one run (a container, or a transfer batch of a lot): release, finish, units,
-    product index, and the work order each belongs to (one job per order by default)."""
+    product index, and the work order each belongs to (one job per order by default).
+    `warehouses` holds the runs of the warehouses its transfers drew on
+    (`production.comparisons.twin.sources.WarehouseRun`)."""
 
     release: Array
     done: Array
     quantity: Array
     product: NDArray[np.intp]
     order: NDArray[np.intp] | None = None
+    warehouses: list[Any] = field(default_factory=list)
 
     def orders_released(self, start: float, end: float) -> int:
         released = (self.release >= start) & (self.release <= end)
@@ -158,8 +162,11 @@ def policy_metrics(
     initial_stock: Sequence[float],
     horizon: float,
     warmup: float = 0.0,
+    *,
+    series: bool = True,
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
-    """KPIs and daily series of one run, measured from the end of `warmup` to `horizon`."""
+    """KPIs and daily series of one run, measured from the end of `warmup` to `horizon`
+    (no series with `series=False`)."""
     T, w = float(horizon), float(warmup)
     span = T - w
     finished = (jobs.done <= T) & (jobs.done >= w)
@@ -212,6 +219,8 @@ def policy_metrics(
         "overproduction": max(0.0, made - demanded),
         "work_orders_released": jobs.orders_released(w, T),
     }
+    if not series:
+        return metrics, {}
     return metrics, _daily_series(jobs, demands, wip_level, fg_levels, bo_levels, w, T)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from production.comparisons.twin import sources
 from production.comparisons.twin.demand import Demand
 from production.comparisons.twin.distributions import sample_sums_in_groups
 from production.comparisons.twin.events import EventLine
@@ -217,12 +218,42 @@ def push_released(
     containers = np.asarray([p.container_quantity for p in products], dtype=float)
     lot, quantity = _cut_lots(amounts, containers[of])
     release_at = at[lot]
-    proc = np.stack([s.unit_time.sample_sum(rng, quantity) for s in stations])
+    on_line = _on_line(products, of[lot])
+    line_q = quantity[on_line]
+    proc = np.stack([s.unit_time.sample_sum(rng, line_q) for s in stations])
     if _single_machines(stations):
-        done = open_line(release_at[None, :], proc[:, None, :])[0][0]
+        done = open_line(release_at[on_line][None, :], proc[:, None, :])[0][0]
     else:
-        done = _open_event_line(stations, release_at, proc)
-    return Jobs(release_at, done, quantity, of[lot], lot)
+        done = _open_event_line(stations, release_at[on_line], proc)
+    made = Jobs(release_at[on_line], done, line_q, of[lot][on_line], lot[on_line])
+    return _with_bought_in(rng, products, made, release_at, of[lot], quantity, lot, on_line)
+
+
+def _on_line(products: Sequence[ProductModel], product: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Which jobs the line makes (the others are bought-in orders: call-offs, transfers)."""
+    made = np.asarray([p.source is None for p in products], dtype=bool)
+    return made[product] if len(made) else np.zeros(len(product), dtype=bool)
+
+
+def _with_bought_in(
+    rng: np.random.Generator,
+    products: Sequence[ProductModel],
+    made: Jobs,
+    release: Array,
+    product: NDArray[np.intp],
+    quantity: Array,
+    lot: NDArray[np.intp],
+    on_line: NDArray[np.bool_],
+) -> Jobs:
+    """The line's jobs and the bought-in lots (each a call-off or a transfer that arrives
+    whole after its lead time, `production.comparisons.twin.sources`)."""
+    other = ~on_line
+    if not other.any():
+        return made
+    bought = sources.deliver(
+        rng, products, release[other], product[other], quantity[other], lot[other]
+    )
+    return sources.merge(made, bought)
 
 
 def _run_lots(
@@ -235,19 +266,22 @@ def _run_lots(
     the line: one job per container, in release order, `order` numbering its lot."""
     day, product = np.nonzero(lots > 0)
     containers = np.asarray([p.container_quantity for p in products], dtype=float)
-    order, quantity = _cut_lots(lots[day, product], containers[product])
-    morning = day[order]
-    release = morning.astype(float)
+    all_order, all_quantity = _cut_lots(lots[day, product], containers[product])
+    all_release = day[all_order].astype(float)
+    of = product[all_order]
+    on_line = _on_line(products, of)
+    order, quantity, release = all_order[on_line], all_quantity[on_line], all_release[on_line]
     # The processing times are drawn morning by morning, station by station, as the
     # planner releases them.
-    per_morning = np.bincount(morning)
+    per_morning = np.bincount(release.astype(np.intp))
     per_morning = per_morning[per_morning > 0]
     proc = sample_sums_in_groups(rng, [s.unit_time for s in stations], quantity, per_morning)
     if _single_machines(stations):
         done = open_line(release[None, :], proc[:, None, :])[0][0]
     else:
         done = _open_event_line(stations, release, proc)
-    return Jobs(release, done, quantity, product[order], order)
+    made = Jobs(release, done, quantity, of[on_line], order)
+    return _with_bought_in(rng, products, made, all_release, of, all_quantity, all_order, on_line)
 
 
 def _open_event_line(stations: Sequence[Station], release: Array, proc: Array) -> Array:

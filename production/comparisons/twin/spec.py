@@ -46,7 +46,7 @@ from production.comparisons.twin.policy_spec import (
     PolicySpec,
     parse_policy,
 )
-from production.comparisons.twin.stations import ProductModel, Station
+from production.comparisons.twin.stations import ProductModel, Source, Station, Warehouse
 
 __all__ = [
     "MAX_CARDS",
@@ -78,7 +78,20 @@ SPEC_KEYS = (
 )
 STATION_KEYS = ("name", "machines", "unit_time", "supermarket_after")
 UNIT_TIME_KEYS = ("dist", "mean_minutes", "mean_hours", "mean_days", "cv")
-PRODUCT_KEYS = ("sku", "container_quantity", "lead_time_days", "demand", "history_before")
+PRODUCT_KEYS = (
+    "sku",
+    "container_quantity",
+    "lead_time_days",
+    "demand",
+    "history_before",
+    "source",
+)
+SOURCE_KEYS = {
+    "production": ("kind",),
+    "supplier": ("kind", "lead_time"),
+    "transfer": ("kind", "lead_time", "warehouse"),
+}
+WAREHOUSE_KEYS = ("cards", "lead_time")
 DEMAND_KEYS = {
     "poisson": ("kind", "rate_per_day"),
     "distribution": ("kind", "dist", "mean_per_day", "cv"),
@@ -143,6 +156,30 @@ def _unit_time(raw: Any, path: str) -> Dist:
     if kind in ("lognormal", "gamma") and cv == 0:
         raise SpecError("a lognormal or gamma time needs cv > 0", field=f"{path}.cv")
     return Dist(kind, mean, cv)
+
+
+def _source(raw: Any, path: str) -> Source | None:
+    """Where a product comes from: the line (`production`, the default), a `supplier` or a
+    `transfer`, each a `lead_time` per order (a distribution, as unit times are given);
+    a transfer may draw on a `warehouse` of `cards` containers with its own lead time."""
+    if raw is None:
+        return None
+    raw = obj(raw, path)
+    kind = raw.get("kind")
+    if kind not in SOURCE_KEYS:
+        raise SpecError(f"must be one of {', '.join(SOURCE_KEYS)}", field=f"{path}.kind")
+    obj(raw, path, SOURCE_KEYS[kind])
+    if kind == "production":
+        return None
+    warehouse = None
+    if raw.get("warehouse") is not None:
+        wpath = f"{path}.warehouse"
+        w = obj(raw["warehouse"], wpath, WAREHOUSE_KEYS)
+        cards = num(w.get("cards"), f"{wpath}.cards", allow_zero=True, integer=True)
+        if cards > MAX_CARDS:
+            raise SpecError(f"at most {MAX_CARDS:,}", field=f"{wpath}.cards")
+        warehouse = Warehouse(cards, _unit_time(w.get("lead_time"), f"{wpath}.lead_time"))
+    return Source(kind, _unit_time(raw.get("lead_time"), f"{path}.lead_time"), warehouse)
 
 
 def _demand(raw: Any, path: str) -> tuple[dict[str, Any], int | None]:
@@ -220,6 +257,9 @@ def parse_spec(raw: Any) -> Spec:
             num(v, f"products[{i}].history_before", allow_zero=True)
             for v in p.get("history_before") or []
         ]
+        source = _source(p.get("source"), f"products[{i}].source")
+        # A bought-in product is planned over its source's lead time unless told otherwise.
+        planned = source.lead_time.mean if source is not None else 1.0
         products.append(
             ProductSpec(
                 ProductModel(
@@ -228,8 +268,9 @@ def parse_spec(raw: Any) -> Spec:
                         p.get("container_quantity"), f"products[{i}].container_quantity"
                     ),
                     lead_time_days=num(
-                        p.get("lead_time_days", 1.0), f"products[{i}].lead_time_days"
+                        p.get("lead_time_days", planned), f"products[{i}].lead_time_days"
                     ),
+                    source=source,
                 ),
                 demand,
                 before,
@@ -254,12 +295,24 @@ def parse_spec(raw: Any) -> Spec:
     if len(raw_policies) > MAX_POLICIES:
         raise SpecError(f"at most {MAX_POLICIES} policies", field="policies")
     policies = [parse_policy(p, i, skus, stations) for i, p in enumerate(raw_policies)]
+    _check_sources(products, policies)
     warmup = num(raw.get("warmup_days", 0), "warmup_days", integer=True, allow_zero=True)
     if warmup >= horizon:
         raise SpecError(f"must be below the horizon ({horizon} days)", field="warmup_days")
     spec = Spec(horizon, warmup, seed, reps, stations, products, policies, raw)
     _check_size(spec)
     return spec
+
+
+def _check_sources(products: list[ProductSpec], policies: list[PolicySpec]) -> None:
+    """The line must make something, and a saturated line is one made product."""
+    if all(p.model.source is not None for p in products):
+        raise SpecError(
+            "at least one product must be made on the line (source production)", field="products"
+        )
+    for i, policy in enumerate(policies):
+        if policy.kind == "saturated" and products[0].model.source is not None:
+            raise SpecError("a saturated line needs a product made on it", field=f"policies[{i}]")
 
 
 def _work_per_replication(product: ProductSpec, horizon: int) -> float:

@@ -22,10 +22,31 @@ class Station:
 
 
 @dataclass(frozen=True)
+class Warehouse:
+    """The stock a transfer is taken from: `cards` containers, each replenished by its own
+    supplier `lead_time` after a transfer took it (a base-stock loop of its own)."""
+
+    cards: int
+    lead_time: Dist  # days per order
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a bought-in or transferred product comes from instead of the line: a supplier
+    or a transfer, a delay of `lead_time` per order with unlimited capacity, and for a
+    transfer optionally the warehouse stock it draws on."""
+
+    kind: str  # "supplier" or "transfer"
+    lead_time: Dist  # days per order
+    warehouse: Warehouse | None = None
+
+
+@dataclass(frozen=True)
 class ProductModel:
     sku: str
     container_quantity: float
     lead_time_days: float
+    source: Source | None = None  # None: made on the line (a production loop)
 
 
 def cells_of(stations: Sequence[Station]) -> list[list[int]]:

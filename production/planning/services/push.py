@@ -1,7 +1,8 @@
 """Push scheduling: net forecast demand against stock and open work, cut lots, release.
 
 For each product of a line in push mode, once per planning period (daily by default,
-`PULLBOARD["PUSH_PLAN_PERIOD_DAYS"]`):
+`PULLBOARD["PUSH_PLAN_PERIOD_DAYS"]`; its purchased components are netted the same
+way in the same plan and released as call-offs, see `call_offs`):
 
     protection interval L = lead time + review period (the period length)
     forecast over L       = the product's forecast summed over the L days from the period start;
@@ -49,6 +50,12 @@ from production.planning.core import lot_size, net_requirement, safety_stock, se
 from production.planning.forecasting.calendar import daily_values
 from production.planning.models import ProductForecast, PushPlan, PushPlanLine, PushPlanStatus
 from production.planning.services.bom import dependent_demand, lines_parents_first
+from production.planning.services.call_offs import (
+    CALL_OFF,
+    bought_in_components,
+    bought_in_rows,
+    release_call_offs,
+)
 from production.planning.services.forecast_overrides import effective_values
 from production.services.lines import line_mode_switches_apply_due
 from production.services.work_orders import (
@@ -143,13 +150,15 @@ def explain_product(
     start: date,
     review_days: int,
     dependent: Decimal | None = None,
+    lead_time_days: float | None = None,
 ) -> dict[str, Any]:
     """Every number of one product's netting and lot sizing, as plain JSON.
 
     A component (`dependent` given) is planned from what its parents' planned orders
     will take, through the BOM, not from a forecast: its consumption history is that
-    same demand, seen after the fact."""
-    lead = float(product.lead_time_days)
+    same demand, seen after the fact. `lead_time_days` replaces the product's own (a
+    bought-in component is covered over its supplier's)."""
+    lead = float(product.lead_time_days) if lead_time_days is None else lead_time_days
     protection = lead + review_days
     forecast_total = forecast_over(forecast, start=start, days=protection)
     over = float(dependent) if dependent is not None else forecast_total
@@ -238,6 +247,7 @@ def push_plan_draft(
             code="not_push",
         )
     products = list(Product.objects.filter(line=line).select_related("forecast").order_by("sku"))
+    bought = bought_in_components(products)
     inputs = _inputs(products)
     dependent = dependent_demand(products)
     capacity = line.capacity_per_day * days
@@ -281,6 +291,10 @@ def push_plan_draft(
             )
         )
     PushPlanLine.objects.bulk_create(rows)
+    if bought:  # after the plan's own lots, which their dependent demand counts
+        PushPlanLine.objects.bulk_create(
+            bought_in_rows(plan=plan, bought=bought, start=start, review_days=days)
+        )
     plan.load = load
     plan.over_capacity = load > capacity
     plan.save(update_fields=["load", "over_capacity"])
@@ -316,11 +330,13 @@ def push_plan_release(*, plan_id: int, actor_id: int | None = None) -> PushPlan:
             field="line",
             code="not_push",
         )
-    rows = list(
+    planned = list(
         PushPlanLine.objects.filter(plan=plan, quantity__gt=0)
         .select_related("product")
         .order_by("product__sku")
     )
+    bought = [r for r in planned if r.explanation.get("replenished_by") == CALL_OFF]
+    rows = [r for r in planned if r.explanation.get("replenished_by") != CALL_OFF]
     orders = [
         NewWorkOrder(
             product=row.product,
@@ -337,6 +353,7 @@ def push_plan_release(*, plan_id: int, actor_id: int | None = None) -> PushPlan:
         row.work_order = by_product.get(row.product_id)
     PushPlanLine.objects.bulk_update(rows, ["work_order"])
     work_orders_release_many(work_order_ids=[wo.pk for wo in created], actor_id=actor_id)
+    release_call_offs(bought, actor_id=actor_id)
     plan.status = PushPlanStatus.RELEASED
     plan.released_at = timezone.now()
     plan.save(update_fields=["status", "released_at"])
