@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("production", "0021_supply_webhook_events"),
+        ("production", "0026_supplierview_supplier_role_call_off_mail"),
     ]
 
     operations = [
