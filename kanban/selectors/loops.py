@@ -77,6 +77,6 @@ def pull_loops_with_stock() -> QuerySet[WithAnnotations[KanbanLoop, LoopStock]]:
         product=OuterRef("product_id"), location=OuterRef("location_id")
     ).values("on_hand")
     zero = Value(Decimal("0"), output_field=DecimalField())
-    return KanbanLoop.objects.filter(product__line__mode="pull").annotate(
+    return KanbanLoop.objects.filter(product__line__mode="pull", archived_at__isnull=True).annotate(
         held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero)
     )
