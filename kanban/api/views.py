@@ -24,6 +24,7 @@ from kanban.api.serializers import (
 from kanban.models import CardEventSource, CardStatus, KanbanCard, KanbanLoop
 from kanban.services import card_move, loop_apply_sizing, loop_archive, loop_create, loop_update
 from production.api.common import CARD_MOVERS, PLANNERS, ApiViewSet, expected_version, with_etag
+from production.api.filters import ArchivedFilter
 from production.api.idempotency import idempotent
 from production.api.views import IDEMPOTENCY_KEY, IF_MATCH
 
@@ -32,9 +33,7 @@ class LoopFilter(df.FilterSet):
     product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
     line = df.CharFilter(field_name="product__line__code", help_text="Line code.")
     location = df.CharFilter(field_name="location__code", help_text="Location code.")
-    archived = df.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, help_text="Archived or not."
-    )
+    archived = ArchivedFilter()
 
     class Meta:
         model = KanbanLoop

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from production.api.common import PLANNERS, ApiViewSet
+from production.api.filters import ArchivedFilter
 from production.api.idempotency import idempotent
 from production.api.serializers import ZonedDateTimeField, quantity_field
 from production.models import QUANTITY, Location, LocationKind, Product
@@ -33,9 +34,7 @@ class LocationSerializer(serializers.ModelSerializer):
 
 class LocationFilter(df.FilterSet):
     kind = df.ChoiceFilter(choices=LocationKind.choices)
-    archived = df.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, help_text="Archived or not."
-    )
+    archived = ArchivedFilter()
 
     class Meta:
         model = Location
