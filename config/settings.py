@@ -392,6 +392,8 @@ PULLBOARD = {
     "DEMAND_AHEAD_HOURS": env.int("PULLBOARD_DEMAND_AHEAD_HOURS", default=24),
     # Cards one kanban loop may have (admin, services); sizing recommends at most this.
     "LOOP_MAX_CARDS": env.int("PULLBOARD_LOOP_MAX_CARDS", default=200),
+    # Where a product created without a supermarket keeps its stock (a location code).
+    "DEFAULT_SUPERMARKET": env.str("PULLBOARD_DEFAULT_SUPERMARKET", default=""),
     # Live board streams one browser session, and one user (a login shared by the
     # tablets of a shop floor), may hold open at once; past it, 429 and the board polls.
     "LIVE_STREAMS_PER_SESSION": env.int("PULLBOARD_LIVE_STREAMS_PER_SESSION", default=6),

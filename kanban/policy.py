@@ -32,7 +32,9 @@ class PullPolicy:
         loops = {
             (loop.product_id, loop.location_id): loop
             for loop in KanbanLoop.objects.select_related(*LOOP_RELATED).filter(
-                product_id__in={p for p, _ in wanted}, location_id__in={loc for _, loc in wanted}
+                product_id__in={p for p, _ in wanted},
+                location_id__in={loc for _, loc in wanted},
+                archived_at__isnull=True,
             )
         }
         loops = {key: loop for key, loop in loops.items() if key in wanted}

@@ -12,4 +12,4 @@ def loops_size_task() -> int:
     """Nightly: store a card-count recommendation, with its inputs, for every loop."""
     from kanban.services import loops_size
 
-    return len(loops_size(loops=KanbanLoop.objects.all()))
+    return len(loops_size(loops=KanbanLoop.objects.filter(archived_at__isnull=True)))

@@ -17,11 +17,15 @@ from kanban.api.serializers import (
     ApplySizingResultSerializer,
     CardMoveSerializer,
     CardSerializer,
+    LoopChangeResultSerializer,
+    LoopCreateSerializer,
     LoopSerializer,
+    LoopUpdateSerializer,
 )
 from kanban.models import CardEventSource, CardStatus, KanbanCard, KanbanLoop
-from kanban.services import card_move, loop_apply_sizing
+from kanban.services import card_move, loop_apply_sizing, loop_archive, loop_create, loop_update
 from production.api.common import CARD_MOVERS, PLANNERS, ApiViewSet, expected_version, with_etag
+from production.api.filters import ArchivedFilter
 from production.api.idempotency import idempotent
 from production.api.views import IDEMPOTENCY_KEY, IF_MATCH
 from production.audit.api import HistoryMixin
@@ -31,10 +35,11 @@ class LoopFilter(df.FilterSet):
     product = df.CharFilter(field_name="product__sku", help_text="Product SKU.")
     line = df.CharFilter(field_name="product__line__code", help_text="Line code.")
     location = df.CharFilter(field_name="location__code", help_text="Location code.")
+    archived = ArchivedFilter()
 
     class Meta:
         model = KanbanLoop
-        fields = ["product", "line", "location"]
+        fields = ["product", "line", "location", "archived"]
 
 
 class CardFilter(df.FilterSet):
@@ -66,8 +71,9 @@ class LoopViewSet(
     serializer_class = LoopSerializer
     filterset_class = LoopFilter
     ordering_fields = ["id", "created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     roles = {
-        "apply_sizing": PLANNERS,
+        **dict.fromkeys(("apply_sizing", "create", "partial_update", "destroy"), PLANNERS),
         "hold": CARD_MOVERS,
         "release": CARD_MOVERS,
         "one_time_card": PLANNERS,
@@ -82,6 +88,44 @@ class LoopViewSet(
     def card_response(self, card_id: int, status: int = 200) -> Response:
         card = KanbanCard.objects.select_related("loop__product").get(pk=card_id)
         return with_etag(Response(CardSerializer(card).data, status=status), card.version)
+
+    @extend_schema(
+        summary="Open a loop (planner), its opening stock `full` or `empty`",
+        request=LoopCreateSerializer,
+        responses={201: LoopSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = LoopCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        loop = loop_create(actor_id=request.user.pk, **body.validated_data)
+        return Response(LoopSerializer(loops().get(pk=loop.pk)).data, status=201)
+
+    @extend_schema(
+        summary="Change a loop's card count or container quantity (planner)",
+        request=LoopUpdateSerializer,
+        responses={200: LoopChangeResultSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        loop = self.get_object()
+        body = LoopUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = loop_update(loop_id=loop.pk, actor_id=request.user.pk, **body.validated_data)
+        data = LoopSerializer(loops().get(pk=loop.pk)).data
+        outcome = {"added": change.added, "retired": change.retired}
+        return Response({**outcome, "still_to_retire": change.still_to_retire, "loop": data})
+
+    @extend_schema(
+        summary="Archive a loop (planner): its cards retire, it sends no signals",
+        request=None,
+        responses={200: LoopSerializer},
+    )
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        loop = loop_archive(loop_id=self.get_object().pk, actor_id=request.user.pk)
+        return Response(LoopSerializer(loops().get(pk=loop.pk)).data)
 
     @extend_schema(
         summary="Make the loop's card count the recommended one (planner)",

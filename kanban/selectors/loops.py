@@ -80,7 +80,7 @@ def pull_loops_with_stock() -> QuerySet[WithAnnotations[KanbanLoop, LoopStock]]:
     ).values("on_hand")
     zero = Value(Decimal("0"), output_field=DecimalField())
     pull = Q(product__line__mode="pull") | Q(product__line__isnull=True)  # bought: pulled
-    return KanbanLoop.objects.filter(pull).annotate(
+    return KanbanLoop.objects.filter(pull, archived_at__isnull=True).annotate(
         held=Coalesce(Subquery(held), zero), on_hand=Coalesce(Subquery(on_hand), zero)
     )
 

@@ -1,4 +1,4 @@
-"""The push work orders a line's board shows, so operators run push and pull from one screen.
+"""The push and expedite work orders a line's board shows, so operators run push and pull from one screen.
 
 Every order that does not follow a card (`push` plans and `manual` expedite orders) that
 is released or in progress, and those done today (in the plant's time zone), whatever
@@ -48,6 +48,7 @@ class BoardOrder:
     action: str
     action_label: str
     action_url: str
+    expedite: bool = False
 
 
 @dataclass
@@ -119,13 +120,14 @@ def board_orders(line: ProductionLine) -> BoardOrders:
             "due_at",
             "started_at",
             "completed_at",
+            "origin",
         )
     )
     labels = {value: str(label) for value, label in S.choices}
     now = timezone.now()
     base = reverse("kanban:board-order", args=[line.code, 0, "start"]).rsplit("0/start/", 1)[0]
     orders = []
-    for pk, sku, name, unit, quantity, status, version, due, started, done in rows:
+    for pk, sku, name, unit, quantity, status, version, due, started, done, origin in rows:
         action, label = ACTIONS.get(status, ("", ""))
         orders.append(
             BoardOrder(
@@ -144,12 +146,14 @@ def board_orders(line: ProductionLine) -> BoardOrders:
                 action=action,
                 action_label=_(label) if label else "",
                 action_url=f"{base}{pk}/{action}/" if action else "",
+                expedite=origin == WorkOrderOrigin.MANUAL,
             )
         )
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    orders.sort(
+    orders.sort(  # expedite orders first within each status
         key=lambda o: (
             _STATUS_RANK.get(o.status, 3),
+            not o.expedite,
             o.due_at or far,
             -(o.completed_at.timestamp() if o.completed_at else 0),
             o.id,

@@ -2,7 +2,7 @@
 
 `cards` moves cards through their cycle, `holds` holds and releases cards and loops
 and issues one-time cards, `undo` puts back a container marked empty by mistake, `loops` opens loops, applies their sizing and
-brings them in line with stock, `sizing` stores the loops' recommended card counts.
+brings them in line with stock, `loop_changes` changes and archives them, `sizing` stores the loops' recommended card counts.
 """
 
 from kanban.services.cards import CARD_TRANSITIONS, allowed_moves, card_move, wip_in_process
@@ -13,7 +13,9 @@ from kanban.services.holds import (
     loop_issue_one_time_card,
     loop_release,
 )
+from kanban.services.loop_changes import loop_archive, loop_update
 from kanban.services.loops import (
+    Opening,
     loop_apply_sizing,
     loop_create,
     loop_set_safety_factor,
@@ -25,6 +27,7 @@ from kanban.services.undo import card_move_undo
 
 __all__ = [
     "CARD_TRANSITIONS",
+    "Opening",
     "allowed_moves",
     "card_hold",
     "card_move",
@@ -32,6 +35,7 @@ __all__ = [
     "card_release",
     "demand_in_window",
     "loop_apply_sizing",
+    "loop_archive",
     "loop_create",
     "loop_hold",
     "loop_issue_one_time_card",
@@ -39,6 +43,7 @@ __all__ = [
     "loop_release",
     "loop_set_safety_factor",
     "loop_size",
+    "loop_update",
     "loops_out_of_sync",
     "loops_resync",
     "loops_size",

@@ -175,7 +175,10 @@ def card_move(
     elif to == C.IN_PROCESS:
         _start_replenishment(card, actor_id=actor_id)
     elif to == C.FULL:
-        card.remaining_quantity = loop.container_quantity
+        # A container is filled with what its order made: after a change of the loop's
+        # container quantity, a card signalled before it comes back with the old quantity.
+        order = card.work_order if card.work_order_id is not None else None
+        card.remaining_quantity = order.quantity if order else loop.container_quantity
     elif to == C.RETIRED:
         _retire(card, actor_id=actor_id)
 

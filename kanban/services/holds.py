@@ -31,6 +31,7 @@ from kanban.models import (
 )
 from kanban.policy import loop_parked, signal_cards
 from kanban.replenish import ORDER_FIELDS, has_order
+from kanban.services.loops import ensure_active_loop
 from production import live
 from production.errors import DomainError, NotAllowed
 from production.services.stock import ensure_stock_levels
@@ -186,6 +187,8 @@ def loop_issue_one_time_card(*, loop_id: int, reason: str, actor_id: int | None)
         raise DomainError(_("Loop %(id)s does not exist.") % {"id": loop_id}, code="not_found")
     # The loop's stock level guards its card numbers, as in `loop_apply_sizing`.
     ensure_stock_levels([(loop.product_id, loop.location_id)])
+    loop.refresh_from_db(fields=["archived_at"])
+    ensure_active_loop(loop)
     number = (loop.cards.aggregate(n=Max("number"))["n"] or 0) + 1
     card = KanbanCard.objects.create(
         loop=loop,

@@ -34,16 +34,38 @@ from kanban.services.sizing import loop_max_cards
 from production import live
 from production.audit.records import audited
 from production.bulk import bulk_update_rows
-from production.errors import DomainError
+from production.errors import DomainError, NotAllowed
 from production.models import (
     Location,
     MoveKind,
     Product,
 )
+from production.services.locations import ensure_active_location, ensure_active_product
 from production.services.stock import ensure_stock_levels
 from production.supply.models import ReplenishmentSource, Supplier
 
 C = CardStatus
+
+
+class Opening:
+    """How a new loop's containers start: `full` (the stock is there: an opening move
+    receives it) or `empty` (a new part: no stock is booked, every card signals)."""
+
+    FULL = "full"
+    EMPTY = "empty"
+    ALL = (FULL, EMPTY)
+
+
+def _check_card_count(card_count: int) -> None:
+    if card_count < 1:
+        raise DomainError(gettext("A loop needs at least one card."), field="card_count")
+    limit = loop_max_cards()
+    if card_count > limit:
+        raise DomainError(
+            gettext("A loop has at most %(limit)d cards (PULLBOARD_LOOP_MAX_CARDS).")
+            % {"limit": limit},
+            field="card_count",
+        )
 
 
 @audited
@@ -54,6 +76,7 @@ def loop_create(
     location: Location | None = None,
     container_quantity: Decimal | None = None,
     card_count: int,
+    opening: str = Opening.FULL,
     safety_factor: Decimal = Decimal("0.2"),
     actor_id: int | None = None,
     source: str = ReplenishmentSource.PRODUCTION,
@@ -62,7 +85,8 @@ def loop_create(
     transfer_lead_time_days: Decimal | None = None,
     minimum: Decimal | None = None,
 ) -> KanbanLoop:
-    """A new loop starts with every card full, its stock received by an opening move.
+    """Open a loop. `opening` `full`: every card full, its stock received by an opening
+    move; `empty`: every card empty and signalled (nothing is booked that is not there).
 
     Its `source` says how its empty containers are replenished: `production` (a work
     order on the product's line), `supplier` (a call-off to `supplier`) or `transfer` (a
@@ -83,23 +107,33 @@ def loop_create(
     if minimum is not None and Decimal(minimum) < 0:
         raise DomainError(gettext("The minimum cannot be negative."), field="minimum")
 
-    if card_count < 1:
-        raise DomainError("A loop needs at least one card.", field="card_count")
-    limit = loop_max_cards()
-    if card_count > limit:
-        raise DomainError(
-            gettext("A loop has at most %(limit)d cards (PULLBOARD_LOOP_MAX_CARDS).")
-            % {"limit": limit},
-            field="card_count",
-        )
+    _check_card_count(card_count)
+    if opening not in Opening.ALL:
+        raise DomainError(gettext("Opening stock is `full` or `empty`."), field="opening")
     location = location or product.supermarket
     quantity = Decimal(container_quantity or product.container_quantity)
     if quantity <= 0:
         raise DomainError(
-            "Container quantity must be greater than zero.", field="container_quantity"
+            gettext("Container quantity must be greater than zero."), field="container_quantity"
         )
-    if KanbanLoop.objects.filter(product=product, location=location).exists():
-        raise DomainError(f"{product.sku} already has a loop at {location.code}.", field="product")
+    ensure_active_product(product)
+    ensure_active_location(location, "location")
+    # The stock level guards the loop of its product and location: a second opening at
+    # once waits here, then finds the first loop.
+    ensure_stock_levels([(product.pk, location.pk)])
+    existing = KanbanLoop.objects.filter(product=product, location=location).first()
+    if existing is not None:
+        raise NotAllowed(
+            gettext("%(sku)s already has a loop at %(code)s (loop %(id)s%(archived)s).")
+            % {
+                "sku": product.sku,
+                "code": location.code,
+                "id": existing.pk,
+                "archived": gettext(", archived") if existing.archived_at else "",
+            },
+            field="product",
+            code="exists",
+        )
     loop = KanbanLoop.objects.create(
         product=product,
         location=location,
@@ -108,6 +142,9 @@ def loop_create(
         minimum=minimum,
         **sourcing,
     )
+    if opening == Opening.EMPTY:
+        _add_cards(loop, card_count, first=1, actor_id=actor_id, reason="loop opened empty")
+        return loop
     now = timezone.now()
     cards = KanbanCard.objects.bulk_create(
         KanbanCard(
@@ -200,49 +237,66 @@ def loop_set_safety_factor(*, loop_id: int, safety_factor: Decimal, actor_id: in
     loop.save(update_fields=["safety_factor"])
 
 
-@transaction.atomic
-def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
-    """Make the loop's actual card count the recommended one.
+def _add_cards(
+    loop: KanbanLoop, count: int, *, first: int, actor_id: int | None, reason: str
+) -> None:
+    """New cards start empty (they must be made) and signal."""
+    now = timezone.now()
+    new = KanbanCard.objects.bulk_create(
+        KanbanCard(
+            loop=loop,
+            number=first + i,
+            status=C.EMPTY,
+            status_changed_at=now,
+            loop_held=loop.on_hold,
+        )
+        for i in range(count)
+    )
+    signal_cards(new, actor_id=actor_id)
+    KanbanCard.objects.bulk_update(new, ORDER_FIELDS)
+    CardEvent.objects.bulk_create(
+        CardEvent(
+            card=c,
+            to_status=C.EMPTY,
+            source=CardEventSource.PLANNER,
+            actor_id=actor_id,
+            reason=reason,
+            work_order=c.work_order,
+        )
+        for c in new
+    )
 
-    Added cards start empty (they must be made) and signal; retired cards are
-    taken from the empty ones first, then the full ones. Cards in use or in
-    process cannot be retired: what is left to retire is reported.
+
+def ensure_active_loop(loop: KanbanLoop) -> None:
+    if loop.archived_at is not None:
+        raise NotAllowed(
+            gettext("Loop %(id)s is archived: it sends no signals and takes no new work.")
+            % {"id": loop.pk},
+            field="loop",
+            code="archived",
+        )
+
+
+def loop_resize(
+    *, loop: KanbanLoop, card_count: int, actor_id: int | None, reason: str
+) -> dict[str, int]:
+    """Give the loop `card_count` active cards, in the caller's transaction.
+
+    Added cards start empty and signal; retired cards are taken from the empty ones
+    first, then the full ones. Cards in use or in process cannot be retired: what is
+    left to retire is reported.
     """
-    loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=loop_id)
-    if loop.recommended_card_count is None:
-        raise DomainError("This loop has not been sized yet.", field="recommended_card_count")
-    # The loop's stock level guards its card count: a second apply waits here, then
+    ensure_active_loop(loop)
+    _check_card_count(card_count)
+    # The loop's stock level guards its card count: a second resize waits here, then
     # counts the cards the first one added or retired.
     ensure_stock_levels([(loop.product_id, loop.location_id)])
     active = list(lock_cards(loop.cards.exclude(status=C.RETIRED)))
-    delta = loop.recommended_card_count - len(active)
+    delta = card_count - len(active)
     added = retired = 0
     if delta > 0:
-        now = timezone.now()
         top = loop.cards.aggregate(top=Max("number"))["top"] or 0
-        new = KanbanCard.objects.bulk_create(
-            KanbanCard(
-                loop=loop,
-                number=top + i,
-                status=C.EMPTY,
-                status_changed_at=now,
-                loop_held=loop.on_hold,
-            )
-            for i in range(1, delta + 1)
-        )
-        signal_cards(new, actor_id=actor_id)
-        KanbanCard.objects.bulk_update(new, ORDER_FIELDS)
-        CardEvent.objects.bulk_create(
-            CardEvent(
-                card=c,
-                to_status=C.EMPTY,
-                source=CardEventSource.PLANNER,
-                actor_id=actor_id,
-                reason="added by sizing",
-                work_order=c.work_order,
-            )
-            for c in new
-        )
+        _add_cards(loop, delta, first=top + 1, actor_id=actor_id, reason=f"added by {reason}")
         added = delta
     elif delta < 0:
         order: dict[str, int] = {C.EMPTY: 0, C.FULL: 1}
@@ -255,11 +309,22 @@ def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
                 to=C.RETIRED,
                 actor_id=actor_id,
                 source=CardEventSource.PLANNER,
-                reason="retired by sizing",
+                reason=f"retired by {reason}",
             )
             retired += 1
     live.notify_lines_changed([loop.product.line_id])
     return {"added": added, "retired": retired, "still_to_retire": max(0, -delta - retired)}
+
+
+@transaction.atomic
+def loop_apply_sizing(*, loop_id: int, actor_id: int | None) -> dict[str, int]:
+    """Make the loop's actual card count the recommended one (see `loop_resize`)."""
+    loop = KanbanLoop.objects.select_related("product__line", "location").get(pk=loop_id)
+    if loop.recommended_card_count is None:
+        raise DomainError("This loop has not been sized yet.", field="recommended_card_count")
+    return loop_resize(
+        loop=loop, card_count=loop.recommended_card_count, actor_id=actor_id, reason="sizing"
+    )
 
 
 def loops_out_of_sync() -> list[int]:

@@ -28,6 +28,7 @@ from production.services.demand import (
     DemandBySku,
     RecordedDemand,
     UnknownProducts,
+    archived_message,
     demand_record_by_sku,
 )
 
@@ -202,9 +203,11 @@ def record(inputs: Sequence[DemandBySku], many: bool) -> list[RecordedDemand]:
     try:
         return demand_record_by_sku(inputs)
     except UnknownProducts as exc:
-        raise _item_errors(
-            {index: _unknown_sku(sku) for index, sku in exc.unknown.items()}, many
-        ) from None
+        errors = {index: _unknown_sku(sku) for index, sku in exc.unknown.items()}
+        errors.update(
+            {index: {"product": [archived_message(sku)]} for index, sku in exc.archived.items()}
+        )
+        raise _item_errors(errors, many) from None
 
 
 def _time(value: datetime) -> str:

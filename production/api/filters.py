@@ -90,6 +90,21 @@ def product_line_filter(field_name: str = "product_id") -> LineProductsFilter:
     return LineProductsFilter(field_name=field_name, help_text="Line code.")
 
 
+class ArchivedFilter(df.ChoiceFilter):
+    """`?archived=true` or `false` (anything else is a 400 naming it): archived rows
+    (`archived_at` set) or the others."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("help_text", "Archived (true) or active (false) only.")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+        if value in ("", None):
+            return qs
+        return qs.filter(archived_at__isnull=value != "true")
+
+
 class ProductFilter(df.FilterSet):
     line = df.CharFilter(field_name="line__code", help_text="Line code.")
     sku = df.CharFilter(field_name="sku", lookup_expr="istartswith", help_text="SKU prefix.")

@@ -64,7 +64,9 @@ class ProductSerializer(serializers.ModelSerializer):
     supermarket = serializers.SlugRelatedField(
         slug_field="code",
         queryset=Location.objects.all(),
-        help_text="Code of the location where its stock sits.",
+        required=False,
+        help_text="Code of the location where its stock sits. Defaults to the plant's "
+        "default supermarket (PULLBOARD_DEFAULT_SUPERMARKET, or the only one).",
     )
     container_quantity = quantity_field()
     lead_time_days = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=POSITIVE)
@@ -122,7 +124,9 @@ class ProductSerializer(serializers.ModelSerializer):
             "container_quantity",
             "lead_time_days",
             "bom",
+            "archived_at",
         ]
+        read_only_fields = ["archived_at"]
 
 
 class LineSerializer(serializers.ModelSerializer):

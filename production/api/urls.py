@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from production.api import views
+from production.api.masterdata import LocationViewSet
 from production.api.webhooks import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 
 router = SimpleRouter()
@@ -10,7 +11,7 @@ router = SimpleRouter()
 router.register("demand-events", views.DemandEventViewSet, basename="demand-event")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("lines", views.LineViewSet, basename="line")
-router.register("locations", views.LocationHistoryViewSet, basename="location-history")
+router.register("locations", LocationViewSet, basename="location")
 router.register("work-orders", views.WorkOrderViewSet, basename="work-order")
 router.register("stock", views.StockViewSet, basename="stock")
 router.register("backorders", views.BackorderViewSet, basename="backorder")

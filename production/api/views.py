@@ -29,6 +29,11 @@ from production.api.common import (
     with_etag,
 )
 from production.api.idempotency import idempotent
+from production.api.masterdata import (
+    StockAdjustmentResultSerializer,
+    StockAdjustmentSerializer,
+    WorkOrderCreateSerializer,
+)
 from production.api.serializers import (
     BackorderSerializer,
     DemandEventBatchResultSerializer,
@@ -46,7 +51,7 @@ from production.api.serializers import (
     WorkOrderSerializer,
 )
 from production.audit.api import HistoryMixin
-from production.models import Location, Product, ProductionLine, WorkOrder
+from production.models import Product, ProductionLine, WorkOrder
 from production.services import (
     line_switch_mode,
     work_order_cancel,
@@ -54,6 +59,7 @@ from production.services import (
     work_order_release,
     work_order_start,
 )
+from production.services.locations import product_archive
 from production.services.products import (
     BomItem,
     line_create,
@@ -61,6 +67,8 @@ from production.services.products import (
     product_create,
     product_update,
 )
+from production.services.stock_corrections import stock_correct
+from production.services.work_orders import work_order_expedite
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -79,8 +87,16 @@ IF_MATCH = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(summary="Products"),
     retrieve=extend_schema(summary="One product, by SKU"),
-    create=extend_schema(summary="Create a product (planner)"),
+    create=extend_schema(
+        summary="Create a product (planner)",
+        description="Without `supermarket`, the plant's default supermarket: "
+        "`PULLBOARD_DEFAULT_SUPERMARKET`, or the only active supermarket.",
+    ),
     partial_update=extend_schema(summary="Change a product (planner)"),
+    destroy=extend_schema(
+        summary="Archive a product (planner): kept with its history, takes no new demand",
+        responses={200: ProductSerializer},
+    ),
 )
 class ProductViewSet(
     HistoryMixin,
@@ -95,8 +111,8 @@ class ProductViewSet(
     lookup_value_regex = "[^/]+"
     filterset_class = api_filters.ProductFilter
     ordering_fields = ["sku", "name", "id"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-    roles = {"create": PLANNERS, "partial_update": PLANNERS}
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    roles = {"create": PLANNERS, "partial_update": PLANNERS, "destroy": PLANNERS}
 
     def get_queryset(self) -> QuerySet[Product]:
         return selectors.products()
@@ -116,6 +132,10 @@ class ProductViewSet(
         serializer.instance = product_update(
             product=serializer.instance, bom=bom, actor_id=self.actor_id(), **values
         )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        product_archive(product=self.get_object(), actor_id=self.actor_id())
+        return Response(self.get_serializer(self.get_queryset().get(sku=kwargs["sku"])).data)
 
 
 @extend_schema_view(
@@ -175,13 +195,6 @@ class LineViewSet(
         return Response(LineModeSwitchSerializer(switch).data)
 
 
-# `locations/{code}/history/`; the resource's other routes are the master-data API's.
-class LocationHistoryViewSet(HistoryMixin, ApiViewSet):
-    queryset = Location.objects.all()
-    lookup_field = "code"
-    lookup_value_regex = "[^/]+"
-
-
 def _work_order_action(summary: str, request_serializer: Any = EmptySerializer) -> Any:
     return extend_schema(
         summary=summary,
@@ -201,7 +214,22 @@ class WorkOrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
     serializer_class = WorkOrderSerializer
     filterset_class = api_filters.WorkOrderFilter
     ordering_fields = ["id", "created_at", "quantity"]
-    roles = dict.fromkeys(("release", "start", "complete", "cancel"), INTEGRATORS)
+    roles = dict.fromkeys(("create", "release", "start", "complete", "cancel"), INTEGRATORS)
+
+    @extend_schema(
+        summary="Raise a manual (expedite) order: released at once, shown on its line's board",
+        request=WorkOrderCreateSerializer,
+        responses={201: WorkOrderSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = WorkOrderCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        order = work_order_expedite(actor_id=self.actor_id(), **body.validated_data)
+        order = self.get_queryset().get(pk=order.pk)
+        response = Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)
+        return with_etag(response, order.version)
 
     def get_queryset(self) -> QuerySet[WorkOrder]:
         return selectors.work_orders()
@@ -324,6 +352,7 @@ class StockViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = StockLevelSerializer
     filterset_class = api_filters.StockLevelFilter
     ordering_fields = ["id", "on_hand"]
+    roles = {"adjustments": INTEGRATORS}
 
     def get_queryset(self) -> QuerySet[Any]:
         if self.action == "ledger":
@@ -332,6 +361,32 @@ class StockViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def get_serializer_class(self) -> Any:
         return StockMoveSerializer if self.action == "ledger" else StockLevelSerializer
+
+    @extend_schema(
+        summary="Correct stock: a physical count, scrap, or a receipt without an order",
+        description="A count sets on hand to `counted`; scrap takes `quantity` out (never "
+        "below zero); a receipt puts `quantity` in. Each books one ledger move with who and "
+        "why (a count equal to the level books none: 200). What it does to a loop's cards: "
+        "see docs/api.md.",
+        request=StockAdjustmentSerializer,
+        responses={201: StockAdjustmentResultSerializer, 200: StockAdjustmentResultSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @action(detail=False, methods=["post"])
+    @idempotent
+    def adjustments(self, request: Request) -> Response:
+        body = StockAdjustmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        product = values.pop("product")
+        correction = stock_correct(
+            product=product,
+            location=values.pop("location", None) or product.supermarket,
+            actor_id=self.actor_id(),
+            **values,
+        )
+        code = status.HTTP_201_CREATED if correction.move else status.HTTP_200_OK
+        return Response(StockAdjustmentResultSerializer(correction).data, status=code)
 
     @extend_schema(
         summary="The stock ledger: every move, newest first",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from production.errors import DomainError
 from production.models import DemandEvent, DemandStatus, Location, Product
@@ -47,12 +48,36 @@ class RecordedDemand:
 
 
 class UnknownProducts(DomainError):
-    """Some items name a SKU that no product has; nothing was stored."""
+    """Some items name a SKU that no product has, or an archived product (which takes no
+    new demand; a repeat of an event stored before it was archived is still harmless);
+    nothing was stored."""
 
-    def __init__(self, unknown: dict[int, str]) -> None:
-        first = next(iter(unknown.values()))
-        super().__init__(f"No product has SKU {first!r}.", field="product", code="not_found")
+    def __init__(self, unknown: dict[int, str], archived: dict[int, str] | None = None) -> None:
         self.unknown = unknown  # item index -> SKU
+        self.archived = archived or {}  # item index -> SKU of an archived product
+        if unknown:
+            first = next(iter(unknown.values()))
+            super().__init__(f"No product has SKU {first!r}.", field="product", code="not_found")
+        else:
+            first = next(iter(self.archived.values()))
+            super().__init__(archived_message(first), field="product", code="archived")
+
+
+def archived_message(sku: str) -> str:
+    return gettext("Product %(sku)s is archived: it takes no new demand.") % {"sku": sku}
+
+
+def _refuse_archived(items: Sequence[DemandInput]) -> None:
+    """New demand for an archived product is refused; a repeat of a stored event is not."""
+    archived = {n: i for n, i in enumerate(items) if i.product.archived_at is not None}
+    if not archived:
+        return
+    stored = _stored({(i.source, i.external_id) for i in archived.values()})
+    refused = {
+        n: i.product.sku for n, i in archived.items() if (i.source, i.external_id) not in stored
+    }
+    if refused:
+        raise UnknownProducts({}, archived=refused)
 
 
 def _validate(item: DemandInput | DemandBySku) -> None:
@@ -160,6 +185,7 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     """
     for item in items:
         _validate(item)
+    _refuse_archived(items)
     keys = {(i.source, i.external_id) for i in items}
     # On PostgreSQL the insert itself tells which keys were new (ON CONFLICT DO NOTHING);
     # elsewhere the stored ones are read first.
@@ -281,9 +307,18 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
     for item in items:
         first.setdefault((item.source, item.external_id), item)
     now = timezone.now()
-    rows, unknown_skus = _insert_by_sku(items, now)
-    if unknown_skus:
-        raise UnknownProducts({n: i.sku for n, i in enumerate(items) if i.sku in unknown_skus})
+    rows, unknown_skus, archived_skus = _insert_by_sku(items, now)
+    if unknown_skus or archived_skus:
+        # An archived SKU is refused for the items whose event is not stored yet.
+        stored_keys = set(_stored({(i.source, i.external_id) for i in items}))
+        raise UnknownProducts(
+            {n: i.sku for n, i in enumerate(items) if i.sku in unknown_skus},
+            archived={
+                n: i.sku
+                for n, i in enumerate(items)
+                if i.sku in archived_skus and (i.source, i.external_id) not in stored_keys
+            },
+        )
     created: dict[tuple[str, str], DemandEvent] = {}
     for pk, source, external_id, product_id in rows:
         item = first[(source, external_id)]
@@ -327,11 +362,12 @@ def _record_by_sku_postgres(items: Sequence[DemandBySku], *, emit: bool) -> list
 
 def _insert_by_sku(
     new: Sequence[DemandBySku], now: datetime
-) -> tuple[list[tuple[int, str, str, int]], set[str]]:
+) -> tuple[list[tuple[int, str, str, int]], set[str], set[str]]:
     """Insert events, resolving their SKUs in the same statement.
 
-    Returns the inserted rows (id, source, external_id, product_id) and the unknown
-    SKUs; if any SKU is unknown, nothing is inserted. A key already stored is skipped;
+    Returns the inserted rows (id, source, external_id, product_id), the unknown SKUs
+    and the archived SKUs of events not stored yet; if there is any of either, nothing
+    is inserted. A key already stored is skipped;
     a key repeated in the list is inserted once, for its first item. Rows go in in key
     order, so two requests with overlapping keys cannot deadlock.
     """
@@ -343,7 +379,8 @@ def _insert_by_sku(
             (item,) = new
             sql = (
                 f"INSERT INTO {events} ({_EVENT_COLUMNS}) "
-                f"SELECT id, %s, %s, %s, %s, %s, 0, 0, %s FROM {products} WHERE sku = %s "
+                f"SELECT id, %s, %s, %s, %s, %s, 0, 0, %s FROM {products} "
+                "WHERE sku = %s AND archived_at IS NULL "
                 f"ON CONFLICT (source, external_id) DO NOTHING {returning}"
             )
             params: list[Any] = [
@@ -358,22 +395,32 @@ def _insert_by_sku(
             cursor.execute(sql, params)
             rows = cursor.fetchall()
             if rows:
-                return rows, set()
-            if not Product.objects.filter(sku=item.sku).exists():
-                return [], {item.sku}
+                return rows, set(), set()
+            found = Product.objects.filter(sku=item.sku).values_list("archived_at", flat=True)
+            if not found:
+                return [], {item.sku}, set()
+            if found[0] is not None:
+                stored = _stored({(item.source, item.external_id)})
+                return [], set(), set() if stored else {item.sku}
             # A repeat, or a product created since the INSERT looked: once more settles it.
             cursor.execute(sql, params)
-            return cursor.fetchall(), set()
+            return cursor.fetchall(), set(), set()
         cursor.execute(
-            f"WITH v AS (SELECT v.*, p.id AS product_id FROM unnest("
+            f"WITH v AS (SELECT v.*, p.id AS product_id, p.archived_at FROM unnest("
             "%s::text[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
             f") WITH ORDINALITY AS v(sku, q, o, s, e, n) LEFT JOIN {products} p ON p.sku = v.sku), "
+            # An archived product's event is refused unless it is a repeat of a stored one.
+            "r AS (SELECT v.*, (v.archived_at IS NOT NULL AND NOT EXISTS ("
+            f"SELECT 1 FROM {events} d WHERE d.source = v.s AND d.external_id = v.e"
+            ")) AS refused FROM v), "
             f"ins AS (INSERT INTO {events} ({_EVENT_COLUMNS}) "
-            "SELECT product_id, q, o, s, e, %s, 0, 0, %s FROM v "
-            "WHERE NOT EXISTS (SELECT 1 FROM v WHERE product_id IS NULL) ORDER BY s, e, n "
+            "SELECT product_id, q, o, s, e, %s, 0, 0, %s FROM r "
+            "WHERE archived_at IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM r WHERE product_id IS NULL OR refused) ORDER BY s, e, n "
             f"ON CONFLICT (source, external_id) DO NOTHING {returning}) "
-            "SELECT id, source, external_id, product_id, NULL FROM ins "
-            "UNION ALL SELECT NULL, NULL, NULL, NULL, sku FROM v WHERE product_id IS NULL",
+            "SELECT id, source, external_id, product_id, NULL, NULL::boolean FROM ins "
+            "UNION ALL SELECT NULL, NULL, NULL, NULL, sku, refused FROM r "
+            "WHERE product_id IS NULL OR refused",
             [
                 [i.sku for i in new],
                 [Decimal(i.quantity) for i in new],
@@ -385,8 +432,9 @@ def _insert_by_sku(
             ],
         )
         found = cursor.fetchall()
-    unknown = {row[4] for row in found if row[4] is not None}
-    return [row[:4] for row in found if row[4] is None], unknown
+    unknown = {row[4] for row in found if row[4] is not None and not row[5]}
+    archived = {row[4] for row in found if row[4] is not None and row[5]}
+    return [row[:4] for row in found if row[4] is None], unknown, archived
 
 
 def _kick_processing(product_ids: set[int]) -> None:

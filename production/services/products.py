@@ -18,6 +18,11 @@ from django.utils.translation import gettext
 from production.audit.records import audited
 from production.errors import DomainError
 from production.models import BomLine, Product, ProductionLine
+from production.services.locations import (
+    default_supermarket,
+    ensure_active_location,
+    ensure_active_product,
+)
 from production.validators import SKU_MAX_LENGTH, validate_sku
 
 PRODUCT_FIELDS = ("name", "unit", "line", "supermarket", "container_quantity", "lead_time_days")
@@ -57,6 +62,11 @@ def _set_bom(product: Product, bom: Sequence[BomItem]) -> None:
         line.delete()
 
 
+def _check_bom_active(bom: Sequence[BomItem]) -> None:
+    for index, item in enumerate(bom):
+        ensure_active_product(item.component, f"bom[{index}].component")
+
+
 def _check_positive(values: dict[str, Any], names: Sequence[str]) -> None:
     for name in names:
         if name in values and Decimal(values[name]) <= 0:
@@ -86,6 +96,10 @@ def product_create(
     if Product.objects.filter(sku=sku).exists():
         raise DomainError(f"A product with SKU {sku} already exists.", field="sku", code="unique")
     _check_positive(values, ("container_quantity", "lead_time_days"))
+    if values.get("supermarket") is None:
+        values["supermarket"] = default_supermarket()
+    ensure_active_location(values["supermarket"], "supermarket")
+    _check_bom_active(bom)
     product = Product.objects.create(
         sku=sku, **{k: values[k] for k in PRODUCT_FIELDS if k in values}
     )
@@ -105,6 +119,10 @@ def product_update(
     """Change a product's set-up. Open work orders keep the quantities they were made with."""
     _check_positive(values, ("container_quantity", "lead_time_days"))
     product = Product.objects.select_for_update().get(pk=product.pk)
+    if values.get("supermarket") is not None and values["supermarket"] != product.supermarket:
+        ensure_active_location(values["supermarket"], "supermarket")
+    if bom is not None:
+        _check_bom_active(bom)
     changed = [k for k in PRODUCT_FIELDS if k in values]
     for name in changed:
         setattr(product, name, values[name])

@@ -24,6 +24,7 @@ from production.models import (
     WorkOrderOrigin,
     WorkOrderStatus,
 )
+from production.services.locations import ensure_active_location, ensure_active_product
 from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
 from production.webhooks.events import emit_work_order_completed, emit_work_orders_created
 
@@ -104,6 +105,32 @@ def work_order_create(
 ) -> WorkOrder:
     order = NewWorkOrder(product, Decimal(quantity), origin, location, due_at, plan_explanation)
     return work_orders_create_many([order], actor_id=actor_id)[0]
+
+
+@transaction.atomic
+def work_order_expedite(
+    *,
+    product: Product,
+    quantity: Decimal,
+    due_at: datetime,
+    reason: str = "",
+    actor_id: int | None = None,
+) -> WorkOrder:
+    """A manual (expedite) order, released at once: it shows on its line's board, marked
+    expedite, beside the push orders, and is started and finished there like them."""
+    ensure_active_product(product)
+    ensure_active_location(product.supermarket, "product")
+    order = work_order_create(
+        product=product,
+        quantity=quantity,
+        origin=WorkOrderOrigin.MANUAL,
+        due_at=due_at,
+        plan_explanation={"expedite": True, "reason": reason[:300]},
+        actor_id=actor_id,
+    )
+    return work_order_transition(
+        work_order_id=order.pk, to=S.RELEASED, actor_id=actor_id, reason=reason or "expedite"
+    )
 
 
 @transaction.atomic

@@ -104,6 +104,11 @@ def test_stateful_sequences_conform_to_the_schema(schema_for: Any, role: str) ->
     """Sequences of calls along the links between operations (create, then read, change
     or act on what was created): no 5xx, every response as documented."""
     schema, headers = schema_for(role)
+    # Archiving (DELETE of a product, location or loop) outlives the example that did it
+    # (the database is not reset between examples), so later examples would take other
+    # links on replay (hypothesis: FlakyStrategyDefinition). Those DELETEs are walked by
+    # test_every_operation_conforms_to_the_schema and the API tests.
+    schema = schema.exclude(method="DELETE", path_regex=r"^/api/v1/(products|locations|loops)/")
     machine = schema.as_state_machine()
     followed: list[str] = []
 
