@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 ONE_TIME = _("One-time card: made once, then retired")
+LATE = _("Late: past its due time")
 
 if TYPE_CHECKING:
     from kanban.selectors.board import BoardCard, BoardCell
@@ -31,14 +32,17 @@ def _moves_html(card: BoardCard) -> str:
 
 
 def card_html(card: BoardCard, sku: str) -> str:
-    order = (
-        f"WO-{card.work_order_id} · {escape(card.work_order_status)}"
-        if card.work_order_id
-        else escape(str(_("No work order")))
-    )
+    if card.supply:
+        order = escape(card.supply)
+    elif card.work_order_id:
+        order = f"WO-{card.work_order_id} · {escape(card.work_order_status)}"
+    else:
+        order = escape(str(_("No work order")))
+    late = f'<p class="card-late">{escape(str(LATE))}</p>' if card.late else ""
     moves = _moves_html(card)
     movable = " can-move" if moves else ""
     held = " on-hold" if card.hold else ""
+    held += " late" if card.late else ""
     hold = f'<p class="card-hold">{escape(card.hold)}</p>' if card.hold else ""
     once = f'<p class="card-once">{escape(str(ONE_TIME))}</p>' if card.one_time else ""
     actions = f'<div class="card-moves">{moves}</div>' if moves else ""
@@ -49,7 +53,7 @@ def card_html(card: BoardCard, sku: str) -> str:
         f'aria-labelledby="card-{card.id}-title" aria-describedby="card-{card.id}-facts">'
         f'<p class="card-title" id="card-{card.id}-title"><span class="card-sku">{sku}</span> '
         f'<a class="card-no" href="{card.detail_url}">#{card.number}<span class="of"> {escape(_("of %(size)s") % {"size": card.loop_size})}</span></a></p>'
-        f'<div class="card-facts" id="card-{card.id}-facts">{hold}{once}'
+        f'<div class="card-facts" id="card-{card.id}-facts">{late}{hold}{once}'
         f'<p class="card-loop">{escape(_("Loop @ %(location)s") % {"location": card.location})}</p>'
         f'<p class="card-wo">{order}</p>'
         f'<p class="card-age">{escape(card.age_phrase)} <time datetime="{card.since_iso}" data-since>'

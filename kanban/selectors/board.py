@@ -5,7 +5,6 @@ One query for the cards (with what they show, joined), the rest computed in Pyth
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
+from kanban.selectors.board_fingerprint import fingerprint, fingerprint_of_rows
+from kanban.selectors.board_supply import SUPPLY_FIELDS, supply_order
 from kanban.selectors.urgency import URGENCY_RANK, age_text, hold_text, lane_rank, urgency_of
 from kanban.selectors.work_orders import BoardOrders, board_orders, facts_of, order_facts
 from kanban.services import allowed_moves
@@ -56,7 +57,6 @@ AGE_PHRASES: dict[str, StrOrPromise] = {
     C.IN_USE: gettext_lazy("in use for"),
 }
 # Bump when the board markup changes, so cached fragments (ETags) are not reused.
-BOARD_MARKUP_VERSION = "8"
 
 
 @dataclass
@@ -87,6 +87,8 @@ class BoardCard:
     hold: str = ""  # why the card (or its loop) is on hold: no signal, no start
     one_time: bool = False
     detail_url: str = ""
+    supply: str = ""  # its call-off or transfer order, with its due time
+    late: bool = False  # that order is marked late
 
     @property
     def allowed(self) -> str:
@@ -210,6 +212,7 @@ _CARD_FIELDS = (
     "one_time",
     "loop__hold_reason",
     "loop__hold_note",
+    *SUPPLY_FIELDS,  # a supplier's or a transfer loop's order
 )
 
 
@@ -240,6 +243,9 @@ def board_etag(line: ProductionLine) -> str:
             orders=Coalesce(Sum("work_order_id"), 0),
             order_versions=Coalesce(Sum("work_order__version"), 0),
             changed=Max("status_changed_at"),
+            supply=Coalesce(Sum("call_off__version"), 0)
+            + Coalesce(Sum("transfer_order__version"), 0),
+            late=Count("call_off__late_at") + Count("transfer_order__late_at"),
         )
         .order_by("loop_id")
         .values_list(
@@ -252,52 +258,11 @@ def board_etag(line: ProductionLine) -> str:
             "orders",
             "order_versions",
             "changed",
+            "supply",
+            "late",
         )
     )
-    return _fingerprint(line, facts_of(line), tuple(per_loop))
-
-
-def _fingerprint(
-    line: ProductionLine, orders: str | None, loops: tuple[tuple[Any, ...], ...]
-) -> str:
-    raw = "|".join(
-        str(part)
-        for part in (
-            BOARD_MARKUP_VERSION,
-            line.pk,
-            line.code,
-            line.mode,
-            line.wip_limit,
-            line.name,
-            orders,
-            *(value for loop in loops for value in loop),  # str(1) == str(Decimal(1))
-        )
-    )
-    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
-
-
-def _fingerprint_of_rows(
-    line: ProductionLine, orders: str | None, rows: list[tuple[Any, ...]]
-) -> str:
-    """`board_etag`'s fingerprint from the board's card rows (see `_CARD_FIELDS`)."""
-    by_loop: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
-        by_loop[row[5]].append(row)
-    loops = tuple(
-        (
-            loop_id,
-            cards[0][7],
-            cards[0][8],
-            cards[0][9],
-            len(cards),
-            sum(row[3] for row in cards),
-            sum(row[10] or 0 for row in cards),
-            sum(row[12] or 0 for row in cards),
-            max(row[4] for row in cards),
-        )
-        for loop_id, cards in sorted(by_loop.items())
-    )
-    return _fingerprint(line, orders, loops)
+    return fingerprint(line, facts_of(line), tuple(per_loop))
 
 
 def _moves_from(status: str, *, parked: bool) -> list[BoardMove]:
@@ -358,6 +323,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         one_time,
         loop_hold_reason,
         loop_hold_note,
+        *supply_values,
     ) in rows:
         lane = lanes.get(product_id)
         if lane is None:
@@ -371,6 +337,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
             lane.hold = hold
         if not lane.urgency_text or URGENCY_RANK[urgency] > URGENCY_RANK[lane.urgency]:
             lane.urgency, lane.urgency_text = urgency, text
+        supply, late = supply_order(supply_values)
         cells[product_id][status].append(
             BoardCard(
                 id=pk,
@@ -392,6 +359,8 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
                 hold=hold,
                 one_time=one_time,
                 detail_url=f"{detail_base}{pk}/",
+                supply=supply,
+                late=late,
             )
         )
     totals = Counter(row[2] for row in rows)
@@ -419,7 +388,7 @@ def board_for_line(line: ProductionLine, *, etag: str | None = None) -> Board:
         in_process=in_process,
         wip_over=in_process >= line.wip_limit,
         parked=parked,
-        etag=etag or _fingerprint_of_rows(line, orders.facts, rows),
+        etag=etag or fingerprint_of_rows(line, orders.facts, rows),
         lane_keys={product_id: hash(tuple(rows)) for product_id, rows in lane_rows.items()},
         # Which lanes (not their order: a change sends the new order), the line's own
         # facts and its push orders: what a change of lanes cannot express.

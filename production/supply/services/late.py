@@ -15,7 +15,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from production import live
 from production.bulk import bulk_insert_rows
+from production.models import Product
 from production.supply import events
 from production.supply.models import CallOff, CallOffEvent, TransferOrder, TransferOrderEvent
 from production.supply.transitions import OPEN_CALL_OFF, OPEN_TRANSFER
@@ -61,6 +63,12 @@ def replenishment_mark_late(*, now: datetime | None = None) -> LateMarked:
         ]
     )
     events.emit_replenishment_late([*call_offs, *transfers])
+    # The boards that show these orders' cards draw their late mark.
+    lines = Product.objects.filter(
+        pk__in={o.product_id for o in (*call_offs, *transfers)}, line__isnull=False
+    ).values_list("line_id", flat=True)
+    if call_offs or transfers:
+        live.notify_lines_changed(set(lines))
     marked = LateMarked([c.pk for c in call_offs], [t.pk for t in transfers])
     if call_offs or transfers:
         transaction.on_commit(partial(_queue_mail, marked), robust=True)
