@@ -9,6 +9,7 @@ from production.audit.admin import HistoryAdmin
 from production.supply.models import (
     CallOff,
     CallOffEvent,
+    CallOffMail,
     Supplier,
     SupplierUser,
     TransferOrder,
@@ -119,3 +120,14 @@ class TransferOrderEventAdmin(ReadOnlyAdmin):
         "actor",
     )
     list_select_related = ("transfer_order", "actor")
+
+
+@admin.register(CallOffMail)
+class CallOffMailAdmin(ReadOnlyAdmin):
+    """The call-off e-mails' outbox: what was sent, what is pending and why it failed."""
+
+    list_display = ("created_at", "call_off", "to", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("status",)
+    list_select_related = ("call_off",)
+    ordering = ("-id",)
+    show_full_result_count = False
