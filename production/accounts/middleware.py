@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -33,7 +34,10 @@ def user_language(request: HttpRequest) -> str:
 
 
 def _apply(request: HttpRequest) -> None:
-    language = user_language(request)
+    try:
+        language = user_language(request)
+    except DatabaseError:  # the database is down: the page says so (503), in any language
+        return
     if language and translation.check_for_language(language):
         translation.activate(language)
         request.LANGUAGE_CODE = language
