@@ -133,7 +133,7 @@ class Product(models.Model):
         related_name="used_in",
     )
     archived_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Archived: kept with its history, takes no new demand.")
+        null=True, blank=True, help_text=_("Archived: no new demand.")
     )
     history = AuditHistory()
 
@@ -195,9 +195,7 @@ class Location(models.Model):
     kind = models.CharField(
         max_length=16, choices=LocationKind.choices, default=LocationKind.SUPERMARKET
     )
-    archived_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Archived: kept with its history, takes no new work.")
-    )
+    archived_at = models.DateTimeField(null=True, blank=True, help_text=_("Archived: no new work."))
     history = AuditHistory()
 
     class Meta:
@@ -259,8 +257,7 @@ class StockMove(models.Model):
             # The ledger API's filters, each with its cursor order (-id).
             models.Index(fields=["product", "id"], name="stock_move_product_id_idx"),
             models.Index(fields=["kind", "id"], name="stock_move_kind_id_idx"),
-            # Dependent demand (components taken by work orders) per product and day, as
-            # forecasts read it: a fifth of the ledger, without the customers' consumption.
+            # Dependent demand (components taken by work orders), as forecasts read it.
             models.Index(
                 fields=["product", "created_at"],
                 name="stock_move_dependent_idx",
@@ -331,9 +328,7 @@ class WorkOrder(models.Model):
             models.Index(fields=["product", "id"], name="work_order_product_id_idx"),
             models.Index(fields=["line", "id"], name="work_order_line_id_idx"),
             models.Index(fields=["status", "id"], name="work_order_status_id_idx"),
-            # A line's dashboard window of orders signalled, released and done. On
-            # PostgreSQL they carry the columns the dashboard sums (INCLUDE, migrations
-            # 0011/0014): index-only scans, done orders being no longer updated.
+            # A line's dashboard window (INCLUDE on PostgreSQL, 0015: index-only scans).
             models.Index(fields=["line", "created_at"], name="work_order_line_created_idx"),
             models.Index(fields=["line", "released_at"], name="work_order_line_released_idx"),
             models.Index(fields=["line", "completed_at"], name="work_order_line_done_idx"),

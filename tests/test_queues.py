@@ -31,6 +31,11 @@ CONCERNS = {
     "production.tasks.reconcile_task": "default",
     "production.tasks.idempotency_keys_prune_task": "default",
     "production.tasks.line_mode_switches_apply_task": "default",
+    # Supply: the late sweep, its e-mails and the call-offs' e-mails (small, few).
+    "production.supply.tasks.replenishment_late_task": "default",
+    "production.supply.tasks.replenishment_late_mail_task": "default",
+    "production.tasks.call_off_mail_send_task": "default",
+    "production.tasks.call_off_mails_send_due_task": "default",
 }
 
 
