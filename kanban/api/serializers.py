@@ -102,7 +102,7 @@ class LoopCreateSerializer(serializers.Serializer):
         help_text="`full`: every container is there (its stock is booked); `empty`: a new "
         "part with no stock, every card signals one container to make.",
     )
-    source = serializers.ChoiceField(
+    source = serializers.ChoiceField(  # type: ignore[assignment]  # a field, not Field.source
         choices=ReplenishmentSource.choices,
         required=False,
         default=ReplenishmentSource.PRODUCTION,

@@ -121,7 +121,7 @@ class CountScan:
                 "it is listed as unexpected."
             ) % {
                 "card": name,
-                "line": card.loop.product.line.code,
+                "line": card.loop.product.line.code if card.loop.product.line else "-",
                 "location": card.loop.location.code,
             }
         return _("%(card)s counted.") % {"card": name}
