@@ -138,3 +138,12 @@ def steady_subscriptions(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(dispatch, "SUBSCRIPTIONS_TTL", 3600.0)
     yield
     dispatch.forget_subscriptions()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook_subscriptions() -> None:  # type: ignore[misc]
+    """Each test starts without the emitter's remembered subscriptions: a subscription of an
+    earlier test (rolled back since) must not get deliveries written for it."""
+    from production.webhooks import dispatch
+
+    dispatch.forget_subscriptions()
