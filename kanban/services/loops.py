@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import (
@@ -17,6 +20,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext
+from simple_history.utils import bulk_create_with_history
 
 from kanban.locks import lock_cards
 from kanban.models import (
@@ -41,7 +45,7 @@ from production.models import (
     Product,
 )
 from production.services.locations import ensure_active_location, ensure_active_product
-from production.services.stock import ensure_stock_levels
+from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
 from production.supply.models import ReplenishmentSource, Supplier
 
 C = CardStatus
@@ -68,23 +72,80 @@ def _check_card_count(card_count: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class LoopOpening:
+    """What opening one loop takes (see `loop_create`)."""
+
+    product: Product
+    card_count: int
+    location: Location | None = None
+    container_quantity: Decimal | None = None
+    opening: str = Opening.FULL
+    safety_factor: Decimal = Decimal("0.2")
+    source: str = ReplenishmentSource.PRODUCTION
+    supplier: Supplier | None = None
+    source_location: Location | None = None
+    transfer_lead_time_days: Decimal | None = None
+    minimum: Decimal | None = None
+
+
+def loop_opening_checked(opening: LoopOpening) -> KanbanLoop:
+    """The loop an opening makes, unsaved, after every check that needs no query (each
+    failure a `DomainError` naming its field): a file import checks each row with it."""
+    location = opening.location or opening.product.supermarket
+    sourcing = _loop_source(
+        product=opening.product,
+        location=location,
+        source=opening.source,
+        supplier=opening.supplier,
+        source_location=opening.source_location,
+        transfer_lead_time_days=opening.transfer_lead_time_days,
+    )
+    if opening.minimum is not None and Decimal(opening.minimum) < 0:
+        raise DomainError(gettext("The minimum cannot be negative."), field="minimum")
+    _check_card_count(opening.card_count)
+    if opening.opening not in Opening.ALL:
+        raise DomainError(gettext("Opening stock is `full` or `empty`."), field="opening")
+    quantity = Decimal(opening.container_quantity or opening.product.container_quantity)
+    if quantity <= 0:
+        raise DomainError(
+            gettext("Container quantity must be greater than zero."), field="container_quantity"
+        )
+    ensure_active_product(opening.product)
+    ensure_active_location(location, "location")
+    return KanbanLoop(
+        product=opening.product,
+        location=location,
+        container_quantity=quantity,
+        safety_factor=opening.safety_factor,
+        minimum=opening.minimum,
+        **sourcing,
+    )
+
+
+def _at(index: int, error: DomainError) -> DomainError:
+    """The error of the opening at `index` of a batch (`error.opening_index`)."""
+    error.opening_index = index  # type: ignore[attr-defined]
+    return error
+
+
+def _exists(product: Product, location: Location, existing: KanbanLoop) -> NotAllowed:
+    return NotAllowed(
+        gettext("%(sku)s already has a loop at %(code)s (loop %(id)s%(archived)s).")
+        % {
+            "sku": product.sku,
+            "code": location.code,
+            "id": existing.pk,
+            "archived": gettext(", archived") if existing.archived_at else "",
+        },
+        field="product",
+        code="exists",
+    )
+
+
 @audited
 @transaction.atomic
-def loop_create(
-    *,
-    product: Product,
-    location: Location | None = None,
-    container_quantity: Decimal | None = None,
-    card_count: int,
-    opening: str = Opening.FULL,
-    safety_factor: Decimal = Decimal("0.2"),
-    actor_id: int | None = None,
-    source: str = ReplenishmentSource.PRODUCTION,
-    supplier: Supplier | None = None,
-    source_location: Location | None = None,
-    transfer_lead_time_days: Decimal | None = None,
-    minimum: Decimal | None = None,
-) -> KanbanLoop:
+def loop_create(*, actor_id: int | None = None, **opening: Any) -> KanbanLoop:
     """Open a loop. `opening` `full`: every card full, its stock received by an opening
     move; `empty`: every card empty and signalled (nothing is booked that is not there).
 
@@ -92,65 +153,68 @@ def loop_create(
     order on the product's line), `supplier` (a call-off to `supplier`) or `transfer` (a
     transfer order from `source_location`, due after `transfer_lead_time_days`, 1 day
     unless given). `minimum`: stock below it raises stock.below_minimum (one container
-    unless given).
+    unless given). The fields are `LoopOpening`'s.
     """
-    from production.services.stock import stock_receive
+    return loops_open([LoopOpening(**opening)], actor_id=actor_id)[0]
 
-    sourcing = _loop_source(
-        product=product,
-        location=location or product.supermarket,
-        source=source,
-        supplier=supplier,
-        source_location=source_location,
-        transfer_lead_time_days=transfer_lead_time_days,
-    )
-    if minimum is not None and Decimal(minimum) < 0:
-        raise DomainError(gettext("The minimum cannot be negative."), field="minimum")
 
-    _check_card_count(card_count)
-    if opening not in Opening.ALL:
-        raise DomainError(gettext("Opening stock is `full` or `empty`."), field="opening")
-    location = location or product.supermarket
-    quantity = Decimal(container_quantity or product.container_quantity)
-    if quantity <= 0:
-        raise DomainError(
-            gettext("Container quantity must be greater than zero."), field="container_quantity"
-        )
-    ensure_active_product(product)
-    ensure_active_location(location, "location")
+@audited
+@transaction.atomic
+def loops_open(openings: Sequence[LoopOpening], *, actor_id: int | None = None) -> list[KanbanLoop]:
+    """Open many loops at once, as `loop_create` opens one, in a constant number of
+    queries (a file import's thousands of loops): all open, or none. A refusal names the
+    opening at fault in its `opening_index`."""
+    loops = []
+    for index, opening in enumerate(openings):
+        try:
+            loops.append(loop_opening_checked(opening))
+        except DomainError as exc:
+            raise _at(index, exc) from None
+    keys = [(loop.product_id, loop.location_id) for loop in loops]
+    seen: set[tuple[int, int]] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            loop = loops[index]
+            raise _at(
+                index,
+                NotAllowed(
+                    gettext("%(sku)s is opened at %(code)s twice.")
+                    % {"sku": loop.product.sku, "code": loop.location.code},
+                    field="product",
+                    code="exists",
+                ),
+            )
+        seen.add(key)
     # The stock level guards the loop of its product and location: a second opening at
     # once waits here, then finds the first loop.
-    ensure_stock_levels([(product.pk, location.pk)])
-    existing = KanbanLoop.objects.filter(product=product, location=location).first()
-    if existing is not None:
-        raise NotAllowed(
-            gettext("%(sku)s already has a loop at %(code)s (loop %(id)s%(archived)s).")
-            % {
-                "sku": product.sku,
-                "code": location.code,
-                "id": existing.pk,
-                "archived": gettext(", archived") if existing.archived_at else "",
-            },
-            field="product",
-            code="exists",
-        )
-    loop = KanbanLoop.objects.create(
-        product=product,
-        location=location,
-        container_quantity=quantity,
-        safety_factor=safety_factor,
-        minimum=minimum,
-        **sourcing,
-    )
-    if opening == Opening.EMPTY:
-        _add_cards(loop, card_count, first=1, actor_id=actor_id, reason="loop opened empty")
-        return loop
+    levels = ensure_stock_levels(keys)
+    products = {product for product, _ in keys}
+    for existing in KanbanLoop.objects.filter(product_id__in=products).select_related(
+        "product", "location"
+    ):
+        key = (existing.product_id, existing.location_id)
+        if key in seen:
+            raise _at(keys.index(key), _exists(existing.product, existing.location, existing))
+    bulk_create_with_history(loops, KanbanLoop)
     now = timezone.now()
+    full = [(loop, o) for loop, o in zip(loops, openings, strict=True) if o.opening == Opening.FULL]
+    for loop, opening in zip(loops, openings, strict=True):
+        if opening.opening == Opening.EMPTY:
+            _add_cards(
+                loop, opening.card_count, first=1, actor_id=actor_id, reason="loop opened empty"
+            )
+    if not full:
+        return loops
     cards = KanbanCard.objects.bulk_create(
         KanbanCard(
-            loop=loop, number=n, status=C.FULL, remaining_quantity=quantity, status_changed_at=now
+            loop=loop,
+            number=n,
+            status=C.FULL,
+            remaining_quantity=loop.container_quantity,
+            status_changed_at=now,
         )
-        for n in range(1, card_count + 1)
+        for loop, opening in full
+        for n in range(1, opening.card_count + 1)
     )
     CardEvent.objects.bulk_create(
         CardEvent(
@@ -162,15 +226,18 @@ def loop_create(
         )
         for c in cards
     )
-    stock_receive(
-        product=product,
-        location=location,
-        quantity=quantity * card_count,
-        kind=MoveKind.OPENING,
-        actor_id=actor_id,
-        note="kanban loop opened",
-    )
-    return loop
+    batch = LedgerBatch()
+    for loop, opening in full:
+        batch.add(
+            levels[(loop.product_id, loop.location_id)],
+            loop.container_quantity * opening.card_count,
+            kind=MoveKind.OPENING,
+            actor_id=actor_id,
+            note="kanban loop opened",
+        )
+    fill_backorders(batch, *batch.levels.values())
+    batch.write(actor_id=actor_id)
+    return loops
 
 
 def _loop_source(

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from production import live
@@ -161,22 +162,29 @@ def notify_policies(
         policy_for(mode).stock_consumed(items, actor_id=actor_id)
 
 
-def fill_backorders(batch: LedgerBatch, level: StockLevel) -> None:
-    """Serve open backorders of the level's product at its location, oldest first, from
-    what it holds now (demand that names no location waits at the product's supermarket)."""
-    if level.on_hand <= 0:
+def fill_backorders(batch: LedgerBatch, *levels: StockLevel) -> None:
+    """Serve open backorders of each level's product at its location, oldest first, from
+    what it holds now (demand that names no location waits at the product's supermarket).
+    The backorders of every level are read and locked in one query."""
+    stocked = {(lvl.product_id, lvl.location_id): lvl for lvl in levels if lvl.on_hand > 0}
+    if not stocked:
         return
-    waiting = DemandEvent.objects.select_for_update(of=("self",)).filter(
-        product_id=level.product_id, open_backorder_quantity__gt=0
+    places = {location for _, location in stocked}
+    waiting = (
+        DemandEvent.objects.select_for_update(of=("self",))
+        .filter(product_id__in={product for product, _ in stocked}, open_backorder_quantity__gt=0)
+        .filter(
+            Q(location_id__in=places)
+            | Q(location__isnull=True, product__supermarket_id__in=places)
+        )
+        .annotate(waits_at=Coalesce("location_id", "product__supermarket_id"))
+        .order_by("created_at", "pk")
     )
-    here = Q(location_id=level.location_id) | Q(
-        location__isnull=True, product__supermarket_id=level.location_id
-    )
-    waiting = waiting.filter(here).order_by("created_at", "pk")
     filled: list[DemandEvent] = []
     for event in waiting:
-        if level.on_hand <= 0:
-            break
+        level = stocked.get((event.product_id, event.waits_at))
+        if level is None or level.on_hand <= 0:
+            continue
         short = batch.consume(
             level, event.open_backorder_quantity, demand_event_id=event.pk, note="backorder filled"
         )

@@ -28,14 +28,14 @@ LOOP_COLUMNS = ["product", "location", "container_quantity", "card_count", "safe
 
 def test_two_imports_opening_the_same_loop_book_its_stock_once(plant, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     ProductFactory(sku="N-1", line=plant.fab, supermarket=plant.supermarket)
-    opened = loop_resources.loop_create
+    opened = loop_resources.loops_open
 
-    def slowly(**kwargs: Any) -> Any:
-        loop = opened(**kwargs)
+    def slowly(*args: Any, **kwargs: Any) -> Any:
+        loops = opened(*args, **kwargs)
         time.sleep(0.4)  # both imports have read "no loop yet"; the first holds its row
-        return loop
+        return loops
 
-    monkeypatch.setattr(loop_resources, "loop_create", slowly)
+    monkeypatch.setattr(loop_resources, "loops_open", slowly)
     reports: dict[str, ImportReport] = {}
 
     def importer(name: str, cards: int) -> Any:
