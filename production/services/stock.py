@@ -174,8 +174,7 @@ def fill_backorders(batch: LedgerBatch, *levels: StockLevel) -> None:
         DemandEvent.objects.select_for_update(of=("self",))
         .filter(product_id__in={product for product, _ in stocked}, open_backorder_quantity__gt=0)
         .filter(
-            Q(location_id__in=places)
-            | Q(location__isnull=True, product__supermarket_id__in=places)
+            Q(location_id__in=places) | Q(location__isnull=True, product__supermarket_id__in=places)
         )
         .annotate(waits_at=Coalesce("location_id", "product__supermarket_id"))
         .order_by("created_at", "pk")
