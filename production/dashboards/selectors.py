@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Min, OuterRef, Sum, Value
+from django.db.models import Count, DecimalField, F, Min, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -37,6 +37,8 @@ from production.models import (
 )
 from production.policies import policy_for
 from production.selectors import count_of
+from production.supply.models import CallOff, TransferOrder
+from production.supply.transitions import OPEN_CALL_OFF, OPEN_TRANSFER
 
 DAY = 86400.0
 OPEN = (WorkOrderStatus.RELEASED, WorkOrderStatus.IN_PROGRESS)
@@ -80,12 +82,33 @@ def _running(days: list[date], daily: dict[date, float], before: float = 0.0) ->
 
 
 def lines_overview() -> list[ProductionLine]:
-    """Each line with its products and open orders, each counted in a subquery of its own."""
+    """Each line with its products, open orders and late replenishment orders (call-offs
+    and transfers of its products marked late), each counted in a subquery of its own."""
+    # The line's products as a subquery of the count's (no join of products per order).
+    of_this_line = Product.objects.filter(line=OuterRef(OuterRef("pk"))).values("pk")
     return list(
         ProductionLine.objects.annotate(
             products_count=count_of(Product.objects.filter(line=OuterRef("pk"))),
             open_orders=count_of(WorkOrder.objects.filter(line=OuterRef("pk"), status__in=OPEN)),
+            late_call_offs=count_of(late_call_offs().filter(product_id__in=of_this_line)),
+            late_transfers=count_of(late_transfers().filter(product_id__in=of_this_line)),
         ).order_by("code")
+    )
+
+
+def late_call_offs() -> QuerySet[CallOff]:
+    return CallOff.objects.filter(status__in=OPEN_CALL_OFF, late_at__isnull=False)
+
+
+def late_transfers() -> QuerySet[TransferOrder]:
+    return TransferOrder.objects.filter(status__in=OPEN_TRANSFER, late_at__isnull=False)
+
+
+def late_purchased() -> int:
+    """Late orders of purchased products (no line): on no line's row."""
+    return (
+        late_call_offs().filter(product__line__isnull=True).count()
+        + late_transfers().filter(product__line__isnull=True).count()
     )
 
 

@@ -44,7 +44,11 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "production/dashboards/index.html",
-        {"lines": sel.lines_overview(), "comparisons": comparisons_list(limit=10)},
+        {
+            "lines": sel.lines_overview(),
+            "late_purchased": sel.late_purchased(),
+            "comparisons": comparisons_list(limit=10),
+        },
     )
 
 
