@@ -22,7 +22,7 @@ from import_export.results import RowResult
 
 from kanban.models import ACTIVE_CARD_STATUSES, KanbanLoop
 from kanban.services import loop_set_safety_factor
-from kanban.services.loops import LoopOpening, loop_opening_checked, loops_open
+from kanban.services.opening import LoopOpening, loop_opening_checked, loops_open
 from production.errors import DomainError
 from production.masterdata.resources import MasterDataResource
 from production.masterdata.widgets import CodeWidget, QuantityWidget, WholeNumberWidget

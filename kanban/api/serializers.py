@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from kanban.codes import card_code
 from kanban.models import CardStatus, KanbanCard, KanbanLoop
-from kanban.services.loops import Opening
+from kanban.services.opening import Opening
 from production.api.serializers import QUANTITY_MAX, loop_max_cards, quantity_field
 from production.models import Location, Product
 from production.supply.models import ReplenishmentSource, Supplier

@@ -1,7 +1,7 @@
 """All writes of the kanban app. Each public function is one transaction.
 
 `cards` moves cards through their cycle, `holds` holds and releases cards and loops
-and issues one-time cards, `undo` puts back a container marked empty by mistake, `loops` opens loops, applies their sizing and
+and issues one-time cards, `undo` puts back a container marked empty by mistake, `opening` opens loops (one, or a file's at once), `loops` applies their sizing and
 brings them in line with stock, `loop_changes` changes and archives them, `sizing` stores the loops' recommended card counts.
 """
 
@@ -15,18 +15,18 @@ from kanban.services.holds import (
 )
 from kanban.services.loop_changes import loop_archive, loop_update
 from kanban.services.loops import (
-    Opening,
     loop_apply_sizing,
-    loop_create,
     loop_set_safety_factor,
     loops_out_of_sync,
     loops_resync,
 )
+from kanban.services.opening import LoopOpening, Opening, loop_create, loops_open
 from kanban.services.sizing import demand_in_window, loop_max_cards, loop_size, loops_size
 from kanban.services.undo import card_move_undo
 
 __all__ = [
     "CARD_TRANSITIONS",
+    "LoopOpening",
     "Opening",
     "allowed_moves",
     "card_hold",
@@ -44,6 +44,7 @@ __all__ = [
     "loop_set_safety_factor",
     "loop_size",
     "loop_update",
+    "loops_open",
     "loops_out_of_sync",
     "loops_resync",
     "loops_size",
