@@ -32,7 +32,8 @@ from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
 from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
-from kanban.services.undo import undo_seconds, undoable
+from kanban.services.undo import START as UNDO_START_KIND
+from kanban.services.undo import undo_kind, undo_seconds, undoable
 from production.errors import DomainError
 from production.idempotency import idempotent_page
 from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
@@ -237,7 +238,9 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     moved_detail: dict[str, Any] = {"message": message, "card": card_id}
     event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()
     if event is not None and undoable(event, actor_id=request.user.pk):
+        started = undo_kind(event) == UNDO_START_KIND
         moved_detail["undo"] = {
+            "text": _("Started.") if started else _("Marked empty."),
             "url": reverse("kanban:card-undo", args=[card_id]),
             "event": event.pk,
             "seconds": undo_seconds(),

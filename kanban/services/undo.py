@@ -1,10 +1,19 @@
-"""Mistakes put right: a container marked empty by mistake is put back, for a short time.
+"""Mistakes put right, for a short time: a container marked empty by mistake is put back,
+and a container started by mistake is not started after all.
 
 Only by whoever made the move, within `PULLBOARD_UNDO_SECONDS` (default 120), while the
-move is still the card's last and its work order has not started. The undo is a move of
-its own (a reversing event that points to the move it undoes), never a deletion: the
-stock the move booked out comes back by a ledger adjustment, the planned work order of
-its signal is cancelled, and the card is full (or in use) again.
+move is still the card's last. The undo is a move of its own (a reversing event that
+points to the move it undoes), never a deletion:
+
+- *mark empty*, while its work order has not started: the stock the move booked out comes
+  back by a ledger adjustment, the planned work order of its signal is cancelled, and the
+  card is full (or in use) again;
+- *start* (a made container put in process), while its work order is in progress: the
+  order is released again, the components its start consumed come back by adjustments
+  (`work_order_unstart`), and the card is empty (to make) again, its signal still standing.
+
+A finish is not undone here: the container it filled has gone back to the supermarket and
+may have served waiting demand at once; a count or a stock adjustment puts that right.
 """
 
 from __future__ import annotations
@@ -23,20 +32,40 @@ from production import live
 from production.errors import DomainError, NotAllowed
 from production.models import MoveKind, WorkOrderStatus
 from production.services.stock import LedgerBatch, ensure_stock_levels
-from production.services.work_orders import work_order_transition
+from production.services.work_orders import (
+    work_order_consumed,
+    work_order_transition,
+    work_order_unstart,
+)
 
 C = CardStatus
+UNDO_START = "undo: started by mistake"
 
 
 def undo_seconds() -> int:
     return int(settings.PULLBOARD.get("UNDO_SECONDS", 120))
 
 
+MARK_EMPTY, START = "mark_empty", "start"
+
+
+def undo_kind(event: CardEvent) -> str | None:
+    """Which undoable move `event` is: a mark-empty, a start of a made container, or none."""
+    if event.to_status == C.EMPTY and event.from_status in (C.FULL, C.IN_USE):
+        return MARK_EMPTY
+    if (
+        event.from_status == C.EMPTY
+        and event.to_status == C.IN_PROCESS
+        and event.work_order_id is not None
+    ):
+        return START
+    return None
+
+
 def undoable(event: CardEvent, *, actor_id: int | None) -> bool:
-    """Whether `event` is a mark-empty the actor may still undo (before any lock)."""
+    """Whether `event` is a move the actor may still undo (before any lock)."""
     return (
-        event.to_status == C.EMPTY
-        and event.from_status in (C.FULL, C.IN_USE)
+        undo_kind(event) is not None
         and event.actor_id is not None
         and event.actor_id == actor_id
         and event.created_at >= timezone.now() - timedelta(seconds=undo_seconds())
@@ -46,17 +75,24 @@ def undoable(event: CardEvent, *, actor_id: int | None) -> bool:
 @transaction.atomic
 def card_move_undo(*, card_id: int, event_id: int, actor_id: int | None) -> KanbanCard:
     event = (
-        CardEvent.objects.select_related("card__loop").filter(pk=event_id, card_id=card_id).first()
+        CardEvent.objects.select_related("card__loop__product")
+        .filter(pk=event_id, card_id=card_id)
+        .first()
     )
     if event is None:
         raise DomainError(_("There is no such move of this card to undo."), code="not_found")
     if not undoable(event, actor_id=actor_id):
         raise NotAllowed(
-            _("Only a container you marked empty in the last %(minutes)d min can be put back.")
+            _(
+                "Only a container you marked empty or started in the last %(minutes)d min "
+                "can be put back."
+            )
             % {"minutes": undo_seconds() // 60},
             field="event",
             code="not_undoable",
         )
+    if undo_kind(event) == START:
+        return _undo_start(event, actor_id=actor_id)
     loop = event.card.loop
     key = (loop.product_id, loop.location_id)
     level = ensure_stock_levels([key])[key]  # house lock order: stock levels, then cards
@@ -102,6 +138,44 @@ def card_move_undo(*, card_id: int, event_id: int, actor_id: int | None) -> Kanb
         from_status=C.EMPTY,
         to_status=event.from_status,
         reason="undo: marked empty by mistake",
+        source=CardEventSource.BOARD,
+        actor_id=actor_id,
+        work_order_id=order_id,
+        undoes=event,
+    )
+    live.notify_lines_changed([loop.product.line_id])
+    return card
+
+
+def _undo_start(event: CardEvent, *, actor_id: int | None) -> KanbanCard:
+    order_id = event.work_order_id
+    assert order_id is not None
+    loop = event.card.loop
+    # House lock order: stock levels (the components', which come back), cards, work orders.
+    ensure_stock_levels({(p, loc) for p, loc, _ in work_order_consumed(order_id)})
+    card = lock_card_ids([event.card_id]).select_related("work_order").get()
+    latest = CardEvent.objects.filter(card_id=card.pk).order_by("-created_at", "-id").first()
+    in_progress = (
+        card.work_order_id == order_id
+        and card.work_order is not None
+        and card.work_order.status == WorkOrderStatus.IN_PROGRESS
+    )
+    if latest is None or latest.pk != event.pk or card.status != C.IN_PROCESS or not in_progress:
+        raise NotAllowed(
+            _("The card has moved on since (or its work is done): it cannot be put back."),
+            field="event",
+            code="not_undoable",
+        )
+    work_order_unstart(work_order_id=order_id, actor_id=actor_id, reason=UNDO_START)
+    card.status = C.EMPTY
+    card.version += 1
+    card.status_changed_at = timezone.now()
+    card.save(update_fields=["status", "version", "status_changed_at"])
+    CardEvent.objects.create(
+        card=card,
+        from_status=C.IN_PROCESS,
+        to_status=C.EMPTY,
+        reason=UNDO_START,
         source=CardEventSource.BOARD,
         actor_id=actor_id,
         work_order_id=order_id,

@@ -613,7 +613,7 @@
     });
   }
 
-  // ---- undo: whoever marked a container empty may put it back for a short time ------
+  // ---- undo: whoever marked a container empty or started it may put it back, for a short time
   var pendingUndo = null;
 
   function showUndo() {
@@ -624,6 +624,8 @@
     if (!card || !template) { return; }
     var note = template.content.firstElementChild.cloneNode(true);
     var button = note.querySelector("button");
+    var text = note.querySelector(".undo-text");
+    if (text && undo.text) { text.textContent = undo.text; }
     button.id = "undo-" + undo.card;
     button.addEventListener("click", function () {
       focusCardAfterSwap = undo.card;

@@ -1,5 +1,5 @@
-"""Mistakes put right: a container marked empty by mistake is put back, by whoever marked
-it and only for a short time, with a reversing event (nothing is deleted)."""
+"""Mistakes put right: a container marked empty or started by mistake is put back, by whoever
+moved it and only for a short time, with a reversing event (nothing is deleted)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from kanban.models import CardEvent, CardStatus, KanbanCard
 from kanban.services import card_move, card_move_undo
 from production.errors import NotAllowed
-from production.models import StockLevel, WorkOrder, WorkOrderStatus
+from production.models import StockLevel, StockMove, WorkOrder, WorkOrderStatus
 from tests.factories import UserFactory
+from tests.test_races import run_in_threads
 
 pytestmark = pytest.mark.django_db
 C = CardStatus
@@ -107,3 +109,87 @@ def test_moves_other_than_mark_empty_offer_no_undo(operator_client, plant):  # t
         headers={"HX-Request": "true"},
     )
     assert "undo" not in json.loads(opened["HX-Trigger"])["pb-moved"]
+
+
+def _component_on_hand(plant) -> Decimal:  # type: ignore[no-untyped-def]
+    return StockLevel.objects.get(product=plant.component, location=plant.supermarket).on_hand
+
+
+def _start(client, card: KanbanCard):  # type: ignore[no-untyped-def]
+    card.refresh_from_db()
+    return client.post(
+        reverse("kanban:card-move", args=[card.pk]),
+        {"to": C.IN_PROCESS, "version": card.version},
+        headers={"HX-Request": "true"},
+    )
+
+
+def test_a_container_started_by_mistake_is_not_started_after_all(  # type: ignore[no-untyped-def]
+    operator_client, operator, plant
+):
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=operator.pk)
+    components = _component_on_hand(plant)
+    for cycle in (1, 2):  # started, undone, started again, undone again
+        started = _start(operator_client, card)
+        undo = json.loads(started["HX-Trigger"])["pb-moved"]["undo"]
+        assert undo["text"] == "Started."
+        card.refresh_from_db()
+        order = WorkOrder.objects.get(pk=card.work_order_id)
+        assert order.status == WorkOrderStatus.IN_PROGRESS
+        assert _component_on_hand(plant) == components - 10  # 2 a piece, 5 pieces
+
+        back = operator_client.post(
+            undo["url"], {"event": undo["event"]}, headers={"HX-Request": "true"}
+        )
+        assert back.status_code == 200, back.content
+        card.refresh_from_db()
+        order.refresh_from_db()
+        assert card.status == C.EMPTY and card.work_order_id == order.pk  # its signal stands
+        assert order.status == WorkOrderStatus.RELEASED and order.started_at is None
+        assert _component_on_hand(plant) == components, cycle  # back once, each cycle
+        last = CardEvent.objects.filter(card=card).latest("id")
+        assert (last.from_status, last.to_status, last.undoes_id) == (
+            C.IN_PROCESS,
+            C.EMPTY,
+            undo["event"],
+        )
+        assert order.events.latest("id").to_status == WorkOrderStatus.RELEASED
+    # The ledger still equals the levels: every move kept, the give-backs added.
+    assert _component_on_hand(plant) == sum(
+        m.quantity
+        for m in StockMove.objects.filter(product=plant.component, location=plant.supermarket)
+    )
+
+
+def test_a_finished_container_cannot_be_put_back_to_its_start(operator, plant):  # type: ignore[no-untyped-def]
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=operator.pk)
+    card_move(card_id=card.pk, to=C.IN_PROCESS, actor_id=operator.pk)
+    start = CardEvent.objects.filter(card=card).latest("id")
+    card_move(card_id=card.pk, to=C.FULL, actor_id=operator.pk)
+    finish = CardEvent.objects.filter(card=card).latest("id")
+    with pytest.raises(NotAllowed) as refused:
+        card_move_undo(card_id=card.pk, event_id=start.pk, actor_id=operator.pk)
+    assert refused.value.code == "not_undoable"
+    with pytest.raises(NotAllowed):
+        card_move_undo(card_id=card.pk, event_id=finish.pk, actor_id=operator.pk)
+    assert KanbanCard.objects.get(pk=card.pk).status == C.FULL
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not settings.USES_POSTGRES, reason="row locks need PostgreSQL")
+def test_two_undos_of_one_start_at_once_give_the_components_back_once(operator, plant):  # type: ignore[no-untyped-def]
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=operator.pk)
+    components = _component_on_hand(plant)
+    card_move(card_id=card.pk, to=C.IN_PROCESS, actor_id=operator.pk)
+    start = CardEvent.objects.filter(card=card).latest("id")
+
+    def undo() -> None:
+        card_move_undo(card_id=card.pk, event_id=start.pk, actor_id=operator.pk)
+
+    errors = run_in_threads([undo, undo])
+    assert len(errors) == 1 and isinstance(errors[0], NotAllowed), errors
+    assert _component_on_hand(plant) == components
+    assert CardEvent.objects.filter(undoes=start).count() == 1
