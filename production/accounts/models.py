@@ -17,6 +17,19 @@ class UserSettings(models.Model):
         choices=settings.LANGUAGES,
         help_text=_("The language of the user's pages; empty: the browser's."),
     )
+    # A planner's scope: who is told of a late replenishment. Empty both: the whole plant.
+    lines = models.ManyToManyField(
+        "production.ProductionLine",
+        blank=True,
+        related_name="+",
+        help_text=_("The lines this planner answers for (late alerts); none: every line."),
+    )
+    suppliers = models.ManyToManyField(
+        "production.Supplier",
+        blank=True,
+        related_name="+",
+        help_text=_("The suppliers this planner answers for (late alerts); none: every one."),
+    )
 
     class Meta:
         verbose_name = _("user settings")
