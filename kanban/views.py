@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
@@ -32,8 +32,15 @@ from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
 from kanban.selectors import signals as signal_selectors
 from kanban.services import card_move
-from kanban.services.undo import START as UNDO_START_KIND
-from kanban.services.undo import undo_kind, undo_seconds, undoable
+from kanban.services.undo import (
+    FINISH,
+    MARK_EMPTY,
+    OPEN,
+    START,
+    undo_kind,
+    undo_seconds,
+    undoable,
+)
 from production.errors import DomainError
 from production.idempotency import idempotent_page
 from production.models import ProductionLine, WorkOrder, WorkOrderOrigin
@@ -238,9 +245,8 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     moved_detail: dict[str, Any] = {"message": message, "card": card_id}
     event = CardEvent.objects.filter(card_id=card_id).order_by("-id").first()
     if event is not None and undoable(event, actor_id=request.user.pk):
-        started = undo_kind(event) == UNDO_START_KIND
         moved_detail["undo"] = {
-            "text": _("Started.") if started else _("Marked empty."),
+            "text": str(UNDO_TEXT[undo_kind(event) or MARK_EMPTY]),
             "url": reverse("kanban:card-undo", args=[card_id]),
             "event": event.pk,
             "seconds": undo_seconds(),
@@ -249,6 +255,14 @@ def card_move_view(request: HtmxHttpRequest, card_id: int) -> HttpResponse:
     response["HX-Trigger"] = json.dumps({"pb-moved": moved_detail})
     return response
 
+
+# What the undo note on the card says of the move it would take back.
+UNDO_TEXT = {
+    MARK_EMPTY: gettext_lazy("Marked empty."),
+    START: gettext_lazy("Started."),
+    FINISH: gettext_lazy("Finished."),
+    OPEN: gettext_lazy("Opened."),
+}
 
 ORDER_ACTIONS = {"start": work_order_start, "finish": work_order_complete}
 

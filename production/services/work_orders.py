@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from production import live
@@ -20,7 +19,6 @@ from production.models import (
     Location,
     MoveKind,
     Product,
-    StockMove,
     WorkOrder,
     WorkOrderEvent,
     WorkOrderOrigin,
@@ -196,65 +194,6 @@ def work_order_transition(
     live.notify_lines_changed([work_order.line_id])
     if to == S.DONE:
         emit_work_order_completed(work_order)
-    return work_order
-
-
-def work_order_consumed(work_order_id: int) -> list[tuple[int, int, Decimal]]:
-    """(product, location, quantity < 0) of what the order's starts consumed, less what
-    earlier take-backs gave back (a start, its undo and a new start leave one start's)."""
-    return list(
-        StockMove.objects.filter(
-            work_order_id=work_order_id, kind__in=(MoveKind.CONSUMPTION, MoveKind.ADJUSTMENT)
-        )
-        .values("product_id", "location_id")
-        .annotate(net=Sum("quantity"))
-        .filter(net__lt=0)
-        .values_list("product_id", "location_id", "net")
-    )
-
-
-@transaction.atomic
-def work_order_unstart(*, work_order_id: int, actor_id: int | None, reason: str) -> WorkOrder:
-    """Take back a start made by mistake: the order is released again (not started), the
-    components its start consumed come back to their supermarkets by adjustments (serving
-    any backorders there first, as stock coming in does), and a reversing event is written
-    (never a deleted one). Only an order still in progress; the caller says who may."""
-    consumed = work_order_consumed(work_order_id)
-    # House lock order: stock levels, then the work order.
-    levels = ensure_stock_levels({(product, location) for product, location, _ in consumed})
-    work_order = lock_work_orders([work_order_id]).get()
-    if work_order.status != S.IN_PROGRESS:
-        raise NotAllowed(
-            f"Work order {work_order_id} is {work_order.get_status_display().lower()}, not in "
-            "progress: its start cannot be taken back.",
-            field="status",
-            code="not_undoable",
-        )
-    if consumed:
-        batch = LedgerBatch()
-        for product, location, quantity in consumed:
-            batch.add(
-                levels[(product, location)],
-                -quantity,
-                kind=MoveKind.ADJUSTMENT,
-                work_order_id=work_order_id,
-                actor_id=actor_id,
-                note=f"WO-{work_order_id} not started after all: components back",
-            )
-        fill_backorders(batch, *batch.levels.values())
-        batch.write(actor_id=actor_id)
-    work_order.status = S.RELEASED
-    work_order.started_at = None
-    work_order.version += 1
-    work_order.save(update_fields=["status", "version", "started_at"])
-    WorkOrderEvent.objects.create(
-        work_order=work_order,
-        from_status=S.IN_PROGRESS,
-        to_status=S.RELEASED,
-        actor_id=actor_id,
-        reason=reason[:300],
-    )
-    live.notify_lines_changed([work_order.line_id])
     return work_order
 
 

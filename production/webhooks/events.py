@@ -89,6 +89,10 @@ def emit_work_order_completed(order: Any) -> None:
     emit_work_orders(Event.WORK_ORDER_COMPLETED, [order])
 
 
+def emit_work_order_reopened(order: Any) -> None:
+    emit_work_orders(Event.WORK_ORDER_REOPENED, [order])
+
+
 def emit_cards_signalled(cards: Sequence[Any], skus: dict[int, str]) -> None:
     """`skus`: loop id -> product SKU of the cards' loops."""
 

@@ -21,6 +21,7 @@ class WebhookEventType(models.TextChoices):
     CARD_SIGNALLED = "card.signalled", "Card signalled (pull signal)"
     WORK_ORDER_CREATED = "work_order.created", "Work order created"
     WORK_ORDER_COMPLETED = "work_order.completed", "Work order completed"
+    WORK_ORDER_REOPENED = "work_order.reopened", "Work order reopened (its completion undone)"
     STOCK_BELOW_MINIMUM = "stock.below_minimum", "Stock below minimum"
     LINE_MODE_CHANGED = "line.mode_changed", "Line mode changed"
     CALL_OFF_CREATED = "call_off.created", "Call-off created"

@@ -101,14 +101,14 @@ def test_a_move_that_work_followed_cannot_be_undone(operator, plant):  # type: i
     assert KanbanCard.objects.get(pk=card.pk).status == C.IN_PROCESS
 
 
-def test_moves_other_than_mark_empty_offer_no_undo(operator_client, plant):  # type: ignore[no-untyped-def]
+def test_each_board_move_offers_its_undo_and_says_what_it_takes_back(operator_client, plant):  # type: ignore[no-untyped-def]
     card = plant.finished_loop.cards.get(number=1)
     opened = operator_client.post(
         reverse("kanban:card-move", args=[card.pk]),
         {"to": C.IN_USE, "version": card.version},
         headers={"HX-Request": "true"},
     )
-    assert "undo" not in json.loads(opened["HX-Trigger"])["pb-moved"]
+    assert json.loads(opened["HX-Trigger"])["pb-moved"]["undo"]["text"] == "Opened."
 
 
 def _component_on_hand(plant) -> Decimal:  # type: ignore[no-untyped-def]
@@ -172,9 +172,8 @@ def test_a_finished_container_cannot_be_put_back_to_its_start(operator, plant): 
     with pytest.raises(NotAllowed) as refused:
         card_move_undo(card_id=card.pk, event_id=start.pk, actor_id=operator.pk)
     assert refused.value.code == "not_undoable"
-    with pytest.raises(NotAllowed):
-        card_move_undo(card_id=card.pk, event_id=finish.pk, actor_id=operator.pk)
     assert KanbanCard.objects.get(pk=card.pk).status == C.FULL
+    assert finish.to_status == C.FULL  # its own undo: below
 
 
 @pytest.mark.django_db(transaction=True)
@@ -193,3 +192,69 @@ def test_two_undos_of_one_start_at_once_give_the_components_back_once(operator, 
     assert len(errors) == 1 and isinstance(errors[0], NotAllowed), errors
     assert _component_on_hand(plant) == components
     assert CardEvent.objects.filter(undoes=start).count() == 1
+
+
+def _finish(operator, plant) -> tuple[KanbanCard, CardEvent]:  # type: ignore[no-untyped-def]
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=operator.pk)
+    card_move(card_id=card.pk, to=C.IN_PROCESS, actor_id=operator.pk)
+    card_move(card_id=card.pk, to=C.FULL, actor_id=operator.pk)
+    return KanbanCard.objects.get(pk=card.pk), CardEvent.objects.filter(card=card).latest("id")
+
+
+def test_a_container_finished_by_mistake_goes_back_in_process(operator_client, operator, plant):  # type: ignore[no-untyped-def]
+    from production.webhooks.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        url="https://erp.test/hooks", event_types=["work_order.reopened"]
+    )
+    card = plant.finished_loop.cards.get(number=1)
+    card_move(card_id=card.pk, to=C.EMPTY, actor_id=operator.pk)
+    card_move(card_id=card.pk, to=C.IN_PROCESS, actor_id=operator.pk)
+    card.refresh_from_db()
+    order_id = card.work_order_id
+    made = _on_hand(plant)
+    finished = operator_client.post(
+        reverse("kanban:card-move", args=[card.pk]),
+        {"to": C.FULL, "version": card.version},
+        headers={"HX-Request": "true"},
+    )
+    undo = json.loads(finished["HX-Trigger"])["pb-moved"]["undo"]
+    assert undo["text"] == "Finished."
+    assert _on_hand(plant) == made + 5
+
+    back = operator_client.post(
+        undo["url"], {"event": undo["event"]}, headers={"HX-Request": "true"}
+    )
+    assert back.status_code == 200, back.content
+    card.refresh_from_db()
+    order = WorkOrder.objects.get(pk=order_id)
+    assert (card.status, card.work_order_id, card.remaining_quantity) == (C.IN_PROCESS, order_id, 0)
+    assert order.status == WorkOrderStatus.IN_PROGRESS and order.completed_at is None
+    assert _on_hand(plant) == made  # the output is out of stock again
+    assert order.pull_signal.fulfilled_at is None
+    assert WebhookDelivery.objects.filter(event_type="work_order.reopened").count() == 1
+    # Finished again: received again, once.
+    card_move(card_id=card.pk, to=C.FULL, actor_id=operator.pk)
+    assert _on_hand(plant) == made + 5
+    assert WorkOrder.objects.get(pk=order_id).status == WorkOrderStatus.DONE
+
+
+def test_a_finish_whose_container_was_used_since_cannot_be_taken_back(operator, plant):  # type: ignore[no-untyped-def]
+    card, finish = _finish(operator, plant)
+    card_move(card_id=card.pk, to=C.IN_USE, actor_id=operator.pk)
+    with pytest.raises(NotAllowed) as refused:
+        card_move_undo(card_id=card.pk, event_id=finish.pk, actor_id=operator.pk)
+    assert refused.value.code == "not_undoable"
+    assert KanbanCard.objects.get(pk=card.pk).status == C.IN_USE
+
+
+def test_a_container_opened_by_mistake_is_full_again(operator, plant):  # type: ignore[no-untyped-def]
+    card = plant.finished_loop.cards.get(number=2)
+    before = _on_hand(plant)
+    card_move(card_id=card.pk, to=C.IN_USE, actor_id=operator.pk)
+    opened = CardEvent.objects.filter(card=card).latest("id")
+    back = card_move_undo(card_id=card.pk, event_id=opened.pk, actor_id=operator.pk)
+    assert back.status == C.FULL and back.remaining_quantity == 5
+    assert _on_hand(plant) == before
+    assert CardEvent.objects.filter(card=card).latest("id").undoes_id == opened.pk
