@@ -177,6 +177,15 @@ def test_work_orders_through_every_step_keep_their_per_day_sums(plant: Plant) ->
         "done_orders", flat=True
     )
     assert done == 2
+    # Taken back (an undo) and done again: the sums follow both steps.
+    from production.services.work_order_reversals import work_order_reopen, work_order_unstart
+
+    work_order_reopen(work_order_id=orders[1].pk, actor_id=None, reason="undo")
+    work_order_unstart(work_order_id=orders[1].pk, actor_id=None, reason="undo")
+    assert_sums_match_the_raw_tables()
+    wo.work_order_start(work_order_id=orders[1].pk)
+    wo.work_order_complete(work_order_id=orders[1].pk)
+    assert_sums_match_the_raw_tables()
 
     earlier = timezone.now() - timedelta(days=2, hours=5)
     WorkOrder.objects.filter(pk=orders[0].pk).update(created_at=earlier, released_at=earlier)
