@@ -31,6 +31,7 @@ from kanban.models import CardEvent, CardEventSource, CardStatus, KanbanCard
 from kanban.selectors import board as board_selectors
 from kanban.selectors import cards as card_selectors
 from kanban.selectors import signals as signal_selectors
+from kanban.selectors.board_supply import purchased_parts
 from kanban.services import card_move
 from kanban.services.undo import (
     FINISH,
@@ -140,7 +141,8 @@ def _columns_response(
 @role_required(*SHOP_FLOOR)
 @require_GET
 def board_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "kanban/board_index.html", {"lines": board_selectors.board_lines()})
+    context = {"lines": board_selectors.board_lines(), "purchased": purchased_parts()}
+    return render(request, "kanban/board_index.html", context)
 
 
 @gzip_page  # a board of 500 cards is ~560 KiB of HTML, ~25 KiB gzipped

@@ -11,10 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from kanban.models import ACTIVE_CARD_STATUSES, CardStatus, KanbanCard
 from production.supply.models import CallOffStatus, TransferStatus
+from production.supply.transitions import OPEN_CALL_OFF, OPEN_TRANSFER
 
 SUPPLY_FIELDS = (
     "call_off_id",
@@ -57,3 +60,19 @@ def supply_fingerprint(rows: list[tuple[Any, ...]], first: int) -> tuple[int, in
     versions = sum((row[first + 2] or 0) + (row[first + 7] or 0) for row in rows)
     late = sum((row[first + 4] is not None) + (row[first + 9] is not None) for row in rows)
     return versions, late
+
+
+def purchased_parts() -> dict[str, int]:
+    """What the boards index says of the purchased products, whose cards are on no line's
+    board: their loops' active cards, how many are on order and how many of those orders
+    are late, in one query (a card holds at most one open order)."""
+    late = Q(call_off__status__in=OPEN_CALL_OFF, call_off__late_at__isnull=False) | Q(
+        transfer_order__status__in=OPEN_TRANSFER, transfer_order__late_at__isnull=False
+    )
+    return KanbanCard.objects.filter(
+        loop__product__line__isnull=True, status__in=ACTIVE_CARD_STATUSES
+    ).aggregate(
+        cards=Count("pk"),
+        on_order=Count("pk", filter=Q(status__in=(CardStatus.EMPTY, CardStatus.IN_PROCESS))),
+        late=Count("pk", filter=late),
+    )

@@ -164,14 +164,28 @@ _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Any]] =
 )
 
 
+# The leases of a process's streams share this many Redis connections: a request waits up to
+# POOL_WAIT_SECONDS for one rather than failing. (redis-py's own pool refuses past 100, "Too
+# many connections", so 200 boards closing at once left slots behind until their leases ran
+# out.)
+POOL_CONNECTIONS = 20
+POOL_WAIT_SECONDS = 5.0
+
+
 def _redis(url: str) -> Any:
-    """One asyncio Redis client per event loop (a client belongs to the loop it runs on)."""
+    """One asyncio Redis client per event loop (a client belongs to the loop it runs on),
+    on a bounded pool that waits for a free connection."""
     import redis.asyncio as aioredis
 
     clients = _clients.setdefault(asyncio.get_running_loop(), {})
     client = clients.get(url)
     if client is None:
-        client = clients[url] = aioredis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=1
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=POOL_CONNECTIONS,
+            timeout=POOL_WAIT_SECONDS,
+            socket_timeout=2,
+            socket_connect_timeout=1,
         )
+        client = clients[url] = aioredis.Redis(connection_pool=pool)
     return client

@@ -58,9 +58,15 @@ def open_orders_of_cards(card_ids: list[int]) -> dict[int, Any]:
     return found
 
 
-def open_replenishment() -> tuple[list[CallOff], list[TransferOrder]]:
-    """Every open call-off and transfer order, soonest due first (the planners' page)."""
+def open_replenishment(*, purchased: bool = False) -> tuple[list[CallOff], list[TransferOrder]]:
+    """Every open call-off and transfer order, soonest due first (the planners' page);
+    `purchased`: only those of purchased products (on no line, so on no line's board)."""
+    only = {"product__line__isnull": True} if purchased else {}
     return (
-        list(call_offs().filter(status__in=OPEN_CALL_OFF).order_by("due_at", "pk")[:500]),
-        list(transfer_orders().filter(status__in=OPEN_TRANSFER).order_by("due_at", "pk")[:500]),
+        list(call_offs().filter(status__in=OPEN_CALL_OFF, **only).order_by("due_at", "pk")[:500]),
+        list(
+            transfer_orders()
+            .filter(status__in=OPEN_TRANSFER, **only)
+            .order_by("due_at", "pk")[:500]
+        ),
     )

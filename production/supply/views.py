@@ -12,11 +12,12 @@ from production.supply.selectors import open_replenishment, waiting_text
 
 @role_required(OPERATOR, PLANNER)
 def replenishment(request: HttpRequest) -> HttpResponse:
-    call_offs, transfers = open_replenishment()
+    purchased = request.GET.get("purchased") == "1"
+    call_offs, transfers = open_replenishment(purchased=purchased)
     for transfer in transfers:
         transfer.waiting_for = waiting_text(transfer)  # type: ignore[attr-defined]
     return render(
         request,
         "production/supply/replenishment.html",
-        {"call_offs": call_offs, "transfers": transfers},
+        {"call_offs": call_offs, "transfers": transfers, "purchased": purchased},
     )

@@ -49,3 +49,43 @@ def test_a_transfer_card_shows_its_order_and_its_late_mark(operator_client, plan
     assert after != before and board_for_line(line).etag == after
     html = operator_client.get(reverse("kanban:board", args=[plant.assembly.code])).content.decode()
     assert "Late: past its due time" in html
+
+
+def test_purchased_parts_are_on_the_boards_index_with_their_late_orders(operator_client, operator):  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from production.supply.models import Supplier
+    from tests.factories import ProductFactory
+
+    index = reverse("kanban:boards")
+    assert "purchased-parts" not in operator_client.get(index).content.decode()  # none yet
+
+    acme = Supplier.objects.create(code="acme", name="ACME", lead_time_days=Decimal("2"))
+    bought = ProductFactory(sku="BUY-1", line=None, supermarket=LocationFactory(code="sm-buy"))
+    loop = loop_create(
+        product=bought,
+        container_quantity=Decimal("10"),
+        card_count=3,
+        source="supplier",
+        supplier=acme,
+    )
+    for card in loop.cards.all()[:2]:
+        card_move(card_id=card.pk, to=CardStatus.EMPTY, actor_id=operator.pk)
+    with CaptureQueriesContext(connection) as queries:
+        html = operator_client.get(index).content.decode()
+    assert 'id="purchased-parts"' in html and "3 cards · 2 on order" in html and "late" not in html
+    counted = len(queries)
+
+    replenishment_mark_late(now=timezone.now() + timedelta(days=3))
+    html = operator_client.get(index).content.decode()
+    assert "2 late" in html
+    # The page it links to shows only the purchased parts' orders.
+    page = operator_client.get(reverse("supply:replenishment") + "?purchased=1").content.decode()
+    assert "BUY-1" in page and "Open replenishment of purchased parts" in page
+    # More purchased cards, the same queries.
+    more = ProductFactory(sku="BUY-2", line=None, supermarket=LocationFactory(code="sm-buy-2"))
+    loop_create(product=more, card_count=4, source="supplier", supplier=acme)
+    with CaptureQueriesContext(connection) as queries:
+        operator_client.get(index)
+    assert len(queries) == counted

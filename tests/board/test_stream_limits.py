@@ -111,3 +111,30 @@ def test_a_slot_whose_stream_died_is_free_after_its_lease(settings, monkeypatch)
         return [type(first).__name__, type(second).__name__, type(third).__name__]
 
     assert run_async(scenario()) == ["Slot", "Refused", "Slot"]
+
+
+def test_many_streams_renewing_and_closing_at_once_wait_for_a_connection(settings, caplog):
+    """More streams than Redis connections in the pool, all renewing then closing at once
+    (200 boards at the end of a shift): each waits for a connection, none is left behind."""
+    import logging
+
+    import redis
+
+    if not settings.LIVE_EVENTS_REDIS_URL:
+        pytest.skip("the leases are in process without Redis")
+    streams = 160  # past redis-py's own pool limit of 100, and 8 times ours
+
+    async def scenario() -> list[Any]:
+        slots = await asyncio.gather(
+            *(stream_slots.acquire(f"s-many-{n}", 90_000 + n) for n in range(streams))
+        )
+        await asyncio.gather(*(stream_slots.renew(slot) for slot in slots))
+        await asyncio.gather(*(stream_slots.release(slot) for slot in slots))
+        return slots
+
+    with caplog.at_level(logging.WARNING, logger="kanban.stream.slots"):
+        slots = run_async(scenario())
+    assert all(isinstance(slot, stream_slots.Slot) for slot in slots)
+    assert [r.getMessage() for r in caplog.records] == []
+    client = redis.Redis.from_url(settings.LIVE_EVENTS_REDIS_URL)
+    assert sum(client.zcard(key) for slot in slots for key in slot.keys) == 0
