@@ -41,6 +41,9 @@ REDIS += "/" + os.environ.get("BENCH_PULL_REDIS_DB", "14")
 os.environ.update(
     DATABASE_URL=f"{SERVER}/{BENCH_DB}", REDIS_URL=REDIS, DJANGO_SETTINGS_MODULE="config.settings"
 )
+# The bench's loops hold enough cards never to run dry over a run (270 at 10,000 events),
+# past the plant's default bound of 200 a loop that `loop_create` holds to.
+os.environ.setdefault("PULLBOARD_LOOP_MAX_CARDS", "5000")
 
 
 def recreate_database() -> None:
@@ -339,7 +342,7 @@ def single_worker(args: argparse.Namespace) -> None:
     baseline = raw_insert_rate(5_000)
     cards = (args.events * 5) // (20 * 10) + 20  # the first run and the rounds, never empty
     products = build_plant(products=20, cards_per_loop=cards)
-    # The mixed run's plant: 20 production loops and 10 supplier or transfer loops, the
+    # The mixed run's plant: as many loops, a third of them supplier or transfer loops, the
     # same cards, measured by the same worker in alternating rounds (production, mixed,
     # production, mixed), so that load from elsewhere falls on both alike.
     mixed = build_mixed_plant(20, cards)

@@ -1,10 +1,11 @@
 """The pull benchmark's mixed plant: a third of its loops are supplier or transfer loops.
 
-`production` products on one pull line (loops at its supermarket, as the production-only
-run), then as many purchased products again, split between supplier loops (call-offs to
-one supplier) and transfer loops at a line-side location (transfer orders from a
-warehouse), half each: with `production` = 20, 20 + 5 + 5 loops. Demand for a transfer
-loop's product names the line-side location, so it drains that loop.
+As many loops as the production-only plant it is compared with (`loops`), so the two runs
+differ in the loops' sources only: two thirds on one pull line (loops at its supermarket, as
+the production-only run), one third purchased products, split between supplier loops
+(call-offs to one supplier) and transfer loops at a line-side location (transfer orders from
+a warehouse), half each: with `loops` = 20, 14 + 3 + 3. Demand for a transfer loop's product
+names the line-side location, so it drains that loop.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ class MixedPlant:
     sources: dict[str, int]  # loops per source
 
 
-def build_mixed_plant(production: int, cards: int, prefix: str = "MX") -> MixedPlant:
+def build_mixed_plant(loops: int, cards: int, prefix: str = "MX") -> MixedPlant:
     from kanban.services import loop_create
     from production.models import Location, LocationKind, Product
     from production.supply.models import Supplier
     from tests.bulk_plant import build_pull_loops
 
+    sourced = loops // 3
+    production = loops - sourced
     made = build_pull_loops(
         production, prefix=prefix, cards=cards, container_quantity=Decimal("10"), with_bom=False
     ).products
@@ -39,7 +42,6 @@ def build_mixed_plant(production: int, cards: int, prefix: str = "MX") -> MixedP
     line_side = Location.objects.create(
         code=f"{prefix.lower()}-ls", name="Bench line side", kind=LocationKind.LINE_SIDE
     )
-    sourced = production // 2
     products, places = list(made), {}
     for n in range(sourced):
         by_transfer = n % 2 == 1

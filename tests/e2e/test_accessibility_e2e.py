@@ -95,9 +95,42 @@ def _card_count_result(page, plant) -> None:  # type: ignore[no-untyped-def]
     _card_count(page, plant, close=True)
 
 
+def _purchased_parts(plant, *, late: bool) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kanban.services import loop_create
+    from production.supply.models import Supplier
+    from production.supply.services.late import replenishment_mark_late
+    from tests.factories import LocationFactory, ProductFactory
+
+    acme = Supplier.objects.create(code="acme", name="ACME", lead_time_days=Decimal("2"))
+    part = ProductFactory(sku="BUY-1", line=None, supermarket=LocationFactory(code="sm-buy"))
+    loop = loop_create(product=part, card_count=2, source="supplier", supplier=acme)
+    card_move(card_id=loop.cards.get(number=1).pk, to=C.EMPTY, actor_id=None)
+    if late:
+        replenishment_mark_late(now=timezone.now() + timedelta(days=3))
+
+
+def _boards_with_purchased_parts(page, plant) -> None:  # type: ignore[no-untyped-def]
+    _purchased_parts(plant, late=True)
+    page.goto("/boards/")
+    expect(page.locator("#purchased-parts")).to_be_visible()
+
+
+def _replenishment_of_purchased_parts(page, plant) -> None:  # type: ignore[no-untyped-def]
+    _purchased_parts(plant, late=True)
+    page.goto("/replenishment/?purchased=1")
+    expect(page.locator("#call-offs")).to_be_visible()
+
+
 PAGES = {
     "home": ("olga", "/", None),
     "boards": ("olga", "/boards/", None),
+    "boards-purchased-parts": ("olga", _boards_with_purchased_parts, None),
+    "replenishment-purchased-parts": ("olga", _replenishment_of_purchased_parts, None),
     "board": ("olga", "/boards/assembly/", None),
     "board-de": ("olga", "/boards/assembly/", "de"),
     "board-lane-open": ("olga", _board_with_a_lane_open, None),

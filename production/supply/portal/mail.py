@@ -40,19 +40,23 @@ def lock_call_off_mails(ids: Iterable[int]) -> QuerySet[CallOffMail]:
     )
 
 
-def call_off_mails_queue(*, call_offs: Iterable[CallOff]) -> list[int]:
+def call_off_mails_queue(*, call_offs: Iterable[CallOff], new: bool = False) -> list[int]:
     """One mail per new call-off (again for the same call-off: nothing), sent after commit.
 
     Called inside the transaction that creates the call-offs, so a call-off and its mail
-    are committed together or not at all.
+    are committed together or not at all. `new`: the call-offs were made in this very
+    transaction (the pull engine's signal), so none has a mail yet: one INSERT, no checks.
     """
     from production.supply.portal.tasks import call_off_mail_send_task
 
     call_offs = list(call_offs)
     if not call_offs:
         return []
-    with transaction.atomic():
-        suppliers = Supplier.objects.in_bulk({c.supplier_id for c in call_offs})
+    with transaction.atomic(savepoint=False):
+        suppliers = {c.supplier_id: c.supplier for c in call_offs if CallOff.supplier.is_cached(c)}
+        missing = {c.supplier_id for c in call_offs} - set(suppliers)
+        if missing:
+            suppliers.update(Supplier.objects.in_bulk(missing))
         rows = [
             CallOffMail(
                 call_off_id=c.pk,
@@ -65,19 +69,26 @@ def call_off_mails_queue(*, call_offs: Iterable[CallOff]) -> list[int]:
             )
             for c in call_offs
         ]
-        CallOffMail.objects.bulk_create(rows, ignore_conflicts=True)
-        ids = list(
-            CallOffMail.objects.filter(
-                call_off_id__in=[c.pk for c in call_offs], status=CallOffMailStatus.PENDING
-            ).values_list("pk", flat=True)
-        )
+        if new:
+            made = CallOffMail.objects.bulk_create(rows)
+            ids = [m.pk for m in made if m.status == CallOffMailStatus.PENDING]
+        else:
+            CallOffMail.objects.bulk_create(rows, ignore_conflicts=True)
+            ids = list(
+                CallOffMail.objects.filter(
+                    call_off_id__in=[c.pk for c in call_offs], status=CallOffMailStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
+        unaddressed: dict[str, list[int]] = {}
         for c in call_offs:
             if not suppliers[c.supplier_id].email:
-                log.warning(
-                    "call-off %s not e-mailed: supplier %s has no e-mail address",
-                    c.pk,
-                    suppliers[c.supplier_id].code,
-                )
+                unaddressed.setdefault(suppliers[c.supplier_id].code, []).append(c.pk)
+        for code, numbers in unaddressed.items():  # one line a supplier, not one a call-off
+            log.warning(
+                "call-offs %s not e-mailed: supplier %s has no e-mail address",
+                ", ".join(f"CO-{n}" for n in numbers),
+                code,
+            )
         for mail_id in ids:
             # robust: a mail server that is down never fails the request that made the
             # call-off (the task retries, the sweep catches what is left).

@@ -108,7 +108,7 @@ def call_offs_create_many(
         [CallOffEvent(call_off=c, to_status=CallOffStatus.OPEN, actor_id=actor_id) for c in created]
     )
     events.emit_call_offs_created(created)
-    call_off_mails_queue(call_offs=created)  # each to its supplier, after commit
+    call_off_mails_queue(call_offs=created, new=True)  # each to its supplier, after commit
     return created
 
 
