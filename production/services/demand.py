@@ -119,7 +119,7 @@ _INSERT_COLUMNS = {
     "open_backorder_quantity",
     "processed_at",
     "created_at",
-    "location_id",  # optional, written by the ORM path only (see `_insert_fits`)
+    "location_id",  # optional: the intake by SKU writes it through the ORM path
 }
 
 
@@ -146,10 +146,10 @@ def _insert_postgres(
     events = [new[key] for key in sorted(new)]
     now = timezone.now()
     sql = (
-        f'INSERT INTO "{meta.db_table}" ({_EVENT_COLUMNS}) '
-        "SELECT p, q, o, s, e, %s, 0, 0, %s FROM unnest("
-        "%s::bigint[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[]"
-        ") AS v(p, q, o, s, e) "
+        f'INSERT INTO "{meta.db_table}" ({_EVENT_COLUMNS}, location_id) '
+        "SELECT p, q, o, s, e, %s, 0, 0, %s, l FROM unnest("
+        "%s::bigint[], %s::numeric[], %s::timestamptz[], %s::text[], %s::text[], %s::bigint[]"
+        ") AS v(p, q, o, s, e, l) "
         "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
     )
     with connection.cursor() as cursor:
@@ -163,6 +163,7 @@ def _insert_postgres(
                 [e.occurred_at for e in events],
                 [e.source for e in events],
                 [e.external_id for e in events],
+                [e.location_id for e in events],  # line-side demand; none: the supermarket
             ],
         )
         rows = cursor.fetchall()
@@ -189,11 +190,7 @@ def demand_record_many(items: Sequence[DemandInput]) -> list[RecordedDemand]:
     keys = {(i.source, i.external_id) for i in items}
     # On PostgreSQL the insert itself tells which keys were new (ON CONFLICT DO NOTHING);
     # elsewhere the stored ones are read first.
-    postgres = (
-        connection.vendor == "postgresql"
-        and _insert_fits()
-        and all(item.location is None for item in items)  # the fast insert has no location
-    )
+    postgres = connection.vendor == "postgresql" and _insert_fits()
     before = {} if postgres else _stored(keys)
     new: dict[tuple[str, str], DemandEvent] = {}
     for item in items:

@@ -111,6 +111,33 @@ def test_bulk_intake_queries_do_not_grow_with_the_list(erp, plant, django_assert
     assert DemandEvent.objects.count() == 1000
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement insert")
+def test_line_side_demand_takes_the_one_statement_insert_too(erp, plant):
+    """Demand that names where it is consumed is stored like any other: one INSERT for the
+    list (it used to fall back to the ORM's read, insert and read again), location kept."""
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import LocationFactory
+
+    LocationFactory(code="ls-1", kind="line_side")
+    items = [event(n, location="ls-1" if n % 2 else None) for n in range(200)]
+    for item in items:
+        if item["location"] is None:
+            del item["location"]
+    with CaptureQueriesContext(connection) as queries:
+        response = erp.post(URL, items, format="json")
+    assert response.status_code == 201 and response.json()["created"] == 200
+    events_sql = [
+        q["sql"] for q in queries.captured_queries if "production_demandevent" in q["sql"]
+    ]
+    (insert,) = [sql for sql in events_sql if sql.startswith("INSERT")]
+    assert "unnest" in insert and "RETURNING" in insert  # the one statement, not the ORM's
+    assert events_sql.index(insert) == 0  # no read of the stored keys first
+    stored = DemandEvent.objects.filter(source="erp")
+    assert stored.filter(location__code="ls-1").count() == 100
+    assert stored.filter(location__isnull=True).count() == 100
+
+
 def test_list_filters_and_caps_queries(erp, plant, django_assert_max_num_queries):
     erp.post(URL, [event(n, sku="C-100" if n % 2 else "F-100") for n in range(40)], format="json")
     with django_assert_max_num_queries(8):
