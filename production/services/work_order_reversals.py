@@ -64,19 +64,9 @@ def work_order_unstart(*, work_order_id: int, actor_id: int | None, reason: str)
             )
         fill_backorders(batch, *batch.levels.values())
         batch.write(actor_id=actor_id)
-    work_order.status = S.RELEASED
-    work_order.started_at = None
-    work_order.version += 1
-    work_order.save(update_fields=["status", "version", "started_at"])
-    WorkOrderEvent.objects.create(
-        work_order=work_order,
-        from_status=S.IN_PROGRESS,
-        to_status=S.RELEASED,
-        actor_id=actor_id,
-        reason=reason[:300],
+    return _step_back(
+        work_order, to=S.RELEASED, undone="started_at", actor_id=actor_id, reason=reason
     )
-    live.notify_lines_changed([work_order.line_id])
-    return work_order
 
 
 @transaction.atomic
@@ -115,17 +105,28 @@ def work_order_reopen(*, work_order_id: int, actor_id: int | None, reason: str) 
         note=f"WO-{work_order_id} not completed after all: its output taken back",
     )
     batch.write(actor_id=actor_id)
-    work_order.status = S.IN_PROGRESS
-    work_order.completed_at = None
+    _step_back(
+        work_order, to=S.IN_PROGRESS, undone="completed_at", actor_id=actor_id, reason=reason
+    )
+    emit_work_order_reopened(work_order)
+    return work_order
+
+
+def _step_back(
+    work_order: WorkOrder, *, to: str, undone: str, actor_id: int | None, reason: str
+) -> WorkOrder:
+    """The locked order one step back (its `undone` timestamp cleared), with the event."""
+    from_status = work_order.status
+    work_order.status = to
+    setattr(work_order, undone, None)
     work_order.version += 1
-    work_order.save(update_fields=["status", "version", "completed_at"])
+    work_order.save(update_fields=["status", "version", undone])
     WorkOrderEvent.objects.create(
         work_order=work_order,
-        from_status=S.DONE,
-        to_status=S.IN_PROGRESS,
+        from_status=from_status,
+        to_status=to,
         actor_id=actor_id,
         reason=reason[:300],
     )
     live.notify_lines_changed([work_order.line_id])
-    emit_work_order_reopened(work_order)
     return work_order
