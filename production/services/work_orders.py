@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from production import live
-from production.bulk import bulk_insert_rows, bulk_update_rows
+from production.bulk import bulk_insert_rows, bulk_insert_with_events, bulk_update_rows
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.locks import lock_work_orders
 from production.models import (
@@ -83,10 +83,9 @@ def work_orders_create_many(
                 plan_explanation=order.plan_explanation or {},
             )
         )
-    created = WorkOrder.objects.bulk_create(rows)
-    bulk_insert_rows(
-        [WorkOrderEvent(work_order=wo, to_status=S.PLANNED, actor_id=actor_id) for wo in created]
-    )
+    created = rows
+    planned = WorkOrderEvent(to_status=S.PLANNED, actor_id=actor_id)
+    bulk_insert_with_events(created, event=planned, link="work_order")
     live.notify_lines_changed(wo.line_id for wo in created)
     emit_work_orders_created(created)
     return created

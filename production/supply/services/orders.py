@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from production.bulk import bulk_insert_rows
+from production.bulk import bulk_insert_rows, bulk_insert_with_events
 from production.errors import DomainError, NotAllowed, VersionConflict
 from production.models import Location, MoveKind, Product
 from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
@@ -92,21 +92,18 @@ def call_offs_create_many(
                 field="supplier",
                 code="archived",
             )
-    created = CallOff.objects.bulk_create(
-        [
-            CallOff(
-                supplier=i.supplier,
-                product=i.product,
-                location=i.location,
-                quantity=i.quantity,
-                due_at=due_after(now, i.supplier.lead_time_days),
-            )
-            for i in items
-        ]
-    )
-    bulk_insert_rows(
-        [CallOffEvent(call_off=c, to_status=CallOffStatus.OPEN, actor_id=actor_id) for c in created]
-    )
+    created = [
+        CallOff(
+            supplier=i.supplier,
+            product=i.product,
+            location=i.location,
+            quantity=i.quantity,
+            due_at=due_after(now, i.supplier.lead_time_days),
+        )
+        for i in items
+    ]
+    opened = CallOffEvent(to_status=CallOffStatus.OPEN, actor_id=actor_id)
+    bulk_insert_with_events(created, event=opened, link="call_off")
     events.emit_call_offs_created(created)
     call_off_mails_queue(call_offs=created, new=True)  # each to its supplier, after commit
     return created
@@ -122,24 +119,18 @@ def transfer_orders_create_many(
             raise DomainError(_("Quantity must be greater than zero."), field="quantity")
         if item.from_location.pk == item.to_location.pk:
             raise DomainError(_("A transfer goes between two locations."), field="source_location")
-    created = TransferOrder.objects.bulk_create(
-        [
-            TransferOrder(
-                product=i.product,
-                from_location=i.from_location,
-                to_location=i.to_location,
-                quantity=i.quantity,
-                due_at=due_after(now, i.lead_time_days),
-            )
-            for i in items
-        ]
-    )
-    bulk_insert_rows(
-        [
-            TransferOrderEvent(transfer_order=t, to_status=TransferStatus.OPEN, actor_id=actor_id)
-            for t in created
-        ]
-    )
+    created = [
+        TransferOrder(
+            product=i.product,
+            from_location=i.from_location,
+            to_location=i.to_location,
+            quantity=i.quantity,
+            due_at=due_after(now, i.lead_time_days),
+        )
+        for i in items
+    ]
+    opened = TransferOrderEvent(to_status=TransferStatus.OPEN, actor_id=actor_id)
+    bulk_insert_with_events(created, event=opened, link="transfer_order")
     events.emit_transfer_orders_created(created)
     return created
 
