@@ -9,12 +9,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
-from production import live
 from production.errors import DomainError, NotAllowed
 from production.locks import lock_work_orders
-from production.models import MoveKind, StockMove, WorkOrder, WorkOrderEvent, WorkOrderStatus
+from production.models import MoveKind, StockMove, WorkOrder, WorkOrderStatus
 from production.services.stock import LedgerBatch, ensure_stock_levels, fill_backorders
-from production.services.work_orders import quantity_text
+from production.services.work_orders import quantity_text, work_order_step
 from production.webhooks.events import emit_work_order_reopened
 
 S = WorkOrderStatus
@@ -64,8 +63,8 @@ def work_order_unstart(*, work_order_id: int, actor_id: int | None, reason: str)
             )
         fill_backorders(batch, *batch.levels.values())
         batch.write(actor_id=actor_id)
-    return _step_back(
-        work_order, to=S.RELEASED, undone="started_at", actor_id=actor_id, reason=reason
+    return work_order_step(
+        work_order, to=S.RELEASED, stamp="started_at", at=None, actor_id=actor_id, reason=reason
     )
 
 
@@ -105,28 +104,13 @@ def work_order_reopen(*, work_order_id: int, actor_id: int | None, reason: str) 
         note=f"WO-{work_order_id} not completed after all: its output taken back",
     )
     batch.write(actor_id=actor_id)
-    _step_back(
-        work_order, to=S.IN_PROGRESS, undone="completed_at", actor_id=actor_id, reason=reason
+    work_order_step(
+        work_order,
+        to=S.IN_PROGRESS,
+        stamp="completed_at",
+        at=None,
+        actor_id=actor_id,
+        reason=reason,
     )
     emit_work_order_reopened(work_order)
-    return work_order
-
-
-def _step_back(
-    work_order: WorkOrder, *, to: str, undone: str, actor_id: int | None, reason: str
-) -> WorkOrder:
-    """The locked order one step back (its `undone` timestamp cleared), with the event."""
-    from_status = work_order.status
-    work_order.status = to
-    setattr(work_order, undone, None)
-    work_order.version += 1
-    work_order.save(update_fields=["status", "version", undone])
-    WorkOrderEvent.objects.create(
-        work_order=work_order,
-        from_status=from_status,
-        to_status=to,
-        actor_id=actor_id,
-        reason=reason[:300],
-    )
-    live.notify_lines_changed([work_order.line_id])
     return work_order

@@ -178,11 +178,35 @@ def work_order_transition(
     if effect is not None:
         effect(work_order, actor_id)
 
+    work_order_step(
+        work_order,
+        to=to,
+        stamp=TIMESTAMP_OF[to],
+        at=timezone.now(),
+        actor_id=actor_id,
+        reason=reason,
+    )
+    if to == S.DONE:
+        emit_work_order_completed(work_order)
+    return work_order
+
+
+def work_order_step(
+    work_order: WorkOrder,
+    *,
+    to: str,
+    stamp: str,
+    at: datetime | None,
+    actor_id: int | None,
+    reason: str,
+) -> WorkOrder:
+    """Write a locked order's new status (its `stamp` timestamp set to `at`; None when a
+    step is taken back) with its event, and tell the line's boards."""
     from_status = work_order.status
     work_order.status = to
     work_order.version += 1
-    setattr(work_order, TIMESTAMP_OF[to], timezone.now())
-    work_order.save(update_fields=["status", "version", TIMESTAMP_OF[to]])
+    setattr(work_order, stamp, at)
+    work_order.save(update_fields=["status", "version", stamp])
     WorkOrderEvent.objects.create(
         work_order=work_order,
         from_status=from_status,
@@ -191,8 +215,6 @@ def work_order_transition(
         reason=reason[:300],
     )
     live.notify_lines_changed([work_order.line_id])
-    if to == S.DONE:
-        emit_work_order_completed(work_order)
     return work_order
 
 
