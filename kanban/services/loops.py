@@ -4,6 +4,7 @@ one is `opening`'s)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
@@ -63,9 +64,10 @@ def loop_set_safety_factor(*, loop_id: int, safety_factor: Decimal, actor_id: in
 
 
 def add_cards(
-    loop: KanbanLoop, count: int, *, first: int, actor_id: int | None, reason: str
+    additions: Sequence[tuple[KanbanLoop, int, int]], *, actor_id: int | None, reason: str
 ) -> None:
-    """New cards start empty (they must be made) and signal."""
+    """New cards start empty (they must be made) and signal: `(loop, count, first number)`
+    for each loop, all of them in the same few queries."""
     now = timezone.now()
     new = KanbanCard.objects.bulk_create(
         KanbanCard(
@@ -75,6 +77,7 @@ def add_cards(
             status_changed_at=now,
             loop_held=loop.on_hold,
         )
+        for loop, count, first in additions
         for i in range(count)
     )
     signal_cards(new, actor_id=actor_id)
@@ -121,7 +124,7 @@ def loop_resize(
     added = retired = 0
     if delta > 0:
         top = loop.cards.aggregate(top=Max("number"))["top"] or 0
-        add_cards(loop, delta, first=top + 1, actor_id=actor_id, reason=f"added by {reason}")
+        add_cards([(loop, delta, top + 1)], actor_id=actor_id, reason=f"added by {reason}")
         added = delta
     elif delta < 0:
         order: dict[str, int] = {C.EMPTY: 0, C.FULL: 1}

@@ -160,11 +160,13 @@ def loops_open(openings: Sequence[LoopOpening], *, actor_id: int | None = None) 
     bulk_create_with_history(loops, KanbanLoop)
     now = timezone.now()
     full = [(loop, o) for loop, o in zip(loops, openings, strict=True) if o.opening == Opening.FULL]
-    for loop, opening in zip(loops, openings, strict=True):
-        if opening.opening == Opening.EMPTY:
-            add_cards(
-                loop, opening.card_count, first=1, actor_id=actor_id, reason="loop opened empty"
-            )
+    empty = [
+        (loop, o.card_count, 1)
+        for loop, o in zip(loops, openings, strict=True)
+        if o.opening == Opening.EMPTY
+    ]
+    if empty:
+        add_cards(empty, actor_id=actor_id, reason="loop opened empty")
     if not full:
         return loops
     cards = KanbanCard.objects.bulk_create(

@@ -107,3 +107,27 @@ def test_the_same_loop_twice_in_one_file_names_its_second_row(plant) -> None:  #
     assert first.status == "new" and second.status == "error" and second.row == 3
     assert second.errors[0][0] == "product" and "earlier row" in second.errors[0][1]
     assert not KanbanLoop.objects.filter(product__sku="TWICE").exists()
+
+
+def test_new_parts_opened_empty_at_once_signal_every_card_in_the_same_queries(plant) -> None:  # type: ignore[no-untyped-def]
+    from kanban.models import PullSignal
+    from kanban.services import LoopOpening, loops_open
+
+    def open_empty(count: int, prefix: str) -> int:
+        products = [
+            ProductFactory(sku=f"{prefix}-{n}", line=plant.fab, supermarket=plant.supermarket)
+            for n in range(count)
+        ]
+        openings = [LoopOpening(product=p, card_count=2, opening="empty") for p in products]
+        with CaptureQueriesContext(connection) as queries:
+            loops = loops_open(openings)
+        cards = KanbanCard.objects.filter(loop__in=loops)
+        assert cards.count() == 2 * count
+        assert all(c.status == CardStatus.EMPTY and c.work_order_id for c in cards)
+        assert PullSignal.objects.filter(card__in=cards).count() == 2 * count
+        # Nothing is booked that is not there.
+        assert not StockMove.objects.filter(product__in=products).exists()
+        return len(queries)
+
+    open_empty(1, "WARM")  # what a process reads once (the webhook subscriptions)
+    assert open_empty(2, "E2") == open_empty(6, "E6")
