@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -28,7 +28,9 @@ def history_line(db) -> ProductionLine:  # type: ignore[no-untyped-def]
     """Line `press`: two products, 56 days of demand (about 30 and 12 units a day),
     one done work order of a container per day per product, some backorders."""
     rng = np.random.default_rng(5)
-    now = timezone.now()
+    # Days counted back from the start of today (not from now): each day's demand and its
+    # orders' steps stay inside that day whatever the hour the tests run at.
+    now = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     line = LineFactory(code="press", name="Press line", capacity_per_day=Decimal("80"), wip_limit=4)
     store = LocationFactory(code="sm-press")
     products = [
