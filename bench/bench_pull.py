@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-MIXED_ROUNDS = 2  # alternating rounds of the production-only and the mixed plant
+# Rounds of the production-only and the mixed plant, in a balanced order (P M M P, P M M P,
+# ...: a load that rises or falls steadily over the run falls on both alike). A round is about
+# three seconds end to end on a quiet machine and two rounds of one plant differed by up to 20 %,
+# so the figures are medians over six rounds each, printed with their spread.
+MIXED_ROUNDS = 6
+MIXED_ROUND_EVENTS = 8_000
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pullboard")
@@ -336,29 +341,46 @@ def main() -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
+def _round_order(rounds: int) -> list[str]:
+    """P M M P repeated: each plant as often first as second, early as late."""
+    unit = ["production", "mixed", "mixed", "production"]
+    order = (unit * ((rounds + 1) // 2))[: 2 * rounds]
+    return order
+
+
+def _cards_for(events: int, steady: int) -> int:
+    """Cards a loop of the bench's 20 needs never to run dry: `events` of 1 to 3 units (2 on
+    average) and `steady` single units, containers of 10, and a third more for the spread."""
+    containers = (events * 2 + steady) / (20 * 10)
+    return int(containers * 4 / 3) + 20
+
+
 def single_worker(args: argparse.Namespace) -> None:
     from bench.mixed_plant import build_mixed_plant
 
     baseline = raw_insert_rate(5_000)
-    cards = (args.events * 5) // (20 * 10) + 20  # the first run and the rounds, never empty
+    steady = args.rate * args.seconds
+    round_seconds = max(3, args.seconds // 3)  # of steady rate a round: pooled over the rounds
+    rounds_events = MIXED_ROUNDS * MIXED_ROUND_EVENTS
+    rounds_steady = MIXED_ROUNDS * args.rate * round_seconds
+    cards = _cards_for(args.events + rounds_events, steady + rounds_steady)
     products = build_plant(products=20, cards_per_loop=cards)
     # The mixed run's plant: as many loops, a third of them supplier or transfer loops, the
-    # same cards, measured by the same worker in alternating rounds (production, mixed,
-    # production, mixed), so that load from elsewhere falls on both alike.
+    # same cards, measured by the same worker in balanced rounds with the production-only
+    # plant, so that load from elsewhere falls on both alike.
     mixed = build_mixed_plant(20, cards)
+    plants = {"production": (products, None), "mixed": (mixed.products, mixed.places)}
     worker = start_worker()
     try:
         rate, store_rate = throughput(products, args.events, args.chunk)
         lat = latency(products, args.rate, args.seconds)
         rounds: dict[str, list[Any]] = {"production": [], "mixed": []}
-        for r in range(MIXED_ROUNDS):
-            for name, plant, places in (
-                ("production", products, None),
-                ("mixed", mixed.products, mixed.places),
-            ):
-                share = args.events // MIXED_ROUNDS
-                got, _ = throughput(plant, share, args.chunk, run=f"{name}-{r}", places=places)
-                rounds[name].append((got, latency(plant, args.rate, args.seconds // 2, places)))
+        for r, name in enumerate(_round_order(MIXED_ROUNDS)):
+            plant, places = plants[name]
+            got, _ = throughput(
+                plant, MIXED_ROUND_EVENTS, args.chunk, run=f"{name}-{r}", places=places
+            )
+            rounds[name].append((got, latency(plant, args.rate, round_seconds, places)))
     finally:
         stop_worker(worker)
     print("pull engine benchmark (2 cores; PostgreSQL, Redis, 1 worker x 2 processes)")
@@ -391,7 +413,8 @@ def mixed_run(sources: dict[str, int], rounds: dict[str, list[Any]]) -> None:
 
     loops = ", ".join(f"{n} {source}" for source, n in sources.items())
     print(
-        f"  mixed run ({loops} loops; {MIXED_ROUNDS} alternating rounds each;"
+        f"  mixed run ({loops} loops; {MIXED_ROUNDS} rounds each of {MIXED_ROUND_EVENTS} events"
+        " end to end and steady-rate latency, in P M M P order;"
         " a signal makes a work order, call-off or transfer order)"
     )
     print("                                   production only      mixed     mixed/production")
@@ -407,6 +430,11 @@ def mixed_run(sources: dict[str, int], rounds: dict[str, list[Any]]) -> None:
         f"    end to end, events/s          {rate['production']:15.0f} {rate['mixed']:10.0f}"
         f" {rate['mixed'] / rate['production']:12.2f}   (target >= 0.90)"
     )
+    spread = {
+        name: f"{min(r for r, _ in runs):.0f}-{max(r for r, _ in runs):.0f}"
+        for name, runs in rounds.items()
+    }
+    print(f"      rounds' range               {spread['production']:>15} {spread['mixed']:>10}")
     for label, q in (("p50", 0.5), ("p99", 0.99)):
         a, b = pct(pooled["production"], q), pct(pooled["mixed"], q)
         print(
