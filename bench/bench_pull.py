@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Rounds of the production-only and the mixed plant, in a balanced order (P M M P, P M M P,
 # ...: a load that rises or falls steadily over the run falls on both alike). A round is about
 # three seconds end to end on a quiet machine and two rounds of one plant differed by up to 20 %,
-# so the figures are medians over six rounds each, printed with their spread.
-MIXED_ROUNDS = 6
+# so the figures are medians over eight rounds each, printed with their spread.
+MIXED_ROUNDS = 8
 MIXED_ROUND_EVENTS = 8_000
 sys.path.insert(0, str(ROOT))
 
@@ -341,6 +341,18 @@ def main() -> None:
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
+def settle() -> None:
+    """Between rounds: a checkpoint and a vacuum with fresh statistics, so that no round
+    starts with another's dead rows or pending writes (autovacuum or a checkpoint falling
+    inside one round and not the next was the largest spread between rounds)."""
+    import psycopg
+
+    dsn = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def _round_order(rounds: int) -> list[str]:
     """P M M P repeated: each plant as often first as second, early as late."""
     unit = ["production", "mixed", "mixed", "production"]
@@ -377,6 +389,7 @@ def single_worker(args: argparse.Namespace) -> None:
         rounds: dict[str, list[Any]] = {"production": [], "mixed": []}
         for r, name in enumerate(_round_order(MIXED_ROUNDS)):
             plant, places = plants[name]
+            settle()
             got, _ = throughput(
                 plant, MIXED_ROUND_EVENTS, args.chunk, run=f"{name}-{r}", places=places
             )

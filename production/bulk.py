@@ -105,10 +105,11 @@ def bulk_update_rows(objs: Sequence[Model], fields: Sequence[str]) -> None:
         cursor.execute(sql, arrays)
 
 
-def bulk_insert_rows(objs: Sequence[Model]) -> None:
-    """Insert new rows whose primary keys nobody needs back (ledger moves, events).
+def bulk_insert_rows(objs: Sequence[Model], *, keys: bool = False) -> None:
+    """Insert new rows in one statement (ledger moves, events, outbox rows).
 
-    `auto_now`/`auto_now_add` timestamps are filled in, as `save()` would.
+    `auto_now`/`auto_now_add` timestamps are filled in, as `save()` would. With `keys`, the
+    rows get their primary keys back, in order (`RETURNING`), as `bulk_create` gives them.
     """
     if not objs:
         return
@@ -122,8 +123,19 @@ def bulk_insert_rows(objs: Sequence[Model]) -> None:
         for o in objs:
             if getattr(o, field.attname) is None:
                 setattr(o, field.attname, now)
+    pk = model._meta.pk
+    assert pk is not None
+    if keys:
+        sql += f' RETURNING "{pk.column}"'
     with connection.cursor() as cursor:
         cursor.execute(sql, [_array(f, objs) for f in columns])
+        if keys:
+            ids = [row[0] for row in cursor.fetchall()]
+            assert len(ids) == len(objs)
+            for obj, key in zip(objs, ids, strict=True):
+                obj.pk = key
+                obj._state.adding = False
+                obj._state.db = connection.alias
 
 
 @lru_cache(maxsize=64)

@@ -9,6 +9,7 @@ its max_connections.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import socket
@@ -125,10 +126,8 @@ class Stream:
     def close(self) -> None:
         """Shut the socket first: the reading thread holds the response's buffer while it
         waits for data, so a plain close waits for the next heartbeat (15 s a stream)."""
-        try:
+        with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.response.close()
 
 

@@ -79,6 +79,51 @@ def test_a_supplier_without_an_address_is_not_mailed_and_it_is_said(
     assert "has no e-mail address" in caplog.text
 
 
+def test_the_pull_engines_call_offs_get_their_mails_in_one_insert_each_its_own(
+    acme, part, django_capture_on_commit_callbacks
+):
+    """A batch of the pull engine (`new=True`): one INSERT for the mails of call-offs of an
+    addressed and an unaddressed supplier, each mail on its own call-off, and the sends
+    queued for exactly the addressed ones."""
+    from datetime import timedelta
+
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from production.supply.models import CallOff
+
+    silent = make_supplier("silent-batch", email="")
+    due = timezone.now() + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        call_offs = [
+            CallOff.objects.create(
+                supplier=supplier,
+                product=part,
+                quantity=n + 1,
+                location=part.supermarket,
+                due_at=due,
+            )
+            for n, supplier in enumerate([acme, silent, acme, silent, acme])
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            queued = call_off_mails_queue(call_offs=call_offs, new=True)
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("INSERT")]
+    assert len(writes) == 1
+    mails = {m.call_off_id: m for m in CallOffMail.objects.all()}
+    assert sorted(mails) == sorted(c.pk for c in call_offs)
+    assert queued == [mails[c.pk].pk for c in call_offs if c.supplier_id == acme.pk]
+    assert [mails[c.pk].status for c in call_offs] == [
+        "sent",
+        "no_address",
+        "sent",
+        "no_address",
+        "sent",
+    ]
+    assert sorted(m.extra_headers["X-Pullboard-Call-Off"] for m in mail.outbox) == sorted(
+        str(c.pk) for c in call_offs if c.supplier_id == acme.pk
+    )
+
+
 def test_the_mail_servers_trouble_is_counted_and_the_mail_sent_later(
     acme, part, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):

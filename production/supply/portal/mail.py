@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from production.bulk import bulk_insert_rows
 from production.supply.models import CallOff, CallOffMail, CallOffMailStatus, Supplier
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def call_off_mails_queue(*, call_offs: Iterable[CallOff], new: bool = False) -> 
             for c in call_offs
         ]
         if new:
-            made = CallOffMail.objects.bulk_create(rows)
-            ids = [m.pk for m in made if m.status == CallOffMailStatus.PENDING]
+            bulk_insert_rows(rows, keys=True)  # a batch of the pull engine: one round trip
+            ids = [m.pk for m in rows if m.status == CallOffMailStatus.PENDING]
         else:
             CallOffMail.objects.bulk_create(rows, ignore_conflicts=True)
             ids = list(
