@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -65,6 +66,17 @@ def _webhook_destinations_for_tests(settings, monkeypatch) -> None:  # type: ign
         return resolve(host, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve_example_names)
+
+
+@pytest.fixture(autouse=True)
+def _plant_language_after_each_test() -> Iterator[None]:
+    """A request in German leaves German active in the thread (the locale middleware
+    activates the user's language and nothing puts it back); the next test starts from the
+    plant's default, whatever ran before it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -13,17 +13,21 @@ TO = TransferStatus
 CALL_OFF_TRANSITIONS: dict[str, frozenset[str]] = {
     CO.OPEN: frozenset({CO.CONFIRMED, CO.CANCELLED}),
     CO.CONFIRMED: frozenset({CO.SHIPPED, CO.CANCELLED}),
-    CO.SHIPPED: frozenset({CO.RECEIVED}),
+    CO.SHIPPED: frozenset({CO.RECEIVED, CO.CANCELLED}),  # cancelled: lost on the way
     CO.RECEIVED: frozenset(),
     CO.CANCELLED: frozenset(),
 }
 
 TRANSFER_TRANSITIONS: dict[str, frozenset[str]] = {
     TO.OPEN: frozenset({TO.PICKED, TO.CANCELLED}),
-    TO.PICKED: frozenset({TO.RECEIVED}),
+    TO.PICKED: frozenset({TO.RECEIVED, TO.CANCELLED}),  # cancelled: put back at the source
     TO.RECEIVED: frozenset(),
     TO.CANCELLED: frozenset(),
 }
+
+# On the way: cancelled only by someone who says why (the API's cancel), never as the side
+# effect of a card retired or a loop archived, which would forget goods still coming.
+IN_TRANSIT = (CO.SHIPPED, TO.PICKED)
 
 # The statuses in which an order is still to come (and can be late).
 OPEN_CALL_OFF = (CO.OPEN, CO.CONFIRMED, CO.SHIPPED)

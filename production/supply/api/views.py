@@ -135,7 +135,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     retrieve=extend_schema(summary="One call-off (ETag: its version)"),
 )
 class CallOffViewSet(OrderViewSet):
-    """`open -> confirmed -> shipped -> received`, or `cancelled` (before shipping)."""
+    """`open -> confirmed -> shipped -> received`, or `cancelled` with a reason (a shipped one:
+    lost on the way)."""
 
     serializer_class = CallOffSerializer
     filterset_class = filters.CallOffFilter
@@ -186,7 +187,8 @@ class CallOffViewSet(OrderViewSet):
     retrieve=extend_schema(summary="One transfer order (ETag: its version)"),
 )
 class TransferOrderViewSet(OrderViewSet):
-    """`open -> picked -> received`, or `cancelled` (before picking)."""
+    """`open -> picked -> received`, or `cancelled` with a reason (a picked one: its goods go
+    back into the source)."""
 
     serializer_class = TransferOrderSerializer
     filterset_class = filters.TransferOrderFilter

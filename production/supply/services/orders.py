@@ -39,6 +39,7 @@ from production.supply.portal.mail import call_off_mails_queue
 from production.supply.transitions import (
     CALL_OFF_PATH_TO_RECEIVED,
     CALL_OFF_TRANSITIONS,
+    IN_TRANSIT,
     TIMESTAMP_OF,
     TRANSFER_PATH_TO_RECEIVED,
     TRANSFER_TRANSITIONS,
@@ -198,6 +199,16 @@ def _transition(
                 code="out_of_sequence",
             )
         status = step
+    if to == "cancelled" and via_card and order.status in IN_TRANSIT:
+        raise NotAllowed(
+            _(
+                "%(order)s is %(status)s: it is on its way. Receive it, or cancel it on its own"
+                " with a reason."
+            )
+            % {"order": _label(order), "status": _status_label(model, order.status)},
+            field="status",
+            code="in_transit",
+        )
     if to == "cancelled" and not reason.strip():
         raise DomainError(_("Say why the order is cancelled."), field="reason")
     counted = order.quantity if quantity is None else Decimal(quantity)
@@ -220,6 +231,9 @@ def _transition(
     for step in path:
         if step == "picked":
             _pick(order, levels, batch, actor_id)
+        put_back = step == "cancelled" and from_status == TransferStatus.PICKED
+        if put_back:
+            _put_back(order, levels, batch, actor_id)
         if step == "received":
             level = levels[(order.product_id, receipt_place)]
             batch.add(
@@ -242,7 +256,7 @@ def _transition(
                 to_status=step,
                 actor_id=actor_id,
                 reason=reason[:300],
-                quantity=counted if step in ("received", "picked") else None,
+                quantity=counted if step in ("received", "picked") or put_back else None,
             )
         )
         from_status = step
@@ -287,6 +301,24 @@ def _pick(
             code="source_short",
         )
     batch.consume(level, order.quantity, actor_id=actor_id, note=f"{_label(order)} picked")
+
+
+def _put_back(
+    order: Order, levels: dict[tuple[int, int], Any], batch: LedgerBatch, actor_id: int | None
+) -> None:
+    """A picked transfer cancelled: what its pick took out goes back into the source through
+    the ledger, serving backorders waiting there first. Like any stock that arrives without a
+    card, it is loose stock beyond the source loop's cards (see stock corrections)."""
+    assert isinstance(order, TransferOrder)
+    level = levels[(order.product_id, order.from_location_id)]
+    batch.add(
+        level,
+        order.quantity,
+        kind=MoveKind.RECEIPT,
+        actor_id=actor_id,
+        note=f"{_label(order)} cancelled after picking: put back",
+    )
+    fill_backorders(batch, level)
 
 
 def call_off_confirm(
