@@ -87,6 +87,22 @@ def test_a_receipt_on_a_cancelled_call_off_is_409_and_changes_nothing(erp, chain
     assert level.on_hand == D("10")
 
 
+def test_a_shipped_call_off_lost_on_the_way_is_cancelled_with_a_reason(erp, chain):  # type: ignore[no-untyped-def]
+    call_off = empty_a_warehouse_container(chain)
+    erp.post(url(call_off, "confirm"))
+    erp.post(url(call_off, "ship"))
+    no_reason = erp.post(url(call_off, "cancel"), {}, format="json", HTTP_IF_MATCH='"3"')
+    assert no_reason.status_code == 400 and problem_fields(no_reason) == {"reason"}
+    cancelled = erp.post(
+        url(call_off, "cancel"), {"reason": "lost in transit"}, format="json", HTTP_IF_MATCH='"3"'
+    )
+    assert cancelled.status_code == 200, cancelled.content
+    assert (cancelled.json()["status"], cancelled["ETag"]) == ("cancelled", '"4"')
+    assert erp.post(url(call_off, "receive"), {"quantity": "10"}, format="json").status_code == 409
+    level = StockLevel.objects.get(product=chain.part, location=chain.warehouse)
+    assert level.on_hand == D("10")
+
+
 def test_bad_quantities_name_the_field(erp, chain):  # type: ignore[no-untyped-def]
     call_off = empty_a_warehouse_container(chain)
     erp.post(url(call_off, "confirm"))
