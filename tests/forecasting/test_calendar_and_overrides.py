@@ -63,7 +63,13 @@ def test_a_weekly_erp_is_forecast_in_weeks_and_settings_win_over_detection(
     daily = ProductFactory(sku="DAILY")
     mondays = [today - timedelta(days=today.weekday() + 7 * k) for k in range(1, 40)]
     record(weekly, mondays, 70)
-    record(daily, [today - timedelta(days=k) for k in range(1, 120)], 10)
+    # Whole weeks of 10 a day, the 17 before the current one (and its days so far, which the
+    # forecast covers): a history that began mid-week would make a short first week, whose
+    # pull on the forecast depended on the weekday the test ran.
+    first_monday = mondays[0] - timedelta(weeks=16)
+    record(
+        daily, [first_monday + timedelta(days=k) for k in range((today - first_monday).days)], 10
+    )
     refresh(django_capture_on_commit_callbacks)
     forecast = ProductForecast.objects.get(product=weekly)
     assert forecast.bucket == "week" and forecast.calendar_source["bucket"] == "detected"
