@@ -356,8 +356,7 @@ def settle() -> None:
 def _round_order(rounds: int) -> list[str]:
     """P M M P repeated: each plant as often first as second, early as late."""
     unit = ["production", "mixed", "mixed", "production"]
-    order = (unit * ((rounds + 1) // 2))[: 2 * rounds]
-    return order
+    return (unit * ((rounds + 1) // 2))[: 2 * rounds]
 
 
 def _cards_for(events: int, steady: int) -> int:

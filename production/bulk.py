@@ -123,19 +123,22 @@ def bulk_insert_rows(objs: Sequence[Model], *, keys: bool = False) -> None:
         for o in objs:
             if getattr(o, field.attname) is None:
                 setattr(o, field.attname, now)
-    pk = model._meta.pk
-    assert pk is not None
     if keys:
-        sql += f' RETURNING "{pk.column}"'
+        sql += f' RETURNING "{model._meta.pk.column}"'  # type: ignore[union-attr]
     with connection.cursor() as cursor:
         cursor.execute(sql, [_array(f, objs) for f in columns])
         if keys:
-            ids = [row[0] for row in cursor.fetchall()]
-            assert len(ids) == len(objs)
-            for obj, key in zip(objs, ids, strict=True):
-                obj.pk = key
-                obj._state.adding = False
-                obj._state.db = connection.alias
+            _keys_back(objs, cursor)
+
+
+def _keys_back(objs: Sequence[Model], cursor: Any) -> None:
+    """The keys a `RETURNING` gave, in insertion order, onto the rows as saved ones."""
+    ids = [row[0] for row in cursor.fetchall()]
+    assert len(ids) == len(objs)
+    for obj, key in zip(objs, ids, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 @lru_cache(maxsize=64)
@@ -247,9 +250,4 @@ def bulk_insert_with_events(objs: Sequence[Model], *, event: Model, link: str) -
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*(_array(f, objs) for f in columns), *constants])
-        ids = [row[0] for row in cursor.fetchall()]
-    assert len(ids) == len(objs)
-    for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        _keys_back(objs, cursor)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
 
 from kanban.models import KanbanLoop
 from kanban.services import loop_create
-from production.models import Location, Product
-from production.supply.models import Supplier
+from production.models import Location, Product, StockLevel, StockMove
+from production.supply.models import CallOff, Supplier
 from tests.factories import LocationFactory, ProductFactory
 
 
@@ -50,3 +51,30 @@ def chain(db) -> Chain:  # type: ignore[no-untyped-def]
         transfer_lead_time_days=Decimal("0.5"),
     )
     return Chain(supplier, warehouse, line_side, part, warehouse_loop, line_side_loop)
+
+
+def on_hand(chain: Chain, location: Location) -> Decimal:
+    return StockLevel.objects.get(product=chain.part, location=location).on_hand
+
+
+def ledger(chain: Chain, location: Location) -> Decimal:
+    """The sum of the part's moves there: equal to `on_hand` when the ledger holds."""
+    moves = StockMove.objects.filter(product=chain.part, location=location)
+    return moves.aggregate(total=Sum("quantity"))["total"]
+
+
+def shipped_call_off(chain: Chain) -> CallOff:
+    """A warehouse container scrapped, so its card signals; its call-off confirmed and shipped."""
+    from production.services import stock_adjust
+    from production.supply.services import call_off_confirm, call_off_ship
+
+    stock_adjust(
+        product=chain.part,
+        location=chain.warehouse,
+        delta=Decimal("-10"),
+        reason="scrap",
+        actor_id=None,
+    )
+    call_off = CallOff.objects.get()
+    call_off_confirm(call_off_id=call_off.pk, actor_id=None)
+    return call_off_ship(call_off_id=call_off.pk, actor_id=None)

@@ -16,7 +16,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from production.models import DemandEvent, StockLevel, StockMove
+from production.models import DemandEvent, StockMove
 from production.services.demand import DemandInput, demand_record_many
 from production.supply.models import CallOff, TransferOrder
 from production.supply.services import (
@@ -27,18 +27,10 @@ from production.supply.services import (
     transfer_order_receive,
 )
 from tests.integration.conftest import wait_for
+from tests.supply_chain import ledger, on_hand
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 D = Decimal
-
-
-def on_hand(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    return StockLevel.objects.get(product=chain.part, location=location).on_hand
-
-
-def ledger(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    moves = StockMove.objects.filter(product=chain.part, location=location)
-    return moves.aggregate(total=Sum("quantity"))["total"]
 
 
 def replenish_everything(rounds: int = 10) -> None:

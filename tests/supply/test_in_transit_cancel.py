@@ -9,44 +9,24 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db.models import Sum
 
 from kanban.models import CardStatus, KanbanCard
 from kanban.services import card_move, loop_archive
 from production.errors import DomainError, NotAllowed
-from production.models import DemandEvent, StockLevel, StockMove
-from production.services import demand_process_pending, demand_record, stock_adjust
-from production.supply.models import CallOff, CallOffEvent, TransferOrder, TransferOrderEvent
+from production.models import DemandEvent, StockMove
+from production.services import demand_process_pending, demand_record
+from production.supply.models import CallOffEvent, TransferOrder, TransferOrderEvent
 from production.supply.services import (
     call_off_cancel,
-    call_off_confirm,
     call_off_receive,
-    call_off_ship,
     transfer_order_cancel,
     transfer_order_pick,
     transfer_order_receive,
 )
+from tests.supply_chain import ledger, on_hand, shipped_call_off
 from tests.test_races import run_in_threads
 
 D = Decimal
-
-
-def on_hand(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    return StockLevel.objects.get(product=chain.part, location=location).on_hand
-
-
-def ledger(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    moves = StockMove.objects.filter(product=chain.part, location=location)
-    return moves.aggregate(total=Sum("quantity"))["total"]
-
-
-def shipped_call_off(chain) -> CallOff:  # type: ignore[no-untyped-def]
-    stock_adjust(
-        product=chain.part, location=chain.warehouse, delta=D("-10"), reason="scrap", actor_id=None
-    )
-    call_off = CallOff.objects.get()
-    call_off_confirm(call_off_id=call_off.pk, actor_id=None)
-    return call_off_ship(call_off_id=call_off.pk, actor_id=None)
 
 
 def picked_transfer(chain) -> TransferOrder:  # type: ignore[no-untyped-def]

@@ -13,19 +13,17 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db.models import Sum
 
 from production.errors import NotAllowed
-from production.models import DemandEvent, StockLevel, StockMove
+from production.models import DemandEvent
 from production.services import demand_process_pending, demand_record, stock_adjust
 from production.supply.models import CallOff, CallOffEvent, TransferOrder
 from production.supply.services import (
-    call_off_confirm,
     call_off_receive,
-    call_off_ship,
     replenishment_mark_late,
     transfer_order_pick,
 )
+from tests.supply_chain import ledger, on_hand, shipped_call_off
 from tests.test_races import run_in_threads
 
 pytestmark = [
@@ -33,25 +31,6 @@ pytestmark = [
     pytest.mark.skipif(not settings.USES_POSTGRES, reason="row locks need PostgreSQL"),
 ]
 D = Decimal
-
-
-def level(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    return StockLevel.objects.get(product=chain.part, location=location).on_hand
-
-
-def ledger(chain, location) -> Decimal:  # type: ignore[no-untyped-def]
-    moves = StockMove.objects.filter(product=chain.part, location=location)
-    return moves.aggregate(total=Sum("quantity"))["total"]
-
-
-def shipped_call_off(chain) -> CallOff:  # type: ignore[no-untyped-def]
-    stock_adjust(
-        product=chain.part, location=chain.warehouse, delta=D("-10"), reason="scrap", actor_id=None
-    )
-    call_off = CallOff.objects.get()
-    call_off_confirm(call_off_id=call_off.pk, actor_id=None)
-    call_off_ship(call_off_id=call_off.pk, actor_id=None)
-    return call_off
 
 
 def test_two_receipts_of_one_call_off_receive_it_once(chain):  # type: ignore[no-untyped-def]
@@ -62,7 +41,7 @@ def test_two_receipts_of_one_call_off_receive_it_once(chain):  # type: ignore[no
 
     errors = run_in_threads([receive, receive])
     assert len(errors) == 1 and isinstance(errors[0], NotAllowed), errors
-    assert level(chain, chain.warehouse) == ledger(chain, chain.warehouse) == D("20")
+    assert on_hand(chain, chain.warehouse) == ledger(chain, chain.warehouse) == D("20")
     assert CallOffEvent.objects.filter(call_off=call_off, to_status="received").count() == 1
 
 
@@ -94,13 +73,13 @@ def test_a_pick_and_demand_on_the_source_at_once_never_oversell(chain, round_: i
     errors = run_in_threads([pick, lambda: demand_process_pending()])
     assert errors == []
     event = DemandEvent.objects.get(external_id=f"wh-{round_}")
-    on_hand = level(chain, chain.warehouse)
-    assert on_hand == ledger(chain, chain.warehouse) and on_hand >= 0
+    left = on_hand(chain, chain.warehouse)
+    assert left == ledger(chain, chain.warehouse) and left >= 0
     if outcome["pick"] == "picked":  # the pick went first: 5 left, the demand short by 3
-        assert (event.backordered_quantity, on_hand) == (D("3"), D("0"))
+        assert (event.backordered_quantity, left) == (D("3"), D("0"))
     else:  # the demand went first: 2 left, the pick waits
         assert outcome["pick"] == "source_short"
-        assert (event.backordered_quantity, on_hand) == (D("0"), D("2"))
+        assert (event.backordered_quantity, left) == (D("0"), D("2"))
 
 
 def test_two_transfers_from_a_source_that_covers_one_pick_one(chain):  # type: ignore[no-untyped-def]
@@ -115,7 +94,7 @@ def test_two_transfers_from_a_source_that_covers_one_pick_one(chain):  # type: i
     errors = run_in_threads([pick(first), pick(second)])
     assert len(errors) == 1 and getattr(errors[0], "code", "") == "source_short", errors
     assert TransferOrder.objects.filter(status="picked").count() == 1
-    assert level(chain, chain.warehouse) == ledger(chain, chain.warehouse) == D("0")
+    assert on_hand(chain, chain.warehouse) == ledger(chain, chain.warehouse) == D("0")
 
 
 def test_the_late_alert_is_raised_once_across_two_beat_runs_at_once(chain, settings):  # type: ignore[no-untyped-def]
